@@ -1,0 +1,107 @@
+"""The callback protocol of the shared search loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .._compat import validate_parameter_constraints
+from ..exceptions import StopSearch
+
+__all__ = ["Callback"]
+
+
+class Callback:
+    """Base class of search callbacks; every hook is optional.
+
+    Pass callbacks to ``fit(X, y, callback=...)``. Every hook receives the search
+    and keyword arguments, and should accept ``**kwargs`` so that new arguments
+    can be added later. Raise :class:`~sklearn_tune.exceptions.StopSearch` from a
+    hook to end the search early.
+
+    State that belongs to one search ends with ``_`` and is reset in
+    :meth:`on_search_begin`.
+    """
+
+    def on_search_begin(self, search, **kwargs):
+        """Called once before the first batch; ``strategy`` is in ``kwargs``."""
+
+    def on_batch_begin(self, search, **kwargs):
+        """Called before a batch is evaluated: ``iter`` and ``candidates``."""
+
+    def on_batch_end(self, search, **kwargs):
+        """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per
+        candidate, higher is better, failed fits as ``nan``), ``results`` (the
+        ``cv_results_`` so far) and ``result`` (a callable returning a
+        scikit-optimize style ``OptimizeResult``)."""
+
+    def on_search_end(self, search, **kwargs):
+        """Called once after the last batch, also when the search was stopped."""
+
+
+def _validate(callback):
+    """Check a callback's parameters against its ``_parameter_constraints``."""
+    constraints = getattr(callback, "_parameter_constraints", {})
+    validate_parameter_constraints(
+        constraints,
+        {name: getattr(callback, name) for name in constraints},
+        caller_name=type(callback).__name__,
+    )
+
+
+class _EndSubspace(StopSearch):
+    """A scikit-optimize callback returned True: end the current sub-space."""
+
+
+class _SkoptCallback(Callback):
+    """Adapt a plain callable ``f(result) -> bool`` as scikit-optimize calls it.
+
+    As in :class:`skopt.BayesSearchCV`, it is called after every batch with the
+    current sub-space's ``OptimizeResult``; returning True ends that sub-space.
+    """
+
+    def __init__(self, func: Callable[[Any], Any]):
+        self.func = func
+
+    def on_batch_end(self, search, *, result, **kwargs):
+        if self.func(result()):
+            name = getattr(self.func, "__name__", type(self.func).__name__)
+            raise _EndSubspace(f"callback {name} returned True")
+
+
+class _CallbackList:
+    """Dispatch each hook to every callback, in order."""
+
+    def __init__(self, callbacks: Any = None):
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, Callback) or callable(callbacks):
+            callbacks = [callbacks]
+        elif not isinstance(callbacks, Iterable):
+            raise TypeError(
+                f"callback must be a Callback, a callable f(result) -> bool, or a "
+                f"list of them; got {callbacks!r} ({type(callbacks).__name__})."
+            )
+        checked = []
+        for callback in callbacks:
+            if isinstance(callback, Callback):
+                checked.append(callback)
+            elif callable(callback):
+                checked.append(_SkoptCallback(callback))
+            else:
+                raise TypeError(
+                    f"callback entries must be Callback objects or callables "
+                    f"f(result) -> bool; got {callback!r} "
+                    f"({type(callback).__name__})."
+                )
+        self.callbacks = checked
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def dispatch(search, **kwargs):
+            for callback in self.callbacks:
+                getattr(callback, hook)(search, **kwargs)
+
+        return dispatch

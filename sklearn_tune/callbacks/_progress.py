@@ -1,0 +1,40 @@
+"""A progress bar over the candidates of a search, drawn by tqdm."""
+
+from ._base import Callback
+
+
+class ProgressBar(Callback):
+    """Show a tqdm progress bar that advances once per candidate.
+
+    With scikit-learn >= 1.9 its own ``sklearn.callback.ProgressBar`` works too,
+    through ``search.set_callbacks(...)``; this one needs only tqdm.
+
+    Parameters
+    ----------
+    total : int, default=None
+        Expected number of candidates; the searcher's budget when None.
+    **tqdm_kwargs
+        Passed to ``tqdm.auto.tqdm`` (``desc``, ``leave``, ``file``, ...).
+    """
+
+    def __init__(self, total=None, **tqdm_kwargs):
+        self.total = total
+        self.tqdm_kwargs = tqdm_kwargs
+
+    def on_search_begin(self, search, **kwargs):
+        from tqdm.auto import tqdm  # imported lazily: `import sklearn_tune` stays light
+
+        total = self.total if self.total is not None else search._budget()
+        options = {"desc": type(search).__name__, "unit": "candidate"}
+        self.bar_ = tqdm(total=total, **{**options, **self.tqdm_kwargs})
+
+    def on_batch_end(self, search, *, candidates, scores, **kwargs):
+        self.bar_.update(len(candidates))
+        best = max(scores, default=float("nan"))
+        self.bar_.set_postfix(batch_best=f"{best:.4g}")
+
+    def on_search_end(self, search, **kwargs):
+        self.bar_.close()
+
+    def __repr__(self):
+        return f"ProgressBar(total={self.total!r})"
