@@ -8,7 +8,8 @@ imports torch, matplotlib or tqdm.
 """
 
 from ._bayes import BayesSearchCV
+from ._genetic import GeneticSearchCV
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BayesSearchCV", "__version__"]
+__all__ = ["BayesSearchCV", "GeneticSearchCV", "__version__"]

@@ -14,6 +14,7 @@ import warnings
 from abc import abstractmethod
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.utils import check_random_state
 
 from ._compat import BaseSearchCV, record_fit_errors
@@ -121,9 +122,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         if groups is not None:
             params["groups"] = groups
         try:
-            return super().fit(X, y, **params)
+            super().fit(X, y, **params)
         finally:
             del self._callbacks
+        if self.return_train_score:  # as skopt and sklearn-genetic-opt do
+            for key in [k for k in self.cv_results_ if k.startswith("mean_train_")]:
+                self.cv_results_["rank_train_" + key[len("mean_train_") :]] = rankdata(
+                    -np.asarray(self.cv_results_[key]), method="min"
+                ).astype(np.int32)
+        return self
 
     # -- the loop -------------------------------------------------------------
 
