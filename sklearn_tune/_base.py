@@ -121,10 +121,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         params = {**(getattr(self, "fit_params", None) or {}), **fit_params}
         if groups is not None:
             params["groups"] = groups
+        self._interrupted = False
+        refit = self.refit
         try:
             super().fit(X, y, **params)
         finally:
+            self.refit = refit  # set to False by an interrupt, to skip the refit
             del self._callbacks
+        if self._interrupted:
+            self._set_best_without_refit()
         if self.return_train_score:  # as skopt and sklearn-genetic-opt do
             for key in [k for k in self.cv_results_ if k.startswith("mean_train_")]:
                 self.cv_results_["rank_train_" + key[len("mean_train_") :]] = rankdata(
@@ -192,9 +197,13 @@ class BaseTuneSearchCV(BaseSearchCV):
             if not seen:
                 raise
             reason = "interrupted by KeyboardInterrupt"
+            # Keep what finished and return promptly: no refit of the best.
+            self._interrupted, self.refit = True, False
             warnings.warn(
-                f"{type(self).__name__} was interrupted after {len(seen)} "
-                "candidates; cv_results_ and best_* hold what finished.",
+                f"{type(self).__name__} was interrupted (Ctrl-C) after {len(seen)} "
+                "candidates: cv_results_, best_params_ and best_score_ hold what "
+                "finished; the best candidate was not refitted. Fit again to "
+                "search anew (with a checkpoint, to resume).",
                 SearchWarning,
                 stacklevel=2,
             )
@@ -204,6 +213,14 @@ class BaseTuneSearchCV(BaseSearchCV):
                 search_ctx.call_on_fit_task_end(estimator=self)
         self.stop_reason_ = reason
         self._raise_if_all_failed(seen)
+
+    def _set_best_without_refit(self):
+        """best_index_, best_score_ and best_params_ from the ranks, as after a refit."""
+        metric = self.refit if isinstance(self.refit, str) else "score"
+        results = self.cv_results_
+        self.best_index_ = int(np.argmin(results[f"rank_test_{metric}"]))
+        self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
+        self.best_params_ = results["params"][self.best_index_]
 
     def _evaluate_batch(
         self, evaluate_candidates, candidates, i, seen, fit_errors, state, search_ctx
