@@ -1,0 +1,172 @@
+"""A network split into backbone stages and a head, and how much of it is frozen.
+
+The split works on any ``torch.nn.Module``:
+
+- the **head** is the last ``torch.nn.Linear`` in ``module.named_modules()``
+  order (``fc`` of a ResNet, the last layer of an MLP);
+- the **backbone stages** are the other top-level children that hold
+  parameters, in the order they were registered (input to output). A
+  normalisation layer at the top level (torchvision's ``bn1``) joins the stage
+  before it, so torchvision's ResNets have five stages (``conv1`` + ``bn1``,
+  ``layer1`` ... ``layer4``) and :class:`~sklearn_tune.nn.CifarResNet` four
+  (``stem``, ``stage1`` ... ``stage3``).
+
+``n_trainable_stages`` counts trainable stages from the head down: 0 trains
+the head only, 1 the head and the last stage, and None (or any number at least
+the number of stages) every parameter: a full fine-tune. Frozen parameters get
+``requires_grad = False`` through skorch's :class:`~skorch.callbacks.Freezer`,
+and the BatchNorm layers of frozen stages stay in evaluation mode, so that
+their running statistics are frozen too.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from skorch.callbacks import Freezer
+from torch import nn
+
+__all__ = ["FreezePlan", "find_head", "make_freeze_plan", "replace_head"]
+
+_NORMS = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)
+
+
+class FreezePlan(NamedTuple):
+    """Parameter names of each part of a network, and which are frozen."""
+
+    stages: list[list[str]]
+    """Parameter names of each backbone stage, from the input to the head."""
+    head: list[str]
+    """Parameter names of the head."""
+    frozen: list[str]
+    """Parameter names that stay frozen."""
+    frozen_norms: list[str]
+    """Names of the normalisation modules of frozen stages (kept in eval mode)."""
+
+    @property
+    def backbone(self) -> list[str]:
+        """Parameter names of every backbone stage."""
+        return [name for stage in self.stages for name in stage]
+
+
+def find_head(module: nn.Module) -> str | None:
+    """Name of the head: the last ``torch.nn.Linear`` of ``module``, or None."""
+    head = None
+    for name, child in module.named_modules():
+        if isinstance(child, nn.Linear):
+            head = name
+    return head
+
+
+def replace_head(module: nn.Module, n_outputs: int) -> nn.Module:
+    """Give ``module`` a new head with ``n_outputs`` outputs, in place.
+
+    Nothing changes when the head already has ``n_outputs`` outputs. A module
+    whose output is the network itself (a bare ``torch.nn.Linear``) is
+    returned rebuilt.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    n_outputs : int
+        Outputs the head must have: the number of classes, or of targets.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The network with its new head (the same object, except for a bare
+        ``torch.nn.Linear``).
+    """
+    name = find_head(module)
+    if name is None:
+        return module
+    old = module.get_submodule(name)
+    if old.out_features == n_outputs:
+        return module
+    new = nn.Linear(old.in_features, n_outputs, bias=old.bias is not None)
+    new = new.to(device=old.weight.device, dtype=old.weight.dtype)
+    if name == "":
+        return new
+    parent, _, attr = name.rpartition(".")
+    setattr(module.get_submodule(parent), attr, new)
+    return module
+
+
+def _stage_children(module, head):
+    """Top-level child names grouped into stages; the head's own child excluded."""
+    stages: list[list[str]] = []
+    for name, child in module.named_children():
+        if name == head or not any(True for _ in child.parameters()):
+            continue
+        if isinstance(child, _NORMS) and stages:
+            stages[-1].append(name)
+        else:
+            stages.append([name])
+    return stages
+
+
+def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
+    """Split ``module`` into stages and head, and choose the frozen parameters.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    n_trainable_stages : int or None, default=None
+        Backbone stages trained, counted from the head down: 0 trains the head
+        only; None, or a number at least the number of stages, trains all.
+
+    Returns
+    -------
+    plan : FreezePlan
+    """
+    head = find_head(module)
+    head_prefix = "" if head == "" else f"{head}."
+    names = [name for name, _ in module.named_parameters()]
+    head_params = [
+        n
+        for n in names
+        if head is not None and (head == "" or n.startswith(head_prefix))
+    ]
+    top = head.split(".")[0] if head else None
+    children = _stage_children(module, top if head and "." not in head else None)
+    stages = []
+    for group in children:
+        prefixes = tuple(f"{child}." for child in group)
+        stages.append(
+            [n for n in names if n.startswith(prefixes) and n not in head_params]
+        )
+    stages = [stage for stage in stages if stage]
+    n_frozen = 0
+    if n_trainable_stages is not None:
+        n_frozen = max(len(stages) - n_trainable_stages, 0)
+    frozen = [n for stage in stages[:n_frozen] for n in stage]
+    frozen_children = tuple(f"{c}." for group in children[:n_frozen] for c in group)
+    frozen_children_exact = {c for group in children[:n_frozen] for c in group}
+    frozen_norms = [
+        name
+        for name, child in module.named_modules()
+        if isinstance(child, _NORMS)
+        and (name in frozen_children_exact or name.startswith(frozen_children))
+    ]
+    return FreezePlan(stages, head_params, frozen, frozen_norms)
+
+
+class _StageFreezer(Freezer):
+    """skorch's Freezer, applied to the frozen stages of the net's freeze plan.
+
+    The parameters to freeze are only known once the module is built, so they
+    are looked up in ``net.freeze_plan_`` when the first epoch begins.
+    """
+
+    def __init__(self, patterns="*", **kwargs):
+        super().__init__(patterns, **kwargs)
+
+    def named_parameters(self, net):
+        frozen = set(net.freeze_plan_.frozen)
+        return (
+            (name, param)
+            for name, param in net.get_all_learnable_params()
+            if name in frozen
+        )

@@ -1,0 +1,106 @@
+"""The fine-tuning recipe: optimizer names onto torch optimizers, and the LR factor.
+
+This is the one place where the flat knobs (``optimizer``, ``lr``,
+``momentum``, ``beta1``, ``beta2``, ``eps``, ``weight_decay``,
+``warmup_epochs``, ``lr_schedule``, ``step_size``, ``gamma``) become what
+torch and skorch take.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["OPTIMIZERS", "LR_SCHEDULES", "optimizer_recipe", "LRFactor"]
+
+# name -> (torch class, fixed keyword arguments, flat knobs it uses)
+_TABLE = {
+    "sgd": (torch.optim.SGD, {}, ("weight_decay",)),
+    "momentum": (torch.optim.SGD, {}, ("momentum", "weight_decay")),
+    "nesterov": (torch.optim.SGD, {"nesterov": True}, ("momentum", "weight_decay")),
+    "adam": (torch.optim.Adam, {}, ("betas", "eps", "weight_decay")),
+    "adamw": (torch.optim.AdamW, {}, ("betas", "eps", "weight_decay")),
+    "rmsprop": (torch.optim.RMSprop, {}, ("alpha", "eps", "weight_decay")),
+    "adagrad": (torch.optim.Adagrad, {}, ("eps", "weight_decay")),
+}
+OPTIMIZERS = tuple(_TABLE)
+"""Optimizer names the estimators accept."""
+LR_SCHEDULES = ("constant", "step", "exponential", "cosine")
+"""Learning-rate schedules the estimators accept."""
+
+
+def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
+    """Return ``(torch optimizer class, keyword arguments)`` for a name.
+
+    ``lr`` is not among the keyword arguments: skorch adds it (and lets
+    ``set_params(lr=...)`` change it on a fitted net). Knobs that do not apply
+    to the optimizer are left out:
+
+    ========== ===================== ==========================================
+    name       torch class           knobs used (besides ``lr``)
+    ========== ===================== ==========================================
+    sgd        SGD                   weight_decay
+    momentum   SGD                   momentum, weight_decay
+    nesterov   SGD(nesterov=True)    momentum, weight_decay
+    adam       Adam                  beta1, beta2, eps, weight_decay (L2)
+    adamw      AdamW                 beta1, beta2, eps, weight_decay (decoupled)
+    rmsprop    RMSprop               beta2 (as ``alpha``), eps, weight_decay
+    adagrad    Adagrad               eps, weight_decay
+    ========== ===================== ==========================================
+    """
+    cls, fixed, used = _TABLE[name]
+    values = {
+        "momentum": momentum,
+        "betas": (beta1, beta2),
+        "alpha": beta2,
+        "eps": eps,
+        "weight_decay": weight_decay,
+    }
+    return cls, {**fixed, **{knob: values[knob] for knob in used}}
+
+
+class LRFactor:
+    """Factor of the base learning rate in each epoch: warm-up, then a schedule.
+
+    For epoch ``e`` (0 for the first), with ``w = warmup_epochs`` and
+    ``t = e - w``:
+
+    - warm-up, ``e < w``: ``(e + 1) / (w + 1)``, a linear ramp that reaches the
+      full rate at epoch ``w``;
+    - ``"constant"``: 1;
+    - ``"step"``: ``gamma ** (t // step_size)``;
+    - ``"exponential"``: ``gamma ** t``;
+    - ``"cosine"``: ``(1 + cos(pi * t / T)) / 2`` with ``T = max_epochs - w``,
+      from 1 down towards 0 over the epochs left after the warm-up.
+
+    A picklable callable for :class:`torch.optim.lr_scheduler.LambdaLR`.
+    """
+
+    def __init__(self, warmup_epochs, lr_schedule, step_size, gamma, max_epochs):
+        self.warmup_epochs = warmup_epochs
+        self.lr_schedule = lr_schedule
+        self.step_size = step_size
+        self.gamma = gamma
+        self.max_epochs = max_epochs
+
+    def __call__(self, epoch):
+        w = self.warmup_epochs
+        if epoch < w:
+            return (epoch + 1) / (w + 1)
+        t = epoch - w
+        if self.lr_schedule == "step":
+            return self.gamma ** (t // self.step_size)
+        if self.lr_schedule == "exponential":
+            return self.gamma**t
+        if self.lr_schedule == "cosine":
+            period = max(self.max_epochs - w, 1)
+            return 0.5 * (1.0 + math.cos(math.pi * min(t, period) / period))
+        return 1.0
+
+    def __repr__(self):
+        return (
+            f"LRFactor(warmup_epochs={self.warmup_epochs}, "
+            f"lr_schedule={self.lr_schedule!r}, step_size={self.step_size}, "
+            f"gamma={self.gamma}, max_epochs={self.max_epochs})"
+        )
