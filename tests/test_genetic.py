@@ -1,0 +1,143 @@
+"""GeneticSearchCV: the words of the field, budgets, elitism, history, seeding."""
+
+import random
+import re
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from sklearn_tune import GeneticSearchCV
+from sklearn_tune.space import Categorical, Integer, Real
+
+X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+
+
+class Quadratic(BaseEstimator):
+    """A no-cost estimator scoring -(x - 0.3)^2 - (log10(c) - 1)^2 + bonus."""
+
+    def __init__(self, x=0.0, c=1.0, k=0, kind="a"):
+        self.x, self.c, self.k, self.kind = x, c, k, kind
+
+    def fit(self, X, y=None):
+        return self
+
+    def score(self, X, y=None):
+        bonus = {"a": 0.0, "b": 0.5, "c": 0.2}[self.kind]
+        return -((self.x - 0.3) ** 2) - (np.log10(self.c) - 1) ** 2 - abs(self.k - 7) + bonus
+
+
+SPACE = {
+    "x": Real(-2.0, 2.0),
+    "c": Real(1e-3, 1e3, prior="log-uniform"),
+    "k": Integer(0, 20),
+    "kind": Categorical(["a", "b", "c"]),
+}
+CV = KFold(2)
+
+
+def search(**kwargs):
+    kwargs = {"population_size": 8, "generations": 6, "cv": CV, "random_state": 0, **kwargs}
+    return GeneticSearchCV(Quadratic(), SPACE, **kwargs)
+
+
+@pytest.mark.parametrize("algorithm", ["mu_plus_lambda", "mu_comma_lambda", "simple"])
+def test_budget_history_and_hall_of_fame(algorithm):
+    est = search(algorithm=algorithm, keep_top_k=3).fit(X, y)
+    assert len(est.cv_results_["params"]) <= 8 * 7
+    assert [h["gen"] for h in est.history_] == list(range(7))
+    assert len(est) == 7 and est[0] == est.history_[0] and list(est) == est.history_
+    for record in est.history_:
+        assert record["fitness_min"] <= record["fitness"] <= record["fitness_max"]
+        assert 0 <= record["n_new"] <= 8 and 1 <= record["n_unique"] <= 8
+    assert est.history_[0]["n_new"] == 8
+    scores = [h["score"] for h in est.hall_of_fame_]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    assert est.hall_of_fame_[0]["score"] == est.best_score_
+    assert est.hall_of_fame_[0]["params"] == est.best_params_
+
+
+@pytest.mark.parametrize("algorithm", ["mu_plus_lambda", "simple", "mu_comma_lambda"])
+def test_elitism_never_loses_the_best(algorithm):
+    est = search(algorithm=algorithm, elitism=1, generations=8).fit(X, y)
+    best = [h["fitness_max"] for h in est.history_]
+    assert best == sorted(best)
+
+
+def test_evolution_beats_its_initial_population():
+    est = search(population_size=10, generations=10).fit(X, y)
+    assert est.history_[-1]["fitness_max"] > est.history_[0]["fitness_max"] + 1
+    assert est.best_params_["k"] in (6, 7, 8)
+
+
+def test_every_candidate_lies_in_the_space():
+    est = search(generations=10, mutation_probability=0.9, crossover_probability=0.1).fit(
+        X, y
+    )
+    for params in est.cv_results_["params"]:
+        for name, dim in SPACE.items():
+            assert params[name] in dim
+        assert type(params["k"]) is int and type(params["x"]) is float
+
+
+def test_log_prior_is_searched_on_the_log_axis():
+    est = GeneticSearchCV(
+        Quadratic(), {"c": Real(1e-6, 1e6, prior="log-uniform")},
+        population_size=200, generations=0, cv=CV, random_state=0,
+    ).fit(X, y)
+    c = np.array([p["c"] for p in est.cv_results_["params"]])
+    assert 0.35 < np.mean(c < 1.0) < 0.65  # half the draws below the geometric middle
+
+
+def test_reproducible_and_leaves_global_random_alone():
+    random.seed(123)
+    np.random.seed(123)
+    expected = (random.random(), np.random.rand())
+    random.seed(123)
+    np.random.seed(123)
+    first = search().fit(X, y)
+    assert (random.random(), np.random.rand()) == expected
+    second = search().fit(X, y)
+    assert first.cv_results_["params"] == second.cv_results_["params"]
+    third = search(random_state=1).fit(X, y)
+    assert third.cv_results_["params"] != first.cv_results_["params"]
+
+
+def test_sklearn_genetic_opt_algorithm_names_are_accepted():
+    plus = search(algorithm="eaMuPlusLambda").fit(X, y)
+    same = search(algorithm="mu_plus_lambda").fit(X, y)
+    assert plus.cv_results_["params"] == same.cv_results_["params"]
+
+
+def test_subspaces_get_their_own_generations():
+    spaces = [({"x": Real(-1.0, 0.0)}, 1), {"x": Real(0.0, 1.0)}]
+    est = GeneticSearchCV(
+        Quadratic(), spaces, population_size=4, generations=2, cv=CV, random_state=0
+    ).fit(X, y)
+    assert [h["subspace"] for h in est.history_] == [0, 0, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"crossover_probability": 0.8, "mutation_probability": 0.5}, ValueError,
+         "must be at most 1"),
+        ({"elitism": 8}, ValueError, "must be smaller than population_size=8"),
+        ({"population_size": 1}, ValueError, "population_size"),
+        ({"algorithm": "genetic"}, ValueError, "algorithm"),
+        ({"tournament_size": 0}, ValueError, "tournament_size"),
+        ({"generations": -1}, ValueError, "generations"),
+        ({"mutation_probability": 1.5}, ValueError, "mutation_probability"),
+    ],
+)
+def test_bad_parameters_fail_before_any_fit(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        search(**kwargs).fit(X, y)
+
+
+def test_an_estimator_is_truthy_fitted_or_not():
+    est = GeneticSearchCV(LogisticRegression(), {"C": Real(0.1, 1.0)})
+    assert bool(est)
