@@ -96,9 +96,7 @@ class _GeneticStrategy:
         self.toolbox.register("mate", self._mate, eta=10.0)
         self.toolbox.register("mutate", self._mutate, eta=10.0)
         self.toolbox.register("select", tools.selTournament, tournsize=tournament_size)
-        self.hall_of_fame = tools.HallOfFame(
-            keep_top_k, similar=lambda a, b: self._key(a) == self._key(b)
-        )
+        self.hall_of_fame = tools.HallOfFame(keep_top_k, similar=self._same)
 
         self.population: list[_Individual] = []
         self.generation = -1  # the initial population is generation 0
@@ -115,6 +113,9 @@ class _GeneticStrategy:
             name: dim.from_unit(gene)
             for name, dim, gene in zip(self.names, self.dimensions, individual)
         }
+
+    def _same(self, ind1, ind2):
+        return self._key(ind1) == self._key(ind2)
 
     def _key(self, individual):
         return repr([dim.from_unit(g) for dim, g in zip(self.dimensions, individual)])
