@@ -9,15 +9,25 @@ a candidate twice, failed fits, interrupts, ``stop_reason_`` and verbose output.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import math
+import random
 import warnings
+from dataclasses import dataclass, field
+from numbers import Integral
+from typing import Any
 from abc import abstractmethod
 
+import joblib
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.utils import check_random_state
 
-from ._compat import BaseSearchCV, record_fit_errors
+from ._compat import BaseSearchCV, Recorded, record_fit_results
+from ._journal import FORMAT as JOURNAL_FORMAT
+from ._journal import VERSION as JOURNAL_VERSION
+from ._journal import Journal, decode_params, encode_params, fingerprint
 from ._strategy import Candidate, _SubspaceChain
 from .callbacks._base import _CallbackList, _EndSubspace
 from .exceptions import SearchWarning, StopSearch
@@ -29,6 +39,29 @@ __all__ = ["BaseTuneSearchCV"]
 def _candidate_key(candidate: Candidate) -> str:
     """A key equal for equal parameter settings (values compared by repr)."""
     return repr(sorted(candidate.items()))
+
+
+def _describe_params(estimator) -> str:
+    """Every parameter of ``estimator``, nested ones included, as text."""
+    try:
+        params = estimator.get_params(deep=True)
+    except Exception:
+        return repr(estimator)
+    return repr(sorted((k, repr(v)) for k, v in params.items()))
+
+
+@dataclass
+class _Run:
+    """What one call of ``_run_search`` carries from batch to batch."""
+
+    evaluate_candidates: Any
+    strategy: _SubspaceChain
+    subspaces: list
+    journal: Journal | None
+    seen: dict = field(default_factory=dict)  # candidate key -> (score, error)
+    results: dict = field(default_factory=dict)  # cv_results_ so far
+    fit_results: list = field(default_factory=list)  # raw results, one list a call
+    search_ctx: Any = None
 
 
 class BaseTuneSearchCV(BaseSearchCV):
@@ -43,6 +76,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         **BaseSearchCV._parameter_constraints,
         "search_spaces": [dict, list],
         "random_state": ["random_state"],
+        "checkpoint": [str, os.PathLike, None],
     }
     _budget_param = "n_iter"
 
@@ -61,9 +95,11 @@ class BaseTuneSearchCV(BaseSearchCV):
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        checkpoint=None,
     ):
         self.search_spaces = search_spaces
         self.random_state = random_state
+        self.checkpoint = checkpoint
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -122,12 +158,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         if groups is not None:
             params["groups"] = groups
         self._interrupted = False
+        if self.checkpoint is not None:  # a checkpoint resumes on the same data only
+            self._data_digest = joblib.hash((X, y, params))
         refit = self.refit
         try:
             super().fit(X, y, **params)
         finally:
             self.refit = refit  # set to False by an interrupt, to skip the refit
             del self._callbacks
+            self.__dict__.pop("_data_digest", None)
         if self._interrupted:
             self._set_best_without_refit()
         if self.return_train_score:  # as skopt and sklearn-genetic-opt do
@@ -143,47 +182,41 @@ class BaseTuneSearchCV(BaseSearchCV):
         subspaces = check_search_space(self.search_spaces, self.estimator)
         self._check_search_params(subspaces)
         self._check_refit_metric()
-        random_state = check_random_state(self.random_state)
+        seed = self._seed()
+        journal = None
+        if self.checkpoint is not None:
+            journal = Journal.open(self.checkpoint, self._journal_header(subspaces, seed))
+            seed = journal.header["seed"]  # a resumed search draws what it drew
+        random_state = np.random.RandomState(seed)
         strategy = _SubspaceChain(
             [self._make_strategy(sub, random_state) for sub in subspaces]
         )
-        callbacks = self._callbacks
-        seen: dict[str, tuple[float, str | None]] = {}
-        state = {"results": {}, "strategy": strategy}
-        reason = f"{self._budget_param} reached"
-
-        search_ctx = None
+        run = _Run(evaluate_candidates, strategy, subspaces, journal)
         if callback_ctx is not None:  # scikit-learn >= 1.9: set_callbacks(...)
-            search_ctx = callback_ctx.subcontext(
+            run.search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
 
+        callbacks = self._callbacks
+        reason = f"{self._budget_param} reached"
         callbacks.on_search_begin(self, strategy=strategy)
         try:
-            with record_fit_errors() as fit_errors:
+            with record_fit_results() as run.fit_results:
                 for i in itertools.count():
                     candidates = strategy.ask()
                     if not candidates:
                         break
                     callbacks.on_batch_begin(self, iter=i, candidates=candidates)
-                    scores = self._evaluate_batch(
-                        evaluate_candidates,
-                        candidates,
-                        i,
-                        seen,
-                        fit_errors,
-                        state,
-                        search_ctx,
-                    )
-                    strategy.tell(candidates, self._scores_to_tell(scores, seen))
-                    self._print_progress(i, candidates, scores, seen)
+                    scores = self._evaluate_batch(run, candidates, i)
+                    strategy.tell(candidates, self._scores_to_tell(scores, run.seen))
+                    self._print_progress(i, candidates, scores, run.seen)
                     try:
                         callbacks.on_batch_end(
                             self,
                             iter=i,
                             candidates=candidates,
                             scores=[s for s, _ in scores],
-                            results=state["results"],
+                            results=run.results,
                             result=strategy.result,
                             strategy=strategy,
                         )
@@ -194,25 +227,32 @@ class BaseTuneSearchCV(BaseSearchCV):
         except StopSearch as stop:
             reason = str(stop)
         except KeyboardInterrupt:
-            if not seen:
+            if not run.seen:
                 raise
             reason = "interrupted by KeyboardInterrupt"
             # Keep what finished and return promptly: no refit of the best.
             self._interrupted, self.refit = True, False
+            resume = (
+                f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
+                if journal is not None
+                else " Set checkpoint=<path> to be able to resume."
+            )
             warnings.warn(
-                f"{type(self).__name__} was interrupted (Ctrl-C) after {len(seen)} "
-                "candidates: cv_results_, best_params_ and best_score_ hold what "
-                "finished; the best candidate was not refitted. Fit again to "
-                "search anew (with a checkpoint, to resume).",
+                f"{type(self).__name__} was interrupted (Ctrl-C) after "
+                f"{len(run.seen)} candidates: cv_results_, best_params_ and "
+                f"best_score_ hold what finished; the best candidate was not "
+                f"refitted.{resume}",
                 SearchWarning,
                 stacklevel=2,
             )
         finally:
             callbacks.on_search_end(self)
-            if search_ctx is not None:
-                search_ctx.call_on_fit_task_end(estimator=self)
+            if run.search_ctx is not None:
+                run.search_ctx.call_on_fit_task_end(estimator=self)
+            if journal is not None:
+                journal.close()
         self.stop_reason_ = reason
-        self._raise_if_all_failed(seen)
+        self._raise_if_all_failed(run.seen)
 
     def _set_best_without_refit(self):
         """best_index_, best_score_ and best_params_ from the ranks, as after a refit."""
@@ -222,53 +262,128 @@ class BaseTuneSearchCV(BaseSearchCV):
         self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
         self.best_params_ = results["params"][self.best_index_]
 
-    def _evaluate_batch(
-        self, evaluate_candidates, candidates, i, seen, fit_errors, state, search_ctx
-    ):
-        """Fit the candidates not seen before; return (score, error) per candidate."""
-        new, new_keys = [], []
+    def _evaluate_batch(self, run, candidates, i):
+        """Fit the candidates not seen before; return (score, error) per candidate.
+
+        With a checkpoint, a batch the journal already holds is replayed from it
+        instead of being fitted, and a new batch is recorded once it finishes.
+        """
         keys = [_candidate_key(c) for c in candidates]
+        new = {}
         for candidate, key in zip(candidates, keys):
-            if key not in seen and key not in new_keys:
-                new.append(candidate)
-                new_keys.append(key)
-        if new:
-            kwargs = {}
-            batch_ctx = None
-            if search_ctx is not None:
-                batch_ctx = search_ctx.subcontext(
-                    task_name="batch",
-                    max_subtasks=len(new) * self.n_splits_,
-                    sequential_subtasks=False,
-                ).call_on_fit_task_begin(estimator=self)
-                kwargs["callback_ctx"] = batch_ctx
-            n_calls = len(fit_errors)
-            try:
-                results = evaluate_candidates(
-                    new, more_results={"iter": [i] * len(new)}, **kwargs
+            if key not in run.seen and key not in new:
+                new[key] = candidate
+        if not new:
+            return [run.seen[key] for key in keys]
+
+        subspace = run.strategy.index
+        dimensions = run.subspaces[subspace].dimensions
+        recorded = run.journal is not None and i < len(run.journal.records)
+        batch = list(new.values())
+        if recorded:
+            batch = self._replayed(run.journal.records[i], batch, i, subspace, dimensions)
+        kwargs = {}
+        batch_ctx = None
+        if run.search_ctx is not None:
+            batch_ctx = run.search_ctx.subcontext(
+                task_name="batch",
+                max_subtasks=len(batch) * self.n_splits_,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+            kwargs["callback_ctx"] = batch_ctx
+        n_calls = len(run.fit_results)
+        try:
+            run.results = run.evaluate_candidates(
+                batch, more_results={"iter": [i] * len(batch)}, **kwargs
+            )
+        except Exception as err:
+            if self.error_score == "raise" and hasattr(err, "add_note"):
+                err.add_note(
+                    f"{type(self).__name__} was evaluating the candidate(s) "
+                    f"{[dict(c) for c in batch]}; set error_score=np.nan to score "
+                    "failed fits as nan and go on."
                 )
-            except Exception as err:
-                if self.error_score == "raise" and hasattr(err, "add_note"):
-                    err.add_note(
-                        f"{type(self).__name__} was evaluating the candidate(s) "
-                        f"{new}; set error_score=np.nan to score failed fits as "
-                        "nan and go on."
-                    )
-                raise
-            if batch_ctx is not None:
-                batch_ctx.call_on_fit_task_end(estimator=self)
-            state["results"] = results
-            errors = fit_errors[n_calls] if len(fit_errors) > n_calls else None
-            means = results[self._score_key(results)][-len(new) :]
-            for j, (key, mean) in enumerate(zip(new_keys, means)):
-                error = None
-                if errors is not None:
-                    own = errors[j * self.n_splits_ : (j + 1) * self.n_splits_]
-                    error = next((e for e in own if e is not None), None)
-                elif not np.isfinite(mean):
-                    error = "non-finite score"
-                seen[key] = (float(mean), error)
-        return [seen[key] for key in keys]
+            raise
+        if batch_ctx is not None:
+            batch_ctx.call_on_fit_task_end(estimator=self)
+        outs = run.fit_results[n_calls] if len(run.fit_results) > n_calls else None
+        n_splits = self.n_splits_
+        per_candidate = [outs[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))]
+        if run.journal is not None and not recorded and outs is not None:
+            run.journal.append(
+                {
+                    "iter": i,
+                    "subspace": subspace,
+                    "candidates": [
+                        {"params": encode_params(c, dimensions), "outs": own}
+                        for c, own in zip(batch, per_candidate)
+                    ],
+                }
+            )
+        for candidate in batch:
+            if isinstance(candidate, Recorded):
+                candidate.outs = None  # the payload has served: keep cv_results_ light
+        means = run.results[self._score_key(run.results)][-len(batch) :]
+        for key, mean, own in zip(new, means, per_candidate):
+            error = next((o["fit_error"] for o in own if o.get("fit_error")), None)
+            if outs is None and not np.isfinite(mean):
+                error = "non-finite score"
+            run.seen[key] = (float(mean), error)
+        return [run.seen[key] for key in keys]
+
+    def _replayed(self, record, batch, i, subspace, dimensions):
+        """The batch as the journal recorded it, checked against what was asked."""
+        asked = [_candidate_key(c) for c in batch]
+        stored = [decode_params(c["params"], dimensions) for c in record["candidates"]]
+        if (
+            record.get("iter") != i
+            or record.get("subspace") != subspace
+            or asked != [_candidate_key(c) for c in stored]
+        ):
+            raise ValueError(
+                f"Checkpoint {self.checkpoint!r} does not replay: batch {i} asked "
+                f"{[dict(c) for c in batch]} but the checkpoint recorded {stored}. "
+                "The search settings or library versions changed since it was "
+                "written; pass a new checkpoint path to start afresh."
+            )
+        return [
+            Recorded(candidate, c["outs"])
+            for candidate, c in zip(batch, record["candidates"])
+        ]
+
+    def _seed(self):
+        """An int seed for the strategies, drawn without touching global states."""
+        if self.random_state is None:
+            return random.SystemRandom().randrange(np.iinfo(np.int32).max)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _journal_header(self, subspaces, seed):
+        params = self.get_params(deep=False)
+        for name in ("estimator", "search_spaces", "scoring", "cv", "n_jobs",
+                     "pre_dispatch", "verbose", "checkpoint", "refit"):
+            params.pop(name, None)
+        random_state = self.random_state
+        if not (random_state is None or isinstance(random_state, Integral)):
+            params.pop("random_state")  # an instance: resume uses the recorded seed
+        return {
+            "format": JOURNAL_FORMAT,
+            "v": JOURNAL_VERSION,
+            "searcher": type(self).__name__,
+            "estimator": fingerprint(_describe_params(self.estimator)),
+            "search_spaces": fingerprint(
+                json.dumps(
+                    [
+                        [{k: d.to_dict() for k, d in s.dimensions.items()}, s.n_iter]
+                        for s in subspaces
+                    ]
+                )
+            ),
+            "cv": fingerprint(self.cv),
+            "scoring": fingerprint(self.scoring),
+            "settings": fingerprint(sorted(params.items())),
+            "data": {"sha256": self._data_digest, "repr": "X, y and fit parameters"},
+            "seed": seed,
+        }
 
     def _scores_to_tell(self, scores, seen):
         """Scores for the strategy: a failed fit counts as the worst success so far.

@@ -391,6 +391,7 @@ class GeneticSearchCV(BaseTuneSearchCV):
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        checkpoint=None,
     ):
         self.population_size = population_size
         self.generations = generations
@@ -412,6 +413,7 @@ class GeneticSearchCV(BaseTuneSearchCV):
             random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
+            checkpoint=checkpoint,
         )
 
     def _check_search_params(self, subspaces):

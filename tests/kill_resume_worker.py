@@ -1,0 +1,69 @@
+"""Run a checkpointed search in its own process (for tests/test_journal.py).
+
+Usage: python kill_resume_worker.py {bayes|genetic} CHECKPOINT OUTPUT
+
+Prints "ready" once imports are done, then searches; writes the results as
+JSON to OUTPUT when the search completes.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold
+
+from sklearn_tune import BayesSearchCV, GeneticSearchCV
+from sklearn_tune.space import Categorical, Integer, Real
+
+
+class SlowQuadratic(BaseEstimator):
+    """Costs ``delay`` seconds a fit; scores a smooth function of its parameters."""
+
+    def __init__(self, x=0.0, k=0, kind="a", delay=0.0):
+        self.x, self.k, self.kind, self.delay = x, k, kind, delay
+
+    def fit(self, X, y=None):
+        time.sleep(self.delay)
+        return self
+
+    def score(self, X, y=None):
+        noise = 1e-3 * float(np.mean(X))  # differs between CV splits
+        bonus = {"a": 0.0, "b": 0.3, "c": 0.1}[self.kind]
+        return -((self.x - 0.3) ** 2) - 0.05 * abs(self.k - 4) + bonus + noise
+
+
+SPACE = {"x": Real(-1.0, 1.0), "k": Integer(0, 9), "kind": Categorical(["a", "b", "c"])}
+X = np.arange(40.0).reshape(20, 2)
+
+
+def make_search(kind, checkpoint=None, delay=0.0):
+    estimator = SlowQuadratic(delay=delay)
+    common = dict(cv=KFold(2), random_state=7, checkpoint=checkpoint)
+    if kind == "bayes":
+        return BayesSearchCV(
+            estimator, SPACE, n_iter=16, n_points=2,
+            optimizer_kwargs={"n_initial_points": 6}, **common,
+        )
+    return GeneticSearchCV(estimator, SPACE, population_size=6, generations=5, **common)
+
+
+def summary(search):
+    results = search.cv_results_
+    return {
+        "params": [dict(p) for p in results["params"]],
+        "mean_test_score": results["mean_test_score"].tolist(),
+        "split0_test_score": results["split0_test_score"].tolist(),
+        "iter": results["iter"].tolist(),
+        "best_params": dict(search.best_params_),
+        "best_score": float(search.best_score_),
+    }
+
+
+if __name__ == "__main__":
+    kind, checkpoint, output = sys.argv[1:4]
+    print("ready", flush=True)
+    search = make_search(kind, checkpoint, delay=0.03).fit(X)
+    with open(output, "w") as file:
+        json.dump(summary(search), file)

@@ -1,0 +1,207 @@
+"""The crash-safe checkpoint: records, resume, refusals, damage, and SIGKILL."""
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from kill_resume_worker import SPACE, X, SlowQuadratic, make_search, summary
+from sklearn_tune.exceptions import SearchWarning
+
+HERE = Path(__file__).parent
+ASSETS = HERE / "assets"
+
+
+@pytest.fixture(params=["bayes", "genetic"])
+def kind(request):
+    return request.param
+
+
+def lines(path):
+    return Path(path).read_bytes().decode().splitlines()
+
+
+class CountingQuadratic(SlowQuadratic):
+    fits = 0
+
+    def fit(self, X, y=None):
+        CountingQuadratic.fits += 1
+        return self
+
+
+def counting(search):
+    CountingQuadratic.fits = 0
+    return search.set_params(estimator=CountingQuadratic())
+
+
+def test_one_record_per_batch_with_categories_as_indices(kind, tmp_path):
+    path = tmp_path / "search.jsonl"
+    search = make_search(kind, path).fit(X)
+    header, *records = [json.loads(line) for line in lines(path)]
+    assert header["format"] == "sklearn-tune-journal" and header["v"] == 1
+    assert header["searcher"] == type(search).__name__
+    assert len(records) == len(set(search.cv_results_["iter"]))
+    n_recorded = sum(len(r["candidates"]) for r in records)
+    assert n_recorded == len(search.cv_results_["params"])
+    first = records[0]["candidates"][0]
+    assert first["params"]["kind"] in (0, 1, 2)
+    assert len(first["outs"]) == 2
+    assert set(first["outs"][0]) >= {"test_scores", "fit_time", "score_time", "fit_error"}
+
+
+def test_resume_after_a_complete_run_fits_nothing_and_gives_the_same(kind, tmp_path):
+    path = tmp_path / "search.jsonl"
+    first = make_search(kind, path).fit(X)
+    again = counting(make_search(kind, path)).fit(X)
+    assert CountingQuadratic.fits == 1  # the refit only
+    for key in ("params", "mean_test_score", "mean_fit_time", "split1_test_score", "iter"):
+        assert list(again.cv_results_[key]) == list(first.cv_results_[key]), key
+    assert again.best_params_ == first.best_params_
+
+
+@pytest.mark.parametrize("keep", [1, 2, 4])
+def test_resume_from_a_partial_journal_equals_an_uninterrupted_run(kind, tmp_path, keep):
+    path = tmp_path / "search.jsonl"
+    full = summary(make_search(kind).fit(X))
+    make_search(kind, path).fit(X)
+    kept = lines(path)[: 1 + keep]
+    path.write_text("\n".join(kept) + "\n")
+    recorded = sum(len(json.loads(line)["candidates"]) for line in kept[1:])
+    resumed = counting(make_search(kind, path))
+    resumed.fit(X)
+    assert summary(resumed) == full
+    n_fits = 2 * (len(full["params"]) - recorded) + 1
+    assert CountingQuadratic.fits == n_fits
+
+
+def test_random_state_none_is_recorded_and_resumed(tmp_path):
+    path = tmp_path / "search.jsonl"
+    search = make_search("genetic", path).set_params(random_state=None).fit(X)
+    path.write_text("\n".join(lines(path)[:3]) + "\n")
+    resumed = make_search("genetic", path).set_params(random_state=None).fit(X)
+    assert resumed.cv_results_["params"] == search.cv_results_["params"]
+
+
+def test_a_torn_last_line_is_ignored(kind, tmp_path):
+    path = tmp_path / "search.jsonl"
+    full = summary(make_search(kind, path).fit(X))
+    kept = lines(path)[:3]
+    path.write_text("\n".join(kept) + "\n" + kept[-1][: len(kept[-1]) // 2])
+    assert summary(make_search(kind, path).fit(X)) == full
+    assert all(json.loads(line) for line in lines(path))  # the tear was cut away
+
+
+def test_a_damaged_middle_line_raises(tmp_path):
+    path = tmp_path / "search.jsonl"
+    make_search("genetic", path).fit(X)
+    content = lines(path)
+    content[2] = content[2][:-5]
+    path.write_text("\n".join(content) + "\n")
+    with pytest.raises(ValueError, match=re.escape("is damaged at line 3")):
+        make_search("genetic", path).fit(X)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (dict(estimator=SlowQuadratic(delay=1e-9)), "estimator"),
+        (dict(search_spaces={**SPACE, "k": (0, 8)}), "search_spaces"),
+        (dict(cv=KFold(3)), "cv"),
+        (dict(scoring="r2"), "scoring"),
+        (dict(random_state=8), "settings"),
+    ],
+)
+def test_a_checkpoint_of_another_search_is_refused(tmp_path, change, field):
+    path = tmp_path / "search.jsonl"
+    make_search("genetic", path).fit(X)
+    other = make_search("genetic", path).set_params(**change)
+    with pytest.raises(ValueError, match=rf"belongs to another search: its {field} was"):
+        other.fit(X)
+
+
+def test_other_data_is_refused(tmp_path):
+    path = tmp_path / "search.jsonl"
+    make_search("genetic", path).fit(X)
+    with pytest.raises(ValueError, match="its data was"):
+        make_search("genetic", path).fit(X + 1)
+
+
+def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text('{"hello": 1}\n')
+    with pytest.raises(ValueError, match="is not a sklearn-tune checkpoint"):
+        make_search("bayes", path).fit(X)
+
+
+def test_interrupted_then_resumed(tmp_path):
+    path = tmp_path / "search.jsonl"
+    full = summary(make_search("genetic").fit(X))
+
+    class Interrupting(SlowQuadratic):
+        fits = 0
+
+        def fit(self, X, y=None):
+            Interrupting.fits += 1
+            if Interrupting.fits == 25:
+                raise KeyboardInterrupt
+            return self
+
+    interrupted = make_search("genetic", path).set_params(estimator=Interrupting())
+    with pytest.warns(SearchWarning, match=re.escape(f"checkpoint={str(path)!r}")):
+        interrupted.fit(X)
+    resumed = make_search("genetic", path).fit(X)
+    assert summary(resumed) == full
+
+
+def test_released_format_samples_still_replay():
+    # One sample per released journal format: tests/assets/journal_v<N>.jsonl,
+    # written by kill_resume_worker.make_search("genetic") on X.
+    for sample in sorted(ASSETS.glob("journal_v*.jsonl")):
+        expected = json.loads(sample.with_suffix(".expected.json").read_text())
+        copy = Path(os.environ.get("TMPDIR", "/tmp")) / f"replay-{os.getpid()}.jsonl"
+        shutil.copy(sample, copy)
+        try:
+            search = counting(make_search("genetic", copy)).fit(X)
+        finally:
+            copy.unlink()
+        assert CountingQuadratic.fits == 1
+        assert summary(search) == expected
+    assert (ASSETS / "journal_v1.jsonl").exists()
+
+
+def test_sigkill_at_random_moments_loses_nothing(kind, tmp_path):
+    checkpoint, output = tmp_path / "search.jsonl", tmp_path / "out.json"
+    expected = summary(make_search(kind).fit(X))
+    worker = [sys.executable, str(HERE / "kill_resume_worker.py"), kind, str(checkpoint), str(output)]
+    rng = random.Random(0)
+    recorded_before = []
+    kills = 0
+    while not output.exists():
+        process = subprocess.Popen(worker, stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        if kills < 6:
+            time.sleep(rng.uniform(0.05, 0.6))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            if process.returncode == -signal.SIGKILL:
+                kills += 1
+        else:
+            assert process.wait(timeout=120) == 0
+        if checkpoint.exists():
+            complete = [line for line in lines(checkpoint) if line.endswith("}")]
+            assert complete[: len(recorded_before)] == recorded_before  # nothing lost
+            recorded_before = complete
+    assert kills >= 5
+    assert json.loads(output.read_text()) == expected
