@@ -327,7 +327,7 @@ class _FineTuneMixin:
         if ok:
             return
         left = "(" if low_open else "["
-        right = ")" if high_open else "]"
+        right = ")" if high_open or high is None else "]"
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
         allowed = f"a number in {left}{lo}, {hi}{right}"
@@ -494,7 +494,10 @@ class _FineTuneMixin:
     # -- building the net -------------------------------------------------------
 
     def _n_outputs(self):
-        return getattr(self, "n_outputs_", None)
+        n_outputs = getattr(self, "n_outputs_", None)
+        if n_outputs is None and getattr(self, "classes", None) is not None:
+            return len(self.classes) or None
+        return n_outputs
 
     def initialize_module(self):
         """Build the module: by name, or skorch's way; then load weights, new head."""
@@ -760,6 +763,7 @@ class _FineTuneMixin:
         """Free what the failed fit held, then raise an error a search scores."""
         self._release_device_memory()
         batch = f"batch_size={self.batch_size}"
+        message = message.rstrip(".") + "."
         return GPUOutOfMemoryError(
             f"{type(self).__name__}(module={self._module_name()}, {batch}) ran out of "
             f"GPU memory: {message} The module, optimizer and criterion were dropped "
@@ -772,8 +776,10 @@ class _FineTuneMixin:
         X = self._check_X(X)
         self._check_lengths(X, y)
         first = not (partial or self.warm_start) or not self.initialized_
-        y = self._check_y(X, y, reset=first, classes=classes)
-        if first and not is_dataset(X) and not isinstance(X, Mapping):
+        # a net built with initialize() (e.g. to load_params) sees data here first
+        new_data = first or not hasattr(self, "n_outputs_")
+        y = self._check_y(X, y, reset=new_data, classes=classes)
+        if new_data and not is_dataset(X) and not isinstance(X, Mapping):
             self.in_channels_ = int(X.shape[1]) if len(X.shape) == 4 else None
         message = None
         seeded = self._seeded() if first else nullcontext()
@@ -781,6 +787,7 @@ class _FineTuneMixin:
             with seeded:
                 if first:
                     self.initialize()
+                if new_data:
                     self._check_forward(X)
                 self._train(X, y, "partial_fit" if partial else "fit", **fit_params)
         except torch.cuda.OutOfMemoryError as err:

@@ -1,0 +1,459 @@
+"""FineTuneClassifier / FineTuneRegressor: the scikit-learn contract and training."""
+
+import pickle
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
+
+import sklearn_tune  # noqa: E402
+from sklearn_tune import BayesSearchCV  # noqa: E402
+from sklearn_tune.nn import (  # noqa: E402
+    FineTuneClassifier,
+    FineTuneRegressor,
+    GPUOutOfMemoryError,
+    make_finetune_space,
+)
+from sklearn_tune.space import Categorical, Real  # noqa: E402
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+class Recorder(Callback):
+    """Keep the module's weights at the end of every epoch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.states_ = []
+
+    def on_epoch_end(self, net, **kwargs):
+        state = {k: v.clone() for k, v in net.module_.state_dict().items()}
+        self.states_.append(state)
+
+
+class TwoOutputs(torch.nn.Module):
+    """A network whose output is not its last Linear layer: 2 outputs only."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(64, 8)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(x, 1))[:, :2]
+
+
+def _to_images(X):
+    return X.reshape(-1, 1, 8, 8)
+
+
+# -- the scikit-learn contract ------------------------------------------------
+
+
+def test_importing_sklearn_tune_does_not_import_torch():
+    code = "import sys, sklearn_tune; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_clone_get_params_set_params_round_trip(make_net):
+    net = make_net(
+        optimizer="nesterov", lr=0.03, n_trainable_stages=2, optimizer__dampening=0
+    )
+    params = net.get_params(deep=False)
+    assert params["device"] == "cpu"
+    assert params["optimizer"] == "nesterov"
+    assert params["optimizer__dampening"] == 0
+    twin = clone(net)
+    assert twin.get_params(deep=False).keys() == params.keys()
+    for key, value in twin.get_params(deep=False).items():
+        assert value is params[key] or value == params[key], key
+    twin.set_params(lr=0.5, warmup_epochs=3, callbacks__print_log=None)
+    assert (twin.lr, twin.warmup_epochs, net.lr) == (0.5, 3, 0.03)
+    flat = {"momentum", "beta1", "beta2", "eps", "weight_decay", "lr_schedule"}
+    assert flat <= set(params)
+
+
+def test_device_auto_stays_auto(images):
+    X, y = images
+    net = FineTuneClassifier("resnet8", module__width=4, max_epochs=1)
+    assert net.get_params()["device"] == "auto"
+    assert net.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    net.fit(X, y)
+    assert clone(net).get_params()["device"] == "auto"
+    assert pickle.loads(pickle.dumps(net)).get_params()["device"] == "auto"
+
+
+def test_pickle_a_fitted_net(images, make_net):
+    X, y = images
+    net = make_net(n_trainable_stages=1, warmup_epochs=1).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.freeze_plan_ == net.freeze_plan_
+    loaded.partial_fit(X, y)  # still trainable
+
+
+def test_labels_of_any_kind(images, make_net):
+    X, y = images
+    labels = np.array(["cat", "dog", "eel"])[y]
+    net = make_net(max_epochs=1).fit(X, labels)
+    assert list(net.classes_) == ["cat", "dog", "eel"]
+    assert set(net.predict(X)) <= set(labels)
+    assert net.predict_proba(X).shape == (24, 3)
+    assert 0 <= net.score(X, labels) <= 1
+
+
+def test_reproducible_on_cpu_and_leaves_torch_rng_alone(images, make_net):
+    X, y = images
+    torch.manual_seed(123)
+    expected = torch.rand(1)
+    torch.manual_seed(123)
+    a = make_net(validation_fraction=0.25, patience=5).fit(X, y)
+    assert torch.equal(torch.rand(1), expected)
+    b = make_net(validation_fraction=0.25, patience=5).fit(X, y)
+    for (name, p), q in zip(
+        a.module_.state_dict().items(), b.module_.state_dict().values()
+    ):
+        assert torch.equal(p, q), name
+
+
+def test_regressor(images):
+    X, _ = images
+    target = X.mean(axis=(1, 2, 3))
+    reg = FineTuneRegressor(
+        "resnet8", module__width=4, max_epochs=2, device="cpu", random_state=0
+    )
+    reg.fit(X, target)
+    assert reg.n_outputs_ == 1
+    assert reg.predict(X).shape == (24,)
+    reg.fit(X, np.c_[target, -target])
+    assert reg.predict(X).shape == (24, 2)
+    assert np.isfinite(reg.score(X, np.c_[target, -target]))
+
+
+def test_any_module_gets_a_head_for_the_task(images):
+    X, y = images
+    mlp = torch.nn.Sequential(
+        torch.nn.Flatten(),
+        torch.nn.Linear(64, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 10),
+    )
+    net = FineTuneClassifier(mlp, max_epochs=1, device="cpu", n_trainable_stages=0)
+    net.fit(X, y)
+    assert net.module_[3].out_features == 3
+    assert mlp[3].out_features == 10  # the module passed in is not modified
+    assert net.freeze_plan_.frozen == ["1.weight", "1.bias"]
+
+
+# -- training -------------------------------------------------------------------
+
+
+def test_validation_split_is_explicit(images, make_net, capsys):
+    X, y = images
+    net = make_net(max_epochs=1).fit(X, y)
+    assert net.history[-1, "train_batch_count"] == 3  # all 24 samples train
+    assert "valid_loss" not in net.history[-1]
+    net = make_net(max_epochs=1, validation_fraction=0.25, verbose=1).fit(X, y)
+    assert sum(net.history[-1, "batches", :, "valid_batch_size"]) == 6
+    assert "holding out validation_fraction=0.25" in capsys.readouterr().out
+
+
+def test_early_stopping_restores_the_best_weights(images, make_net):
+    X, y = images
+    rng = np.random.RandomState(1)
+    y_noise = rng.permutation(y)  # labels the net can only overfit
+    recorder = Recorder()
+    net = make_net(
+        lr=0.3,
+        optimizer="sgd",
+        max_epochs=30,
+        validation_fraction=0.5,
+        patience=2,
+        callbacks=[recorder],
+    )
+    net.fit(X, y_noise)
+    losses = net.history[:, "valid_loss"]
+    assert len(losses) < 30  # it stopped early
+    best = int(np.argmin(losses))
+    assert best < len(losses) - 1
+    for name, value in net.module_.state_dict().items():
+        assert torch.equal(value, recorder.states_[best][name]), name
+
+
+def test_checkpoint_dir_keeps_and_reloads_the_best_weights(images, make_net, tmp_path):
+    X, y = images
+    recorder = Recorder()
+    net = make_net(
+        lr=0.3,
+        optimizer="sgd",
+        max_epochs=6,
+        validation_fraction=0.5,
+        checkpoint_dir=tmp_path,
+        callbacks=[recorder],
+    )
+    net.fit(X, y)
+    files = list(tmp_path.glob("fit-*-params.pt"))
+    assert len(files) == 1
+    best = int(np.argmin(net.history[:, "valid_loss"]))
+    for name, value in net.module_.state_dict().items():
+        assert torch.equal(value, recorder.states_[best][name]), name
+    assert net.get_params()["device"] == "cpu"
+
+
+def test_gradient_clipping(images, make_net):
+    X, y = images
+
+    class GradNorm(Callback):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            grads = [p.grad.norm() for _, p in named_parameters if p.grad is not None]
+            self.norm_ = float(torch.stack(grads).norm())
+
+    probe = GradNorm()
+    # the probe runs after the built-in gradient_clipping callback
+    make_net(grad_clip_norm=1e-3, lr=0.1, callbacks=[probe]).fit(X, y)
+    assert probe.norm_ <= 1e-3 * 1.01
+
+
+def test_ctrl_c_is_not_swallowed(images, make_net):
+    X, y = images
+
+    class Interrupt(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_net(callbacks=[Interrupt()]).fit(X, y)
+
+
+@pytest.mark.parametrize("mode", ["bf16", "fp16"])
+def test_mixed_precision_runs_on_cpu(images, make_net, mode):
+    X, y = images
+    net = make_net(mixed_precision=mode, grad_clip_norm=1.0).fit(X, y)
+    assert np.isfinite(net.history[-1, "train_loss"])
+    assert net.predict_proba(X).dtype == np.float32
+
+
+# -- bad input fails before any training ----------------------------------------
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(FineTuneClassifier, "train_step", fail)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"optimizer": "adamx"},
+            "optimizer='adamx'): unknown optimizer (did you mean 'adam'?). Use one of",
+        ),
+        (
+            {"lr_schedule": "cosin"},
+            "lr_schedule='cosin'): unknown learning-rate schedule "
+            "(did you mean 'cosine'?)",
+        ),
+        (
+            {"lr": -0.1},
+            "lr=-0.1): lr must be a number in (0, inf). "
+            "Use a number in (0, inf), e.g. lr=1e-3.",
+        ),
+        ({"lr": float("nan")}, "lr=nan): lr must be"),
+        ({"momentum": 1.5}, "momentum=1.5): momentum must be a number in [0, 1)"),
+        ({"batch_size": 0}, "batch_size=0): batch_size must be an int >= 1"),
+        ({"patience": 3}, "patience=3): early stopping watches the validation loss"),
+        (
+            {"optimizer": "nesterov", "momentum": 0.0},
+            "optimizer='nesterov' needs momentum > 0",
+        ),
+        (
+            {"mixed_precision": "fp8"},
+            "mixed_precision='fp8'): unknown mixed-precision mode",
+        ),
+        ({"module": "resnet19"}, "module='resnet19'): unknown network"),
+        (
+            {"validation_fraction": 0.05},
+            "validation_fraction=0.05): holds out 2 of 24 samples, "
+            "fewer than the 3 classes",
+        ),
+    ],
+)
+def test_bad_parameters(images, make_net, no_training, params, message):
+    X, y = images
+    if "validation_fraction" in params:
+        params = {**params, "patience": 2}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_net(**params).fit(X, y)
+
+
+def test_bad_data(images, make_net, no_training):
+    X, y = images
+    net = make_net()
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "X has shape (24, 64), but module='resnet8' takes images of shape "
+            "(n_samples, channels, height, width). Reshape X first, e.g. "
+            "X.reshape(-1, 1, 8, 8)"
+        ),
+    ):
+        net.fit(X.reshape(24, 64), y)
+    with pytest.raises(ValueError, match="X has 24 samples but y has 20"):
+        net.fit(X, y[:20])
+    with pytest.raises(
+        ValueError, match=re.escape("y has labels [7] outside the 3 classes [0, 1, 2]")
+    ):
+        make_net(classes=[0, 1, 2]).fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(ValueError, match=re.escape("y has shape (24, 2)")):
+        net.fit(X, np.c_[y, y])
+    with pytest.raises(ValueError, match="X contains NaN"):
+        net.fit(np.where(X > 0.9, np.nan, X), y)
+    with pytest.raises(ValueError, match="cannot process X of shape \\(24, 3, 8, 8\\)"):
+        make_net(module__in_channels=1).fit(np.repeat(X, 3, axis=1), y)
+    small_head = TwoOutputs()
+    with pytest.raises(
+        ValueError, match="returns output of shape \\(2, 2\\).*3 classes"
+    ):
+        FineTuneClassifier(small_head, device="cpu").fit(X, y)
+
+
+# -- GPU memory -------------------------------------------------------------------
+
+
+def _simulate_oom(monkeypatch, when):
+    emptied = []
+    original = FineTuneClassifier.train_step
+
+    def train_step(self, batch, **fit_params):
+        if when(self):
+            raise torch.cuda.OutOfMemoryError(
+                "CUDA out of memory. Tried to allocate 2.00 GiB"
+            )
+        return original(self, batch, **fit_params)
+
+    monkeypatch.setattr(FineTuneClassifier, "train_step", train_step)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: emptied.append(True))
+    return emptied
+
+
+def test_out_of_memory_frees_and_raises_a_scorable_error(images, make_net, monkeypatch):
+    X, y = images
+    emptied = _simulate_oom(monkeypatch, when=lambda net: True)
+    net = make_net()
+    with pytest.raises(
+        GPUOutOfMemoryError,
+        match="batch_size=8\\) ran out of GPU memory: CUDA out of memory",
+    ):
+        net.fit(X, y)
+    assert emptied
+    assert net.module_ is None and net.optimizer_ is None and not net.initialized_
+
+
+@pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")
+@pytest.mark.filterwarnings("ignore:The objective has been evaluated:UserWarning")
+def test_search_scores_an_out_of_memory_candidate_as_error_score(
+    images, make_net, monkeypatch
+):
+    X, y = images
+    _simulate_oom(monkeypatch, when=lambda net: net.batch_size == 12)
+    search = BayesSearchCV(
+        make_net(max_epochs=1),
+        {"batch_size": Categorical([4, 12])},
+        n_iter=4,
+        cv=2,
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 2},
+        error_score=np.nan,
+    )
+    with pytest.warns(Warning, match="ran out of GPU memory"):
+        search.fit(X, y)
+    scores = dict(
+        zip(
+            search.cv_results_["param_batch_size"],
+            search.cv_results_["mean_test_score"],
+        )
+    )
+    assert np.isnan(scores[12]) and np.isfinite(scores[4])
+    assert search.best_params_ == {"batch_size": 4}
+
+
+@needs_cuda
+def test_trains_on_cuda_with_mixed_precision(images):
+    X, y = images
+    net = FineTuneClassifier("resnet8", module__width=4, max_epochs=2, random_state=0)
+    net.fit(X, y)
+    assert next(net.module_.parameters()).is_cuda
+    assert net._amp_dtype() in (torch.bfloat16, torch.float16)
+    assert net.predict(X).shape == (24,)
+
+
+@needs_cuda
+def test_cuda_pickle_round_trip(images):
+    X, y = images
+    net = FineTuneClassifier("resnet8", module__width=4, max_epochs=1).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(net))
+    np.testing.assert_allclose(loaded.predict_proba(X), net.predict_proba(X))
+
+
+# -- in a pipeline and inside both searchers ------------------------------------
+
+
+def test_in_a_pipeline(images, make_net):
+    X, y = images
+    pipe = make_pipeline(FunctionTransformer(_to_images), make_net(max_epochs=1))
+    pipe.fit(X.reshape(24, 64), y)
+    assert pipe.predict(X.reshape(24, 64)).shape == (24,)
+    assert clone(pipe).get_params()["finetuneclassifier__max_epochs"] == 1
+
+
+def test_bayes_search_tunes_flat_names(images, make_net):
+    X, y = images
+    pipe = make_pipeline(FunctionTransformer(_to_images), make_net(max_epochs=1))
+    space = make_finetune_space("finetuneclassifier__", n_stages=4)
+    search = BayesSearchCV(
+        pipe,
+        space,
+        n_iter=3,
+        cv=2,
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 3},
+    )
+    search.fit(X.reshape(24, 64), y)
+    assert len(search.cv_results_["params"]) == 3
+    assert set(search.best_params_) == set(space)
+    assert search.best_estimator_.predict(X.reshape(24, 64)).shape == (24,)
+
+
+def test_genetic_search_tunes_flat_names(images, make_net):
+    GeneticSearchCV = getattr(sklearn_tune, "GeneticSearchCV", None)
+    if GeneticSearchCV is None:
+        pytest.fail("sklearn_tune.GeneticSearchCV has not landed yet")
+    X, y = images
+    space = {
+        "optimizer": Categorical(["sgd", "adam"]),
+        "lr": Real(1e-3, 1e-1, prior="log-uniform"),
+        "n_trainable_stages": Categorical([0, 4]),
+    }
+    search = GeneticSearchCV(
+        make_net(max_epochs=1),
+        space,
+        population_size=3,
+        generations=1,
+        cv=2,
+        random_state=0,
+    )
+    search.fit(X, y)
+    assert set(search.best_params_) == set(space)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()

@@ -1,0 +1,118 @@
+"""Stages, head and freezing: frozen parameters do not move, the head does."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from skorch.callbacks import Callback  # noqa: E402
+from torch import nn  # noqa: E402
+
+from sklearn_tune.nn import (  # noqa: E402
+    CifarResNet,
+    find_head,
+    make_freeze_plan,
+    replace_head,
+)
+
+
+class _TorchvisionLike(nn.Module):
+    """The top-level layout of torchvision's ResNet."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.relu = nn.ReLU()
+        self.layer1 = nn.Sequential(nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4))
+        self.layer2 = nn.Sequential(nn.Conv2d(4, 4, 3))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 10)
+
+    def forward(self, x):
+        x = self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x)))))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class Snapshot(Callback):
+    """Keep a copy of the module's state when training begins."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.state_ = {k: v.clone() for k, v in net.module_.state_dict().items()}
+
+
+def test_stages_of_the_builtin_resnet():
+    plan = make_freeze_plan(CifarResNet(8, 3, 1, width=4))
+    assert [stage[0].split(".")[0] for stage in plan.stages] == [
+        "stem",
+        "stage1",
+        "stage2",
+        "stage3",
+    ]
+    assert plan.head == ["fc.weight", "fc.bias"]
+    assert plan.frozen == []
+
+
+def test_top_level_norm_joins_the_stage_before_it():
+    plan = make_freeze_plan(_TorchvisionLike(), n_trainable_stages=1)
+    tops = [sorted({name.split(".")[0] for name in stage}) for stage in plan.stages]
+    assert tops == [["bn1", "conv1"], ["layer1"], ["layer2"]]
+    assert {n.split(".")[0] for n in plan.frozen} == {"conv1", "bn1", "layer1"}
+    assert plan.frozen_norms == ["bn1", "layer1.1"]
+
+
+@pytest.mark.parametrize(
+    ("n_trainable", "n_frozen_stages"), [(None, 0), (0, 4), (1, 3), (4, 0), (9, 0)]
+)
+def test_n_trainable_stages_counts_from_the_head(n_trainable, n_frozen_stages):
+    plan = make_freeze_plan(CifarResNet(8, 3, 1, width=4), n_trainable)
+    assert plan.frozen == [n for stage in plan.stages[:n_frozen_stages] for n in stage]
+
+
+def test_any_module_has_a_head_and_it_can_be_replaced():
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    assert find_head(mlp) == "2"
+    replace_head(mlp, 5)
+    assert mlp[2].out_features == 5
+    plan = make_freeze_plan(mlp, 0)
+    assert plan.frozen == ["0.weight", "0.bias"]
+    assert find_head(nn.Conv2d(1, 1, 1)) is None
+    assert replace_head(nn.Linear(3, 2), 4).out_features == 4
+
+
+def test_frozen_parameters_unchanged_head_changed(images, make_net):
+    X, y = images
+    snapshot = Snapshot()
+    net = make_net(n_trainable_stages=1, lr=0.05, optimizer="sgd", callbacks=[snapshot])
+    net.fit(X, y)
+    before, after = snapshot.state_, net.module_.state_dict()
+    frozen = set(net.freeze_plan_.frozen)
+    assert frozen
+    assert all(name.startswith(("stem.", "stage1.", "stage2.")) for name in frozen)
+    for name in frozen:
+        assert torch.equal(before[name], after[name]), name
+    # BatchNorm running statistics of frozen stages are frozen too
+    assert net.freeze_plan_.frozen_norms
+    for name in net.freeze_plan_.frozen_norms:
+        key = f"{name}.running_mean"
+        assert torch.equal(before[key], after[key]), key
+    assert not torch.equal(before["fc.weight"], after["fc.weight"])
+    trained = [n for n in net.freeze_plan_.stages[-1] if n.endswith("weight")]
+    assert any(not torch.equal(before[n], after[n]) for n in trained)
+    params = dict(net.module_.named_parameters())
+    assert not any(params[name].requires_grad for name in frozen)
+
+
+def test_head_only(images, make_net):
+    X, y = images
+    snapshot = Snapshot()
+    net = make_net(
+        n_trainable_stages=0, optimizer="adam", lr=0.05, callbacks=[snapshot]
+    )
+    net.fit(X, y)
+    changed = {
+        k
+        for k, v in net.module_.named_parameters()
+        if not torch.equal(snapshot.state_[k], v)
+    }
+    assert changed == {"fc.weight", "fc.bias"}

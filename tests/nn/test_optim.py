@@ -1,0 +1,90 @@
+"""Optimizer names onto torch optimizers; the learning rate of every epoch."""
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn_tune.nn import LRFactor  # noqa: E402
+
+KNOBS = {"momentum": 0.8, "beta1": 0.85, "beta2": 0.95, "eps": 1e-6}
+
+EXPECTED = {
+    "sgd": (torch.optim.SGD, {"momentum": 0, "nesterov": False}),
+    "momentum": (torch.optim.SGD, {"momentum": 0.8, "nesterov": False}),
+    "nesterov": (torch.optim.SGD, {"momentum": 0.8, "nesterov": True}),
+    "adam": (torch.optim.Adam, {"betas": (0.85, 0.95), "eps": 1e-6}),
+    "adamw": (torch.optim.AdamW, {"betas": (0.85, 0.95), "eps": 1e-6}),
+    "rmsprop": (torch.optim.RMSprop, {"alpha": 0.95, "eps": 1e-6, "momentum": 0}),
+    "adagrad": (torch.optim.Adagrad, {"eps": 1e-6}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_optimizer_name_builds_torch_optimizer(make_net, name):
+    net = make_net(optimizer=name, lr=0.05, weight_decay=1e-3, **KNOBS).initialize()
+    cls, expected = EXPECTED[name]
+    assert type(net.optimizer_) is cls
+    group = net.optimizer_.param_groups[0]
+    assert group["lr"] == pytest.approx(0.05)
+    assert group["weight_decay"] == pytest.approx(1e-3)
+    for key, value in expected.items():
+        assert group[key] == pytest.approx(value), key
+
+
+def test_routed_optimizer_parameter_wins_over_flat_knob(make_net):
+    net = make_net(optimizer="adam", eps=1e-8, optimizer__eps=1e-3).initialize()
+    assert net.optimizer_.param_groups[0]["eps"] == pytest.approx(1e-3)
+
+
+def test_optimizer_class_as_in_skorch(make_net):
+    net = make_net(optimizer=torch.optim.SGD, lr=0.2, optimizer__momentum=0.5)
+    net.initialize()
+    assert type(net.optimizer_) is torch.optim.SGD
+    assert net.optimizer_.param_groups[0]["momentum"] == 0.5
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.2)
+
+
+def test_backbone_lr_scale_makes_a_group_for_the_backbone(make_net):
+    net = make_net(lr=0.1, backbone_lr_scale=0.01).initialize()
+    head, body = net.optimizer_.param_groups
+    assert head["lr"] == pytest.approx(0.1)
+    assert body["lr"] == pytest.approx(0.001)
+    head_ids = {id(p) for p in net.module_.fc.parameters()}
+    assert {id(p) for p in head["params"]} == head_ids
+    n_params = len(list(net.module_.parameters()))
+    assert len(head["params"]) + len(body["params"]) == n_params
+
+
+def _expected_lr(lr, epoch, warmup, schedule, step_size, gamma, max_epochs):
+    if epoch < warmup:
+        return lr * (epoch + 1) / (warmup + 1)
+    t = epoch - warmup
+    return (
+        lr
+        * {
+            "constant": 1.0,
+            "step": gamma ** (t // step_size),
+            "exponential": gamma**t,
+            "cosine": (1 + math.cos(math.pi * t / (max_epochs - warmup))) / 2,
+        }[schedule]
+    )
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "cosine"])
+@pytest.mark.parametrize("warmup", [0, 2])
+def test_lr_per_epoch_follows_warmup_and_schedule(images, make_net, schedule, warmup):
+    X, y = images
+    params = {"warmup_epochs": warmup, "step_size": 2, "gamma": 0.5, "max_epochs": 6}
+    net = make_net(lr=0.01, lr_schedule=schedule, batch_size=24, **params)
+    net.fit(X, y)
+    expected = [_expected_lr(0.01, e, warmup, schedule, 2, 0.5, 6) for e in range(6)]
+    assert net.history[:, "event_lr"] == pytest.approx(expected)
+
+
+def test_lr_factor_is_what_lambda_lr_applies():
+    factor = LRFactor(1, "step", step_size=1, gamma=0.1, max_epochs=4)
+    assert [factor(e) for e in range(4)] == pytest.approx([0.5, 1.0, 0.1, 0.01])
+    assert "step" in repr(factor)
