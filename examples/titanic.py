@@ -6,7 +6,7 @@ splits and the same held-out test set, and the script prints one table:
 
     python examples/titanic.py             # the full comparison (under 2 minutes)
     python examples/titanic.py --quick     # a smoke run (seconds)
-    python examples/titanic.py --n-jobs 1  # fits in this process only
+    python examples/titanic.py --n-jobs 1  # every fit in this process
 
 A search space is written once, with ``sklearn_tune.space``, per model.
 ``GridSearchCV`` searches an explicit grid of points inside it;
@@ -103,7 +103,7 @@ def make_models(quick=False):
         depths, leaves, features = [3, 8], [1, 5], [0.5]
         c_values = [0.1, 10.0]
     else:
-        trees, n_trees = Integer(20, 120), [30, 100]
+        trees, n_trees = Integer(20, 100), [30, 100]
         depths, leaves, features = [4, 12], [1, 5], [0.3, 0.7]
         c_values = [
             1e-3,
@@ -245,10 +245,13 @@ def main(argv=None):
     parser.add_argument(
         "--n-jobs",
         type=int,
-        default=-1,
-        help="parallel fits per search, as in scikit-learn (default: -1, all cores)",
+        default=None,
+        help="parallel fits per search, as in scikit-learn (default: -1, all "
+        "cores; 1 with --quick, whose fits are too small to pay for workers)",
     )
     args = parser.parse_args(argv)
+    if args.n_jobs is None:
+        args.n_jobs = 1 if args.quick else -1
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
