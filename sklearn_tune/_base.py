@@ -307,7 +307,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
         outs = run.fit_results[n_calls] if len(run.fit_results) > n_calls else None
-        n_splits = self.n_splits_
+        n_splits = len(outs) // len(batch) if outs else 0  # n_splits_ is set later
         per_candidate = [outs[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))]
         if run.journal is not None and not recorded and outs is not None:
             run.journal.append(

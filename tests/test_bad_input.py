@@ -118,7 +118,7 @@ def test_there_are_at_least_thirty_cases():
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("make, kwargs, fit_kwargs, error, fragments", _expand(CASES))
+@pytest.mark.parametrize("make, kwargs, fit_kwargs, error, fragments", list(_expand(CASES)))
 def test_bad_input_fails_before_any_fit(make, kwargs, fit_kwargs, error, fragments):
     Spy.n_fits = 0
     search = make(**kwargs)  # __init__ only stores
