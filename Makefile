@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-oldest lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
+# The same suite against the oldest supported scikit-learn, in its own venv.
+OLDEST := .venv-oldest
+$(OLDEST)/.installed: .ci/oldest-requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -r .ci/oldest-requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider
+
 lint: $(STAMP)
 	$(PY) -m ruff check sklearn_tune tests benchmarks examples
 	$(PY) -m ruff format --check sklearn_tune tests benchmarks examples
@@ -40,4 +52,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(OLDEST) build *.egg-info .pytest_cache
