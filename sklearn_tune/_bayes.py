@@ -5,18 +5,38 @@ The only module that imports scikit-optimize.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import inspect
 import math
 import warnings
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.gaussian_process.kernels import Sum, WhiteKernel
+from sklearn.utils import check_random_state
 from skopt import Optimizer
 from skopt import space as skopt_space
+from skopt.learning import (
+    ExtraTreesRegressor,
+    GaussianProcessRegressor,
+    GradientBoostingQuantileRegressor,
+)
+from skopt.learning.gaussian_process import kernels as skopt_kernels
+from skopt.utils import cook_estimator
+from threadpoolctl import ThreadpoolController
 
 from ._base import BaseTuneSearchCV
 from ._compat import Interval
+from ._gp import (
+    _acquisition,
+    _fit_hyperparameters,
+    _minimize_acquisition,
+    _normalization,
+    _Posterior,
+)
 from ._strategy import _optimize_result
 from .space import Categorical, Real, _native
 
@@ -33,10 +53,15 @@ def _to_skopt(dimension, name):
     """A fresh scikit-optimize dimension: the caller's objects are never touched."""
     if isinstance(dimension, Categorical):
         prior = None if dimension.prior is None else list(dimension.prior)
-        return skopt_space.Categorical(list(dimension.categories), prior=prior, name=name)
+        return skopt_space.Categorical(
+            list(dimension.categories), prior=prior, name=name
+        )
     cls = skopt_space.Real if isinstance(dimension, Real) else skopt_space.Integer
     return cls(
-        dimension.low, dimension.high, prior=dimension.prior, base=dimension.base,
+        dimension.low,
+        dimension.high,
+        prior=dimension.prior,
+        base=dimension.base,
         name=name,
     )
 
@@ -59,6 +84,414 @@ def _check_optimizer_kwargs(optimizer_kwargs):
     return kwargs
 
 
+_INT32_MAX = np.iinfo(np.int32).max
+_FAST_ACQ_FUNCS = ("EI", "PI", "LCB", "gp_hedge")
+_LIES = {"cl_min": np.min, "cl_mean": np.mean, "cl_max": np.max}
+_BLAS = None
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run BLAS on one thread: the matrices are small, and the result of a
+    reduction must not depend on how many cores happen to be free."""
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
+
+
+def _has_white_kernel(kernel):
+    if isinstance(kernel, WhiteKernel):
+        return True
+    if isinstance(kernel, Sum):
+        return _has_white_kernel(kernel.k1) or _has_white_kernel(kernel.k2)
+    return False
+
+
+class _QuantileGBRT(GradientBoostingQuantileRegressor):
+    """skopt's ``"GBRT"`` surrogate, mended for current scikit-learn and NumPy.
+
+    scikit-optimize 0.10.2's class is no regressor to scikit-learn >= 1.6 (its
+    mixins are in the wrong order) and its ``predict(return_std=True)`` calls
+    ``np.in1d``, which NumPy 2.4 removed. Same parameters and predictions.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        return tags
+
+    def predict(self, X, return_std=False, return_quantiles=False):
+        quantiles = list(self.quantiles)
+        if return_quantiles:
+            return np.asarray([model.predict(X) for model in self.regressors_]).T
+        if not return_std:
+            return self.regressors_[quantiles.index(0.5)].predict(X)
+        if not {0.16, 0.5, 0.84} <= set(quantiles):
+            raise ValueError(
+                "return_std works only if the quantiles during instantiation "
+                "include 0.16, 0.5 and 0.84"
+            )
+        low, mid, high = (
+            self.regressors_[quantiles.index(q)].predict(X) for q in (0.16, 0.5, 0.84)
+        )
+        return mid, (high - low) / 2.0
+
+
+class _Optimizer(Optimizer):
+    """scikit-optimize's ``Optimizer`` with a fast Gaussian-process update.
+
+    Same arguments, attributes and results as :class:`skopt.Optimizer`
+    (``Xi``, ``yi``, ``models``, ``gains_``, ``next_xs_``, ``ask``, ``tell``).
+    When the surrogate is scikit-optimize's ``GaussianProcessRegressor`` and the
+    acquisition function is EI, PI, LCB or gp_hedge, the model update after each
+    ``tell`` is ours (see ``BayesSearchCV``'s Notes); any other configuration
+    runs scikit-optimize's own code.
+
+    It also mends ``base_estimator="dummy"`` and ``"GBRT"``, which fail in
+    scikit-optimize 0.10.2 under scikit-learn >= 1.6 and NumPy >= 2.4.
+    """
+
+    # Kernel hyperparameters are fitted at every tell up to _REFIT_ALWAYS
+    # observations, then whenever their number grew by _REFIT_GROWTH since the
+    # last fit, warm-started from it; every _RESTART_EVERY-th fit also starts
+    # from the kernel's initial values and from the GP's n_restarts_optimizer
+    # random points, as scikit-optimize does on every fit.
+    _REFIT_ALWAYS = 60
+    _REFIT_GROWTH = 1.1
+    _RESTART_EVERY = 5
+    # With acq_optimizer="lbfgs", the random candidates that seed the polish:
+    # acq_optimizer_kwargs["n_points"] (10000) while n <= 111 observations,
+    # then fewer, so that scoring them costs about 1.25e8 flops.
+    _CANDIDATE_FLOPS = 1.25e8
+    _MIN_CANDIDATES = 500
+    _LBFGS_MAXITER = 50
+
+    def __init__(
+        self,
+        dimensions,
+        base_estimator="gp",
+        n_random_starts=None,
+        n_initial_points=10,
+        initial_point_generator="random",
+        n_jobs=1,
+        acq_func="gp_hedge",
+        acq_optimizer="auto",
+        random_state=None,
+        model_queue_size=None,
+        space_constraint=None,
+        acq_func_kwargs=None,
+        acq_optimizer_kwargs=None,
+        avoid_duplicates=True,
+    ):
+        rng = check_random_state(random_state)
+        estimator = base_estimator
+        if isinstance(estimator, str):  # as skopt cooks it, same random draw
+            estimator = cook_estimator(
+                estimator,
+                space=dimensions,
+                random_state=rng.randint(0, _INT32_MAX),
+                n_jobs=n_jobs,
+            )
+        if type(estimator) is GradientBoostingQuantileRegressor:
+            estimator = _QuantileGBRT(**estimator.get_params(deep=False))
+        # skopt checks is_regressor(base_estimator), which fails for None
+        # ("dummy") under scikit-learn >= 1.6: pass a stand-in that has no
+        # gradients either (so "auto" still means "sampling"), then put None back.
+        stand_in = estimator is None
+        super().__init__(
+            dimensions,
+            base_estimator=ExtraTreesRegressor() if stand_in else estimator,
+            n_random_starts=n_random_starts,
+            n_initial_points=n_initial_points,
+            initial_point_generator=initial_point_generator,
+            n_jobs=n_jobs,
+            acq_func=acq_func,
+            acq_optimizer=acq_optimizer,
+            random_state=rng,
+            model_queue_size=model_queue_size,
+            space_constraint=space_constraint,
+            acq_func_kwargs=acq_func_kwargs,
+            acq_optimizer_kwargs=acq_optimizer_kwargs,
+            avoid_duplicates=avoid_duplicates,
+        )
+        self.specs["args"].update(
+            base_estimator=base_estimator, random_state=random_state
+        )
+        if stand_in:
+            self.base_estimator_ = None
+
+        gp = self.base_estimator_
+        self._fast = (
+            isinstance(gp, GaussianProcessRegressor)
+            and self.acq_func in _FAST_ACQ_FUNCS
+            and gp.kernel is not None
+            and gp.optimizer in ("fmin_l_bfgs_b", None)
+            and np.ndim(gp.alpha) == 0
+        )
+        self._lie = False  # a copy that only serves ask(n_points) lies
+        self._theta = None  # fitted log-hyperparameters
+        self._n_theta = 0  # observations at the last hyperparameter fit
+        self._n_hyper_fits = 0
+        if self._fast:
+            kernel = gp.kernel
+            if gp.noise and not _has_white_kernel(kernel):  # as skopt's GP.fit
+                if gp.noise == "gaussian":
+                    kernel = kernel + skopt_kernels.WhiteKernel()
+                else:
+                    kernel = kernel + skopt_kernels.WhiteKernel(gp.noise, "fixed")
+            self._kernel = kernel
+
+    # -- ask --------------------------------------------------------------------
+
+    def ask(self, n_points=None, strategy="cl_min"):
+        """Propose a point, or ``n_points`` by the constant-liar strategy.
+
+        As :meth:`skopt.Optimizer.ask`. With the fast engine, the lies update
+        the posterior without re-fitting the kernel hyperparameters.
+        """
+        if n_points is None or not self._fast:
+            return super().ask(n_points=n_points, strategy=strategy)
+        if not (isinstance(n_points, Integral) and n_points > 0):
+            raise ValueError(f"n_points should be int > 0, got {n_points}")
+        if strategy not in _LIES:
+            raise ValueError(
+                f"Expected parallel_strategy to be one of {list(_LIES)}, got {strategy}"
+            )
+        if (n_points, strategy) in self.cache_:
+            return self.cache_[(n_points, strategy)]
+        liar = self.copy(random_state=self.rng.randint(0, _INT32_MAX))
+        liar._lie = True
+        points = []
+        for i in range(n_points):
+            points.append(liar.ask())
+            if i + 1 < n_points:
+                lie = _LIES[strategy](liar.yi) if liar.yi else 0.0
+                liar._tell(points[-1], float(lie))
+        self.cache_ = {(n_points, strategy): points}
+        return points
+
+    def _ask(self):
+        # skopt compares the proposal with every point told so far, one
+        # dimension of one point at a time; this compares them all at once and
+        # leaves the rare duplicate to skopt's own handling.
+        if (
+            self._fast
+            and self._n_initial_points <= 0
+            and self.models
+            and hasattr(self, "_next_x")
+            and not self._is_told(self._next_x)
+        ):
+            return self._next_x
+        return super()._ask()
+
+    def _is_told(self, point):
+        told = self.space.transform(self.Xi)
+        here = self.space.transform([point])
+        return bool(np.any(np.abs(told - here).sum(axis=1) <= 1e-12))
+
+    def copy(self, random_state=None):
+        """A copy in the same state, with its own random state.
+
+        As :meth:`skopt.Optimizer.copy`; with the fast engine the model is
+        carried over instead of re-fitted.
+        """
+        optimizer = type(self)(
+            dimensions=self.space.dimensions,
+            base_estimator=self.base_estimator_,
+            n_initial_points=self.n_initial_points_,
+            initial_point_generator=self._initial_point_generator,
+            acq_func=self.acq_func,
+            acq_optimizer=self.acq_optimizer,
+            random_state=random_state,
+            model_queue_size=self.max_model_queue_size,
+            space_constraint=self.space.constraint,
+            acq_func_kwargs=self.acq_func_kwargs,
+            acq_optimizer_kwargs=self.acq_optimizer_kwargs,
+            avoid_duplicates=self.avoid_duplicates,
+        )
+        optimizer._initial_samples = self._initial_samples
+        if hasattr(self, "gains_"):
+            optimizer.gains_ = np.copy(self.gains_)
+        if not self._fast:
+            if self.Xi:
+                optimizer._tell(self.Xi, self.yi)
+            return optimizer
+        optimizer.Xi = list(self.Xi)
+        optimizer.yi = list(self.yi)
+        optimizer._n_initial_points = self._n_initial_points
+        optimizer.models = list(self.models)
+        for name in ("next_xs_", "_next_x"):
+            if hasattr(self, name):
+                setattr(optimizer, name, copy.copy(getattr(self, name)))
+        optimizer._theta = self._theta
+        optimizer._n_theta = self._n_theta
+        optimizer._n_hyper_fits = self._n_hyper_fits
+        return optimizer
+
+    # -- tell -------------------------------------------------------------------
+
+    def _tell(self, x, y, fit=True):
+        if not self._fast:
+            return super()._tell(x, y, fit=fit)
+        result = super()._tell(x, y, fit=False)  # records Xi and yi
+        if fit and self._n_initial_points <= 0:
+            with _one_blas_thread():
+                self._update()
+        return result  # result.models is self.models, updated in place
+
+    def _update(self):
+        """Fit the GP to all observations and choose the next point."""
+        gp = self.base_estimator_
+        X = self.space.transform(self.Xi)
+        y = np.asarray(self.yi, dtype=float)
+        if gp.optimizer is not None and self._kernel.n_dims and self._refit_due():
+            self._fit_theta(X, y)
+        theta = self._kernel.theta if self._theta is None else self._theta
+        kernel = self._kernel.clone_with_theta(theta)
+        posterior = _Posterior(
+            kernel,
+            X,
+            y,
+            jitter=gp.alpha,
+            normalize_y=gp.normalize_y,
+            keep_noise=not gp.noise,
+        )
+        if self.acq_func == "gp_hedge" and hasattr(self, "next_xs_"):
+            self.gains_ -= posterior.predict(np.vstack(self.next_xs_))[0]
+        if not self._lie or not self.models:
+            self.models.append(self._fitted_model(kernel, posterior))
+            if self.max_model_queue_size is not None:
+                del self.models[: -self.max_model_queue_size]
+        self.next_xs_ = self._propose(posterior, float(np.min(y)), len(y))
+        if self.acq_func == "gp_hedge":
+            logits = self.eta * (self.gains_ - np.max(self.gains_))
+            probs = np.exp(logits) / np.sum(np.exp(logits))
+            next_x = self.next_xs_[np.argmax(self.rng.multinomial(1, probs))]
+        else:
+            next_x = self.next_xs_[0]
+        self._next_x = self.space.inverse_transform(next_x.reshape((1, -1)))[0]
+
+    def _refit_due(self):
+        if self._theta is None:
+            return True
+        if self._lie:
+            return False
+        n = len(self.yi)
+        return n <= self._REFIT_ALWAYS or n >= self._REFIT_GROWTH * self._n_theta
+
+    def _fit_theta(self, X, y):
+        kernel = self._kernel
+        starts = [] if self._theta is None else [self._theta]
+        if self._theta is None or self._n_hyper_fits % self._RESTART_EVERY == 0:
+            bounds = kernel.bounds
+            starts.append(kernel.theta)
+            starts.extend(
+                self.rng.uniform(bounds[:, 0], bounds[:, 1])
+                for _ in range(self.base_estimator_.n_restarts_optimizer)
+            )
+        y_mean, y_scale = _normalization(y, self.base_estimator_.normalize_y)
+        self._theta = _fit_hyperparameters(
+            kernel, X, (y - y_mean) / y_scale, self.base_estimator_.alpha, starts
+        )
+        self._n_theta = len(y)
+        self._n_hyper_fits += 1
+
+    def _fitted_model(self, kernel, posterior):
+        """The model for ``models``: a fitted skopt ``GaussianProcessRegressor``.
+
+        Its fitted attributes are those ``fit`` would compute with the
+        hyperparameters found here (``predict``, with or without gradients,
+        works as usual), taken from ``posterior`` instead of computed again.
+        """
+        gp = self.base_estimator_
+        model = clone(gp)
+        model.kernel = self._kernel  # what skopt's fit leaves there
+        fitted = kernel.clone_with_theta(kernel.theta)
+        model.noise_ = None
+        if gp.noise:  # skopt predicts the latent function: no white noise
+            for name, value in fitted.get_params().items():
+                if isinstance(value, WhiteKernel):
+                    model.noise_ = value.noise_level
+                    fitted.set_params(**{name: skopt_kernels.WhiteKernel(0.0)})
+                    break
+        model.kernel_ = fitted
+        model.X_train_ = posterior.X
+        model.y_train_ = posterior.y
+        model.n_features_in_ = posterior.X.shape[1]
+        model.L_ = posterior.L
+        model.alpha_ = posterior.alpha
+        model.K_inv_ = posterior.K_inv
+        model.y_train_mean_ = posterior.y_mean
+        model.y_train_std_ = posterior.y_scale
+        model.log_marginal_likelihood_value_ = posterior.log_marginal_likelihood
+        return model
+
+    def _candidates(self, n_samples):
+        """Random points of the space, transformed (as skopt draws them)."""
+        if self.space.constraint is not None:
+            points = self.space.rvs(n_samples=n_samples, random_state=self.rng)
+            return self.space.transform(points)
+        columns = [
+            np.asarray(dim.transform(dim.rvs(n_samples, random_state=self.rng)))
+            for dim in self.space.dimensions
+        ]
+        return np.hstack([c.reshape(n_samples, -1) for c in columns]).astype(float)
+
+    def _propose(self, posterior, y_opt, n_observed):
+        """The best point of each candidate acquisition function (transformed)."""
+        n_samples = self.n_points
+        if self.acq_optimizer == "lbfgs":
+            affordable = int(self._CANDIDATE_FLOPS / n_observed**2)
+            n_samples = min(n_samples, max(self._MIN_CANDIDATES, affordable))
+        X = self._candidates(n_samples)
+        mean, std = posterior.predict(X)
+        names = self.cand_acq_funcs_
+        kwargs = self.acq_func_kwargs or {}
+        acq_kwargs = {
+            "y_opt": y_opt,
+            "xi": kwargs.get("xi", 0.01),
+            "kappa": kwargs.get("kappa", 1.96),
+        }
+        values = [_acquisition(name, mean, std, **acq_kwargs)[0] for name in names]
+        if self.acq_optimizer == "sampling":
+            best = [X[np.argmin(v)] for v in values]
+        else:
+            best = self._polish(posterior, X, values, names, acq_kwargs)
+        if not self.space.is_categorical:
+            bounds = np.asarray(self.space.transformed_bounds, dtype=float)
+            best = [np.clip(x, bounds[:, 0], bounds[:, 1]) for x in best]
+        return best
+
+    def _polish(self, posterior, X, values, names, acq_kwargs):
+        """L-BFGS-B from the best candidates of every acquisition function at once."""
+        k = max(1, min(self.n_restarts_optimizer, len(X)))
+        rows = [np.argsort(v, kind="stable")[:k] for v in values]
+        starts = np.vstack([X[r] for r in rows])
+        start_values = np.concatenate([v[r] for v, r in zip(values, rows)])
+        owners = np.repeat(np.arange(len(names)), k)
+        scales = [np.ptp(v) if np.ptp(v) > 0 else 1.0 for v in values]
+        bounds = np.asarray(self.space.transformed_bounds, dtype=float)
+        ends, end_values = _minimize_acquisition(
+            posterior,
+            starts,
+            owners,
+            names,
+            scales,
+            bounds,
+            acq_kwargs,
+            self._LBFGS_MAXITER,
+        )
+        better = end_values < start_values
+        ends[~better] = starts[~better]
+        end_values = np.where(better, end_values, start_values)
+        return [
+            ends[a * k + np.argmin(end_values[a * k : (a + 1) * k])]
+            for a in range(len(names))
+        ]
+
+
 class _BayesStrategy:
     """Ask/tell over one sub-space with a scikit-optimize ``Optimizer``.
 
@@ -76,7 +509,7 @@ class _BayesStrategy:
         kwargs["random_state"] = random_state
         dims = [_to_skopt(dim, name) for name, dim in dimensions.items()]
         try:
-            self.optimizer = Optimizer(dims, **kwargs)
+            self.optimizer = _Optimizer(dims, **kwargs)
         except (ValueError, TypeError) as err:
             raise type(err)(
                 f"optimizer_kwargs={optimizer_kwargs!r} was refused by "

@@ -1,0 +1,421 @@
+"""Gaussian-process numerics behind ``BayesSearchCV``'s fast engine.
+
+Plain NumPy/SciPy on scikit-learn kernels; no scikit-optimize in here (that is
+``_bayes.py``'s job). Three pieces, each vectorised over many points at once:
+
+- :class:`_MarginalLikelihood`: the negative log marginal likelihood of a GP and
+  its gradient in the log-hyperparameters, for fitting kernel hyperparameters;
+- :class:`_Posterior`: the posterior mean and standard deviation at a batch of
+  points, with their gradients in the inputs;
+- :func:`_acquisition` and :func:`_minimize_acquisition`: EI, PI and LCB (in
+  scikit-optimize's sign convention, lower is better) and one L-BFGS-B run that
+  polishes a batch of starting points, each under its own acquisition function.
+
+For the kernel scikit-optimize builds for ``base_estimator="GP"``,
+``ConstantKernel * Matern(nu=2.5) + WhiteKernel``, and its relatives (any
+``nu`` in 0.5, 1.5, 2.5, RBF; isotropic or one length scale per dimension;
+with or without the amplitude and the white noise) everything is computed in
+closed form here. Any other kernel goes through scikit-learn's kernel API
+(``kernel(X, eval_gradient=True)``) and finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import LinAlgError, cho_solve, cholesky, lapack
+from scipy.optimize import minimize
+from scipy.spatial.distance import cdist
+from scipy.special import ndtr
+from sklearn.gaussian_process.kernels import (
+    RBF,
+    ConstantKernel,
+    Matern,
+    Product,
+    Sum,
+    WhiteKernel,
+)
+
+_SQRT3 = math.sqrt(3.0)
+_SQRT5 = math.sqrt(5.0)
+_LOG_2PI = math.log(2.0 * math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_CHUNK = 2048  # rows per block when predicting many points
+
+
+def _matern(r, nu):
+    """Unit-amplitude Matern kernel ``k(r)`` and ``k'(r) / r`` (``nu=inf``: RBF)."""
+    if nu == 0.5:
+        k = np.exp(-r)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(r > 0, -k / r, 0.0)
+    elif nu == 1.5:
+        e = np.exp(-_SQRT3 * r)
+        k = (1.0 + _SQRT3 * r) * e
+        g = -3.0 * e
+    elif nu == 2.5:
+        e = np.exp(-_SQRT5 * r)
+        k = (1.0 + _SQRT5 * r + (5.0 / 3.0) * r * r) * e
+        g = (-5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
+    else:
+        k = np.exp(-0.5 * r * r)
+        g = -k
+    return k, g
+
+
+class _Stationary(NamedTuple):
+    """``amplitude * Matern(length_scale, nu) + noise * I``, as plain numbers."""
+
+    amplitude: float
+    length_scale: np.ndarray
+    nu: float
+    noise: float
+
+    def cross(self, A, B):
+        """Signal covariance ``k(A, B)`` and ``amplitude * k'(r) / r``."""
+        r = np.sqrt(cdist(A / self.length_scale, B / self.length_scale, "sqeuclidean"))
+        k, g = _matern(r, self.nu)
+        return self.amplitude * k, self.amplitude * g
+
+
+def _parse_kernel(kernel):
+    """The kernel as a :class:`_Stationary`, or None if it has another form."""
+    noise = 0.0
+    if isinstance(kernel, Sum):
+        if isinstance(kernel.k2, WhiteKernel):
+            kernel, noise = kernel.k1, kernel.k2.noise_level
+        elif isinstance(kernel.k1, WhiteKernel):
+            kernel, noise = kernel.k2, kernel.k1.noise_level
+        else:
+            return None
+    amplitude = 1.0
+    if isinstance(kernel, Product):
+        if isinstance(kernel.k1, ConstantKernel):
+            amplitude, kernel = kernel.k1.constant_value, kernel.k2
+        elif isinstance(kernel.k2, ConstantKernel):
+            amplitude, kernel = kernel.k2.constant_value, kernel.k1
+        else:
+            return None
+    if isinstance(kernel, Matern):  # before RBF: Matern subclasses RBF
+        nu = float(kernel.nu)
+    elif isinstance(kernel, RBF):
+        nu = math.inf
+    else:
+        return None
+    if nu not in (0.5, 1.5, 2.5, math.inf) or not np.isscalar(amplitude):
+        return None
+    length_scale = np.atleast_1d(np.asarray(kernel.length_scale, dtype=float))
+    return _Stationary(float(amplitude), length_scale, nu, float(noise))
+
+
+def _without_white_noise(kernel):
+    """``kernel`` with the noise level of its ``WhiteKernel`` terms set to zero.
+
+    scikit-optimize predicts the latent function, not a noisy observation of it:
+    its GP zeroes the fitted white noise before predicting.
+    """
+    if isinstance(kernel, WhiteKernel):
+        return WhiteKernel(noise_level=0.0, noise_level_bounds="fixed")
+    if isinstance(kernel, Sum):
+        return Sum(_without_white_noise(kernel.k1), _without_white_noise(kernel.k2))
+    return kernel
+
+
+def _normalization(y, normalize_y):
+    """Mean and scale that map ``y`` to the GP's (normalised) targets."""
+    if not normalize_y:
+        return 0.0, 1.0
+    scale = float(np.std(y))
+    return float(np.mean(y)), scale if scale > 10 * np.finfo(float).eps else 1.0
+
+
+def _inverse_from_cholesky(L):
+    """``K^-1`` from the lower Cholesky factor of ``K`` (LAPACK ``potri``)."""
+    inverse, info = lapack.dpotri(L, lower=1)
+    if info != 0:
+        raise LinAlgError(f"potri failed with info={info}")
+    return np.tril(inverse) + np.tril(inverse, -1).T
+
+
+class _MarginalLikelihood:
+    """Negative log marginal likelihood of a GP in its log-hyperparameters.
+
+    Calling it with ``theta`` (``kernel.theta`` layout) returns the value and
+    its gradient, as :func:`scipy.optimize.minimize` wants with ``jac=True``.
+    ``y`` are the normalised targets and ``jitter`` is added to the diagonal.
+    """
+
+    def __init__(self, kernel, X, y, jitter):
+        self.kernel = kernel
+        self.X = X
+        self.y = y
+        self.jitter = jitter
+        self.parts = _parse_kernel(kernel)
+        if self.parts is not None:
+            # Which value each free hyperparameter sets, in kernel.theta order.
+            self.layout = []
+            start = 0
+            for hyper in kernel.hyperparameters:
+                if not hyper.fixed:
+                    stop = start + hyper.n_elements
+                    kind = hyper.name.rsplit("__", 1)[-1]
+                    self.layout.append((kind, slice(start, stop)))
+                    start = stop
+
+    def __call__(self, theta):
+        n = len(self.y)
+        if self.parts is None:
+            K, dK = self.kernel.clone_with_theta(theta)(self.X, eval_gradient=True)
+            K[np.diag_indices(n)] += self.jitter
+        else:
+            amplitude, length_scale, nu, noise = self.parts
+            for kind, where in self.layout:
+                value = np.exp(theta[where])
+                if kind == "constant_value":
+                    amplitude = value[0]
+                elif kind == "noise_level":
+                    noise = value[0]
+                else:
+                    length_scale = value
+            Xs = self.X / length_scale
+            r = np.sqrt(cdist(Xs, Xs, "sqeuclidean"))
+            k, g = _matern(r, nu)
+            signal = amplitude * k
+            K = signal.copy()
+            K[np.diag_indices(n)] += noise + self.jitter
+        try:
+            L = cholesky(K, lower=True, check_finite=False)
+        except (LinAlgError, ValueError):
+            return np.inf, np.zeros_like(theta)
+        alpha = cho_solve((L, True), self.y, check_finite=False)
+        value = 0.5 * self.y @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * _LOG_2PI
+        # d(log likelihood)/d(theta_i) = trace(W dK/dtheta_i) / 2
+        W = np.outer(alpha, alpha) - _inverse_from_cholesky(L)
+        if self.parts is None:
+            grad = 0.5 * np.einsum("ij,ijk->k", W, dK)
+            return value, -grad
+        grad = np.empty_like(theta, dtype=float)
+        for kind, where in self.layout:
+            if kind == "constant_value":
+                grad[where] = 0.5 * np.sum(W * signal)
+            elif kind == "noise_level":
+                grad[where] = 0.5 * noise * np.trace(W)
+            else:
+                # dK/dlog(l_j) = -amplitude k'(r)/r (x_j - x'_j)^2 / l_j^2, and
+                # sum_ab M_ab (x_aj - x_bj)^2 = 2 (x_j^2 . M1 - x_j . M x_j).
+                M = W * (amplitude * g)
+                per_dim = (Xs * (M @ Xs)).sum(axis=0) - (Xs**2).T @ M.sum(axis=1)
+                grad[where] = per_dim if where.stop - where.start > 1 else per_dim.sum()
+        return value, -grad
+
+
+def _fit_hyperparameters(kernel, X, y, jitter, starts):
+    """The log-hyperparameters maximising the marginal likelihood from ``starts``.
+
+    One L-BFGS-B run per starting point (within ``kernel.bounds``); returns the
+    best end point.
+    """
+    objective = _MarginalLikelihood(kernel, X, y, jitter)
+    bounds = kernel.bounds
+    best_theta, best_value = None, np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for theta in starts:
+            theta = np.clip(theta, bounds[:, 0], bounds[:, 1])
+            result = minimize(
+                objective, theta, jac=True, method="L-BFGS-B", bounds=bounds
+            )
+            if best_theta is None or result.fun < best_value:
+                best_theta, best_value = result.x, result.fun
+    return best_theta
+
+
+class _Posterior:
+    """The posterior of a GP with a fixed kernel, predicting in target units.
+
+    Parameters
+    ----------
+    kernel : scikit-learn kernel
+        With its final hyperparameters (including any ``WhiteKernel``).
+    X : ndarray of shape (n_samples, n_features)
+        Training inputs (transformed space).
+    y : ndarray of shape (n_samples,)
+        Training targets (``self.y`` holds them normalised).
+    jitter : float
+        Added to the diagonal of the training covariance (the GP's ``alpha``).
+    normalize_y : bool
+        Whether the GP standardises its targets.
+    keep_noise : bool
+        Whether predictions include the white noise (False: the latent
+        function, as scikit-optimize predicts it).
+    """
+
+    def __init__(self, kernel, X, y, *, jitter, normalize_y, keep_noise):
+        self.X = X
+        self.y_mean, self.y_scale = _normalization(y, normalize_y)
+        y = (np.asarray(y, dtype=float) - self.y_mean) / self.y_scale
+        self.parts = _parse_kernel(kernel)
+        if self.parts is None:
+            K = kernel(X)
+            self.kernel = kernel if keep_noise else _without_white_noise(kernel)
+        else:
+            K, _ = self.parts.cross(X, X)
+            K[np.diag_indices_from(K)] += self.parts.noise
+            self.prior_var = self.parts.amplitude + (
+                self.parts.noise if keep_noise else 0.0
+            )
+        K[np.diag_indices_from(K)] += jitter
+        self.y = y
+        self.L = cholesky(K, lower=True, check_finite=False)
+        self.alpha = cho_solve((self.L, True), y, check_finite=False)
+        self.K_inv = _inverse_from_cholesky(self.L)
+        self.log_marginal_likelihood = -(
+            0.5 * y @ self.alpha
+            + np.log(np.diag(self.L)).sum()
+            + 0.5 * len(y) * _LOG_2PI
+        )
+
+    def _cross(self, Xq):
+        if self.parts is None:
+            return self.kernel(Xq, self.X), None, self.kernel.diag(Xq)
+        Kx, G = self.parts.cross(Xq, self.X)
+        return Kx, G, self.prior_var
+
+    def predict(self, Xq):
+        """Posterior mean and standard deviation at the rows of ``Xq``."""
+        mean = np.empty(len(Xq))
+        std = np.empty(len(Xq))
+        for start in range(0, len(Xq), _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            Kx, _, prior_var = self._cross(Xq[rows])
+            var = prior_var - np.einsum("ij,ij->i", Kx @ self.K_inv, Kx)
+            mean[rows] = Kx @ self.alpha
+            std[rows] = np.sqrt(np.maximum(var, 0.0))
+        return self.y_scale * mean + self.y_mean, self.y_scale * std
+
+    def predict_with_gradient(self, Xq):
+        """Mean, standard deviation and their gradients in the inputs."""
+        if self.parts is None:
+            return self._finite_differences(Xq)
+        Kx, G, prior_var = self._cross(Xq)
+        KxKinv = Kx @ self.K_inv
+        var = prior_var - np.einsum("ij,ij->i", KxKinv, Kx)
+        std = np.sqrt(np.maximum(var, 0.0))
+        inv_l2 = 1.0 / self.parts.length_scale**2
+        # grad_x k(x, x_i) = amplitude k'(r)/r (x - x_i) / l^2 = G_i (x - x_i) / l^2
+        A = G * self.alpha
+        dmean = inv_l2 * (A.sum(axis=1)[:, None] * Xq - A @ self.X)
+        C = KxKinv * G
+        dvar = -2.0 * inv_l2 * (C.sum(axis=1)[:, None] * Xq - C @ self.X)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dstd = np.where(std[:, None] > 1e-12, dvar / (2.0 * std[:, None]), 0.0)
+        mean = Kx @ self.alpha
+        s = self.y_scale
+        return s * mean + self.y_mean, s * std, s * dmean, s * dstd
+
+    def _finite_differences(self, Xq, step=1e-6):
+        n, d = Xq.shape
+        shifted = np.repeat(Xq[None], d + 1, axis=0)
+        for j in range(d):
+            shifted[j + 1, :, j] += step
+        mean, std = self.predict(shifted.reshape(-1, d))
+        mean, std = mean.reshape(d + 1, n), std.reshape(d + 1, n)
+        dmean = ((mean[1:] - mean[0]) / step).T
+        dstd = ((std[1:] - std[0]) / step).T
+        return mean[0], std[0], dmean, dstd
+
+
+def _acquisition(name, mean, std, y_opt, xi, kappa, dmean=None, dstd=None):
+    """An acquisition function in scikit-optimize's convention: lower is better.
+
+    ``"EI"`` and ``"PI"`` return minus the expected improvement and minus the
+    probability of improvement over ``y_opt - xi``; ``"LCB"`` returns
+    ``mean - kappa * std`` (``-std`` for ``kappa="inf"``). Where ``std`` is 0,
+    EI and PI are 0, as in scikit-optimize. With ``dmean`` and ``dstd`` (the
+    gradients, one row per point), the gradient is returned too (else None).
+    """
+    with_grad = dmean is not None
+    if name == "LCB":
+        if isinstance(kappa, str):  # "inf": pure exploration
+            return -std, (-dstd if with_grad else None)
+        values = mean - kappa * std
+        return values, (dmean - kappa * dstd if with_grad else None)
+    improve = y_opt - xi - mean
+    known = std > 0
+    safe_std = np.where(known, std, 1.0)
+    z = np.where(known, improve / safe_std, 0.0)
+    cdf = ndtr(z)
+    pdf = _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+    if name == "EI":
+        values = -(improve * cdf + std * pdf)
+    elif name == "PI":
+        values = -cdf
+    else:
+        raise ValueError(f"Unknown acquisition function {name!r}.")
+    values = np.where(known, values, 0.0)
+    if not with_grad:
+        return values, None
+    if name == "EI":  # dEI = -cdf dmean + pdf dstd
+        grad = cdf[:, None] * dmean - pdf[:, None] * dstd
+    else:  # dPI = -pdf (dmean + z dstd) / std
+        grad = (pdf / safe_std)[:, None] * (dmean + z[:, None] * dstd)
+    return values, np.where(known[:, None], grad, 0.0)
+
+
+def _minimize_acquisition(
+    posterior, starts, owners, names, scales, bounds, acq_kwargs, maxiter
+):
+    """Polish ``starts`` by one L-BFGS-B run over all of them at once.
+
+    Row ``i`` of ``starts`` minimises acquisition ``names[owners[i]]``, divided
+    by ``scales[owners[i]]`` so that every row weighs alike. The objective is
+    the sum over the rows, so each row moves towards its own local minimum and
+    one batched posterior evaluation serves every row at each step.
+
+    Returns the end points (within ``bounds``) and their acquisition values.
+    """
+    n, d = starts.shape
+    lower, upper = bounds[:, 0], bounds[:, 1]
+    groups = [np.flatnonzero(owners == a) for a in range(len(names))]
+
+    def evaluate(X, with_grad):
+        if with_grad:
+            mean, std, dmean, dstd = posterior.predict_with_gradient(X)
+        else:
+            (mean, std), dmean, dstd = posterior.predict(X), None, None
+        values = np.empty(n)
+        grad = np.empty((n, d)) if with_grad else None
+        for name, rows in zip(names, groups):
+            values[rows], g = _acquisition(
+                name,
+                mean[rows],
+                std[rows],
+                dmean=None if dmean is None else dmean[rows],
+                dstd=None if dstd is None else dstd[rows],
+                **acq_kwargs,
+            )
+            if with_grad:
+                grad[rows] = g
+        return values, grad
+
+    weights = 1.0 / np.asarray(scales, dtype=float)[owners]
+
+    def objective(flat):
+        values, grad = evaluate(flat.reshape(n, d), True)
+        return float(weights @ values), (grad * weights[:, None]).ravel()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = minimize(
+            objective,
+            starts.ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=np.tile(bounds, (n, 1)),
+            options={"maxiter": maxiter},
+        )
+    ends = np.clip(result.x.reshape(n, d), lower, upper)
+    return ends, evaluate(ends, False)[0]
