@@ -316,6 +316,11 @@ class GeneticSearchCV(BaseTuneSearchCV):
     random_state : int, RandomState instance or None, default=None
         Seeds the algorithm. The global ``random`` and ``numpy.random`` states
         are left as they were.
+    checkpoint : str or path-like, default=None
+        A journal file that records every finished generation durably. Fitting
+        again with the same file resumes: recorded candidates are not refitted
+        and the result equals an uninterrupted run's. See
+        ``docs/checkpointing.md``.
 
     Attributes
     ----------
