@@ -707,6 +707,12 @@ class _FineTuneMixin:
 
     def _train(self, X, y, routing_method, **fit_params):
         self.freeze_plan_ = make_freeze_plan(self.module_, self.n_trainable_stages)
+        # Tensors (sharing the arrays' memory) batch faster than arrays: the
+        # DataLoader stacks samples instead of converting each one.
+        if isinstance(X, np.ndarray):
+            X = torch.from_numpy(X)
+        if isinstance(y, np.ndarray):
+            y = torch.from_numpy(y)
         if self._amp_dtype() == torch.float16:
             self.grad_scaler_ = torch.amp.GradScaler(torch.device(self.device).type)
         if self.verbose and self.train_split is None and self.validation_fraction:

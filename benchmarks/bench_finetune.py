@@ -1,0 +1,225 @@
+"""Training throughput of FineTuneClassifier against a bare PyTorch training loop.
+
+Both train the same network (same initial weights), with the same optimizer
+(AdamW, lr=1e-3), batch size, data and number of epochs, on the same device:
+
+- the bare loop is the PyTorch tutorial loop: a ``DataLoader`` over a
+  ``TensorDataset`` with shuffling, ``zero_grad``, forward, cross-entropy,
+  ``backward``, ``step``, and ``loss.item()`` per batch for the epoch's loss;
+- ours is ``FineTuneClassifier(...).fit(X, y)``, with no validation split.
+
+Throughput is images per second over the epochs after the first (the first
+pays one-time costs: oneDNN or cuDNN set-up, allocator warm-up), the median
+over ``--repeats`` runs, which alternate between the two loops so that both
+see the same machine load. The target is a ratio of at least 0.9.
+
+On a CUDA machine it runs on the GPU, with mixed precision in both loops
+(bfloat16 where supported, else float16 with a GradScaler), and also in full
+precision; elsewhere on the CPU. ``--device cpu`` forces the CPU.
+
+    python benchmarks/bench_finetune.py                 # ~1 min on 2 CPU cores
+    python benchmarks/bench_finetune.py --quick         # a few seconds
+    python benchmarks/bench_finetune.py --model resnet18 --image-size 64  # torchvision
+
+Figures are printed and written to ``benchmarks/results/finetune_<device>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from sklearn_tune.nn import FineTuneClassifier, make_resnet
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _amp_dtype(device, precision):
+    if precision == "fp32" or torch.device(device).type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def bare_loop(X, y, args, device, precision):
+    """Return the duration of each epoch of the tutorial loop."""
+    torch.manual_seed(args.seed)
+    n_classes = int(y.max()) + 1
+    model = make_resnet(args.model, n_classes, in_channels=X.shape[1]).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(X), torch.from_numpy(y)),
+        batch_size=args.batch_size,
+        shuffle=True,
+    )
+    dtype = _amp_dtype(device, precision)
+    device_type = torch.device(device).type
+    scaler = torch.amp.GradScaler(device_type) if dtype == torch.float16 else None
+    durations = []
+    for _ in range(args.epochs):
+        _sync(device)
+        tic = time.perf_counter()
+        model.train()
+        total = 0.0
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            optimizer.zero_grad()
+            with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
+                out = model(xb)
+            loss = torch.nn.functional.cross_entropy(out.float(), yb)
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            total += loss.item() * len(xb)
+        _sync(device)
+        durations.append(time.perf_counter() - tic)
+    return durations
+
+
+def our_loop(X, y, args, device, precision):
+    """Return the duration of each epoch of FineTuneClassifier.fit, and the fit's."""
+    mixed = "no" if precision == "fp32" else "auto"
+    net = FineTuneClassifier(
+        args.model,
+        optimizer="adamw",
+        lr=1e-3,
+        batch_size=args.batch_size,
+        max_epochs=args.epochs,
+        device=device,
+        mixed_precision=mixed,
+        random_state=args.seed,
+    )
+    _sync(device)
+    tic = time.perf_counter()
+    net.fit(X, y)
+    _sync(device)
+    return list(net.history[:, "dur"]), time.perf_counter() - tic
+
+
+def measure(X, y, args, device, precision):
+    """Run both loops ``repeats`` times, back to back; summarise the throughput.
+
+    The ratio is the median over repeats of (ours / bare) within a repeat: the
+    two runs of a pair are seconds apart, so a busy machine slows both.
+    """
+    bare, ours, fits, ratios = [], [], [], []
+    n = len(X)
+    for repeat in range(args.repeats):
+        # alternate the order so that neither loop always runs on a warmer machine
+        order = ("bare", "ours") if repeat % 2 == 0 else ("ours", "bare")
+        pair = {}
+        for which in order:
+            if which == "bare":
+                durations = bare_loop(X, y, args, device, precision)
+            else:
+                durations, fit_seconds = our_loop(X, y, args, device, precision)
+                fits.append(fit_seconds)
+            pair[which] = [n / d for d in durations[1:]]
+        bare += pair["bare"]
+        ours += pair["ours"]
+        ratios.append(statistics.median(pair["ours"]) / statistics.median(pair["bare"]))
+    bare_ips = statistics.median(bare)
+    ours_ips = statistics.median(ours)
+    return {
+        "precision": precision,
+        "bare_images_per_s": round(bare_ips, 1),
+        "ours_images_per_s": round(ours_ips, 1),
+        "ratio": round(statistics.median(ratios), 3),
+        "ratios_per_repeat": [round(r, 3) for r in ratios],
+        "bare_images_per_s_all": [round(v, 1) for v in bare],
+        "ours_images_per_s_all": [round(v, 1) for v in ours],
+        "ours_fit_seconds": [round(v, 2) for v in fits],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--model", default="resnet20")
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--n-samples", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="a few seconds")
+    parser.add_argument("--out", default=None, help="JSON file for the figures")
+    args = parser.parse_args(argv)
+
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    on_cuda = torch.device(device).type == "cuda"
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.quick:
+        args.epochs, args.repeats = 2, 1
+        args.n_samples = args.n_samples or 256
+        args.model = "resnet8" if args.model == "resnet20" else args.model
+    if args.n_samples is None:
+        args.n_samples = 8192 if on_cuda else 1024
+
+    rng = np.random.RandomState(args.seed)
+    shape = (args.n_samples, 3, args.image_size, args.image_size)
+    X = rng.rand(*shape).astype(np.float32)
+    y = rng.randint(0, 10, args.n_samples).astype(np.int64)
+
+    name = torch.cuda.get_device_name(device) if on_cuda else platform.processor()
+    print(
+        f"{args.model}, {args.image_size}x{args.image_size} images, batch "
+        f"{args.batch_size}, {args.n_samples} samples, {args.epochs} epochs x "
+        f"{args.repeats} repeats on {device} ({name or platform.machine()}, "
+        f"{torch.get_num_threads()} torch threads), torch {torch.__version__}"
+    )
+    results = []
+    for precision in ("amp", "fp32") if on_cuda else ("fp32",):
+        row = measure(X, y, args, device, precision)
+        results.append(row)
+        print(
+            f"  {precision:>4}: bare loop {row['bare_images_per_s']:>9.1f} img/s   "
+            f"FineTuneClassifier {row['ours_images_per_s']:>9.1f} img/s   "
+            f"ratio {row['ratio']:.3f} (target >= 0.9)"
+        )
+    report = {
+        "benchmark": "bench_finetune",
+        "device": device,
+        "device_name": name,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "model": args.model,
+        "image_size": args.image_size,
+        "batch_size": args.batch_size,
+        "n_samples": args.n_samples,
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "results": results,
+    }
+    out = args.out or os.path.join(
+        HERE, "results", f"finetune_{torch.device(device).type}.json"
+    )
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"written to {out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
