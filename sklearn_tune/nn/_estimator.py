@@ -47,7 +47,13 @@ from torch import nn
 
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
 from ._optim import _TABLE, LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
-from ._resnet import _TORCHVISION, RESNETS, load_backbone_weights, make_resnet
+from ._resnet import (
+    _TORCHVISION,
+    RESNETS,
+    CifarResNet,
+    load_backbone_weights,
+    make_resnet,
+)
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor", "GPUOutOfMemoryError"]
 
@@ -129,15 +135,27 @@ class _FineTuneMixin:
             self.__dict__["device"] = device
 
     def load_params(self, *args, **kwargs):
-        # skorch writes the device it loaded onto back into ``device``
+        """Load saved parameters, as skorch's ``NeuralNet.load_params``.
+
+        ``device="auto"`` stays ``"auto"`` (skorch writes the device it loaded
+        onto back into ``device``).
+
+        Parameters
+        ----------
+        *args, **kwargs
+            As for :meth:`skorch.NeuralNet.load_params` (``f_params``,
+            ``f_optimizer``, ``checkpoint``, ...).
+
+        Returns
+        -------
+        None
+        """
         device = self.__dict__.get("device")
         try:
             return super().load_params(*args, **kwargs)
         finally:
             if isinstance(device, str) and device == "auto":
                 self.__dict__["device"] = device
-
-    load_params.__doc__ = NeuralNetClassifier.load_params.__doc__
 
     # -- validation, before any training ----------------------------------------
 
@@ -356,11 +374,14 @@ class _FineTuneMixin:
     # -- data -------------------------------------------------------------------
 
     def _image_module(self):
+        """Whether the module is one of the ResNets, which take 4-D images."""
         module = self.module
         if isinstance(module, str):
             return True
         cls = module if inspect.isclass(module) else type(module)
-        return cls.__name__ in ("CifarResNet", "ResNet")
+        return issubclass(cls, CifarResNet) or (
+            cls.__name__ == "ResNet" and cls.__module__.startswith("torchvision.")
+        )
 
     def _check_X(self, X):
         """X as float32 (arrays and tensors); shape checks for the ResNets."""
@@ -498,6 +519,16 @@ class _FineTuneMixin:
         if n_outputs is None and getattr(self, "classes", None) is not None:
             return len(self.classes) or None
         return n_outputs
+
+    def initialize(self):
+        """Check the parameters, then build module, criterion, optimizer, callbacks.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        return super().initialize()
 
     def initialize_module(self):
         """Build the module: by name, or skorch's way; then load weights, new head."""
@@ -971,7 +1002,7 @@ _PARAMS_DOC = """
     criterion : torch criterion class, default={criterion}
         The loss, as in skorch (``criterion__*`` parameters are routed to it).
     {extra}train_split : callable or None, default=None
-        skorch's validation split, e.g. ``predefined_split(dataset)``; when
+        The validation split of skorch, e.g. ``predefined_split(dataset)``; when
         given, ``validation_fraction`` is ignored.
     callbacks : list or None, default=None
         More skorch callbacks, run after the built-in ones: ``epoch_timer``,

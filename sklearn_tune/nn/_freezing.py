@@ -32,16 +32,24 @@ _NORMS = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)
 
 
 class FreezePlan(NamedTuple):
-    """Parameter names of each part of a network, and which are frozen."""
+    """Parameter names of each part of a network, and which are frozen.
+
+    Parameters
+    ----------
+    stages : list of list of str
+        Parameter names of each backbone stage, from the input to the head.
+    head : list of str
+        Parameter names of the head.
+    frozen : list of str
+        Parameter names that stay frozen.
+    frozen_norms : list of str
+        Names of the normalisation modules of frozen stages (kept in eval mode).
+    """
 
     stages: list[list[str]]
-    """Parameter names of each backbone stage, from the input to the head."""
     head: list[str]
-    """Parameter names of the head."""
     frozen: list[str]
-    """Parameter names that stay frozen."""
     frozen_norms: list[str]
-    """Names of the normalisation modules of frozen stages (kept in eval mode)."""
 
     @property
     def backbone(self) -> list[str]:
@@ -50,7 +58,19 @@ class FreezePlan(NamedTuple):
 
 
 def find_head(module: nn.Module) -> str | None:
-    """Name of the head: the last ``torch.nn.Linear`` of ``module``, or None."""
+    """Name of the head: the last ``torch.nn.Linear`` of ``module``, or None.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    name : str or None
+        Its qualified name in ``module.named_modules()`` (``""`` when ``module``
+        is itself a ``torch.nn.Linear``), or None when it has no Linear layer.
+    """
     head = None
     for name, child in module.named_modules():
         if isinstance(child, nn.Linear):

@@ -48,6 +48,20 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
     rmsprop    RMSprop               beta2 (as ``alpha``), eps, weight_decay
     adagrad    Adagrad               eps, weight_decay
     ========== ===================== ==========================================
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`OPTIMIZERS`.
+    momentum, beta1, beta2, eps, weight_decay : float
+        The flat knobs; those that do not apply to ``name`` are ignored.
+
+    Returns
+    -------
+    cls : type
+        The torch optimizer class.
+    kwargs : dict
+        Its keyword arguments, ``lr`` and the parameters aside.
     """
     cls, fixed, used = _TABLE[name]
     values = {
@@ -75,6 +89,19 @@ class LRFactor:
       from 1 down towards 0 over the epochs left after the warm-up.
 
     A picklable callable for :class:`torch.optim.lr_scheduler.LambdaLR`.
+
+    Parameters
+    ----------
+    warmup_epochs : int
+        Epochs of linear warm-up.
+    lr_schedule : {"constant", "step", "exponential", "cosine"}
+        The schedule after the warm-up.
+    step_size : int
+        Epochs between two decays of ``"step"``.
+    gamma : float
+        Decay factor of ``"step"`` and ``"exponential"``.
+    max_epochs : int
+        Epochs of the whole fit (the period of ``"cosine"``).
     """
 
     def __init__(self, warmup_epochs, lr_schedule, step_size, gamma, max_epochs):

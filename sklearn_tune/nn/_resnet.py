@@ -156,10 +156,12 @@ def _torchvision_resnet(name, n_classes, in_channels, weights):
             in_channels, old.out_channels, old.kernel_size, old.stride,
             old.padding, bias=False,
         )  # fmt: skip
-        if registry_weights is not None:  # keep the pretrained filters, summed
+        if registry_weights is not None:
+            # Sum the RGB filters: a grayscale image then gives the activations
+            # its RGB copy gave; spread over the new channels.
             with torch.no_grad():
-                mean = old.weight.mean(dim=1, keepdim=True)
-                model.conv1.weight.copy_(mean.repeat(1, in_channels, 1, 1))
+                total = old.weight.sum(dim=1, keepdim=True) / in_channels
+                model.conv1.weight.copy_(total.repeat(1, in_channels, 1, 1))
     model.fc = nn.Linear(model.fc.in_features, n_classes)
     return model
 
@@ -185,8 +187,8 @@ def make_resnet(name, n_classes, in_channels=3, weights=None, **kwargs):
         Outputs of the new head.
     in_channels : int, default=3
         Channels of the input images. For torchvision's pretrained ResNets the
-        first convolution is rebuilt for this many channels from the mean of
-        its RGB filters.
+        first convolution is rebuilt for this many channels from the sum of
+        its RGB filters, divided by ``in_channels``.
     weights : None, str, path-like, mapping or torchvision weights, default=None
         Initial weights of the backbone; the head is always new. None: random
         initialisation. A path (or a state dict already loaded) is read with

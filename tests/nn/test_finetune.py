@@ -26,7 +26,10 @@ from sklearn_tune.nn import (  # noqa: E402
 )
 from sklearn_tune.space import Categorical, Real  # noqa: E402
 
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+def needs_cuda(test):
+    skip = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+    return pytest.mark.gpu(skip(test))
 
 
 class Recorder(Callback):
