@@ -1,8 +1,7 @@
+"""Fixtures of the nn tests; each test module skips itself without torch/skorch."""
+
 import numpy as np
 import pytest
-
-pytest.importorskip("torch")
-pytest.importorskip("skorch")
 
 
 @pytest.fixture
