@@ -236,7 +236,7 @@ def _fmt_stat(stat, n_all):
     return text if n == n_all else f"{text} (n={n})"
 
 
-def make_report(results, args, labels, elapsed):
+def make_report(results, args, labels, elapsed, load):
     import sklearn
     import skopt
 
@@ -261,7 +261,8 @@ def make_report(results, args, labels, elapsed):
         f"Versions: {versions}  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()}; BLAS threads: {args.blas_threads}, "
-        f"parallel runs: {args.jobs}; total time {elapsed / 60:.1f} min  ",
+        f"parallel runs: {args.jobs}; total time {elapsed / 60:.1f} min; load "
+        f"average before/after: {load[0]:.1f}/{os.getloadavg()[0]:.1f}  ",
         f"Seeds: {args.seeds}; skopt runs {args.skopt_n} evaluations, ours "
         f"{args.long_n} on the first {args.long_seeds} seed(s) and "
         f"{args.short_n} on the others.",
@@ -273,11 +274,12 @@ def make_report(results, args, labels, elapsed):
         "averaged over fewer seeds.",
         "",
     ]
-    header = (
-        "| function | searcher | regret@10 | regret@25 | regret@50 | regret@200 | "
-        "overhead@50 ms | overhead@200 ms | overhead@500 ms |"
-    )
-    lines += [header, "|" + " --- |" * 9]
+    regret_at = [k for k in (10, 25, 50, 200) if k <= args.long_n]
+    overhead_at = [k for k in (10, 25, 50, 200, 500) if k <= args.long_n][-3:]
+    header = ["function", "searcher"]
+    header += [f"regret@{k}" for k in regret_at]
+    header += [f"overhead@{k} ms" for k in overhead_at]
+    lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for problem in args.problems:
         by_searcher = {}
         for searcher in labels:
@@ -290,26 +292,23 @@ def make_report(results, args, labels, elapsed):
                 continue
             by_searcher[searcher] = runs
             n_all = len(runs)
-            cells = [
-                _fmt_stat(_stat(runs, "regret", k), n_all) for k in (10, 25, 50, 200)
-            ]
+            cells = [_fmt_stat(_stat(runs, "regret", k), n_all) for k in regret_at]
             cells += [
-                _fmt_stat(_stat(runs, "overhead", k, 1e3), n_all)
-                for k in (50, 200, 500)
+                _fmt_stat(_stat(runs, "overhead", k, 1e3), n_all) for k in overhead_at
             ]
-            lines.append(f"| {problem} | {labels[searcher]} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {problem} | {labels[searcher]} | " + " | ".join(cells) + " |"
+            )
         if "skopt" in by_searcher and "ours" in by_searcher:
-            cells = []
-            for k in (50, 200, 500):
+            cells = [""] * len(regret_at)
+            for k in overhead_at:
                 theirs = _stat(by_searcher["skopt"], "overhead", k)[0]
                 ours = _stat(by_searcher["ours"], "overhead", k)[0]
                 cells.append(
                     f"**{theirs[0] / ours[0]:.0f}x**" if theirs and ours else "—"
                 )
             lines.append(
-                f"| {problem} | overhead ratio skopt/ours | | | | | "
-                + " | ".join(cells)
-                + " |"
+                f"| {problem} | overhead ratio skopt/ours | " + " | ".join(cells) + " |"
             )
     lines.append("")
     if args.skopt_n < 200:
@@ -347,7 +346,10 @@ def main(argv=None):
             n_ours = args.long_n if seed < args.long_seeds else args.short_n
             if not args.no_skopt:
                 jobs.append(
-                    ("search", ("skopt", problem, seed, args.skopt_n, args.blas_threads))
+                    (
+                        "search",
+                        ("skopt", problem, seed, args.skopt_n, args.blas_threads),
+                    )
                 )
             jobs.append(("search", ("ours", problem, seed, n_ours, args.blas_threads)))
     try:
@@ -364,13 +366,13 @@ def main(argv=None):
     # The slowest first, so that parallel runs end together.
     jobs.sort(key=lambda job: job[1][0] != "skopt")
 
-    start = time.perf_counter()
+    start, load = time.perf_counter(), os.getloadavg()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             results = list(pool.map(_run, jobs))
     else:
         results = [_run(job) for job in jobs]
-    report = make_report(results, args, labels, time.perf_counter() - start)
+    report = make_report(results, args, labels, time.perf_counter() - start, load)
     print(report)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -155,18 +155,19 @@ class _Optimizer(Optimizer):
 
     # Kernel hyperparameters are fitted at every tell up to _REFIT_ALWAYS
     # observations, then whenever their number grew by _REFIT_GROWTH since the
-    # last fit, warm-started from it; every _RESTART_EVERY-th fit also starts
-    # from the kernel's initial values and from the GP's n_restarts_optimizer
-    # random points, as scikit-optimize does on every fit.
+    # last fit, from the last fit and from the kernel's initial values. Up to
+    # _REFIT_ALWAYS observations, every _RESTART_EVERY-th fit also starts from
+    # the GP's n_restarts_optimizer random points, as skopt does at every fit
+    # (with more data the likelihood's optimum moves little).
     _REFIT_ALWAYS = 60
-    _REFIT_GROWTH = 1.1
+    _REFIT_GROWTH = 1.2
     _RESTART_EVERY = 5
     # With acq_optimizer="lbfgs", the random candidates that seed the polish:
     # acq_optimizer_kwargs["n_points"] (10000) while n <= 111 observations,
     # then fewer, so that scoring them costs about 1.25e8 flops.
     _CANDIDATE_FLOPS = 1.25e8
     _MIN_CANDIDATES = 500
-    _LBFGS_MAXITER = 50
+    _LBFGS_MAXITER = 25
 
     def __init__(
         self,
@@ -383,10 +384,15 @@ class _Optimizer(Optimizer):
 
     def _fit_theta(self, X, y):
         kernel = self._kernel
-        starts = [] if self._theta is None else [self._theta]
-        if self._theta is None or self._n_hyper_fits % self._RESTART_EVERY == 0:
+        # From the last fit and from the kernel's initial values; now and then
+        # also from random points, as skopt does at every fit.
+        starts = [kernel.theta] if self._theta is None else [self._theta, kernel.theta]
+        restart = (
+            self._n_hyper_fits % self._RESTART_EVERY == 0
+            and len(y) <= self._REFIT_ALWAYS
+        )
+        if self._theta is None or restart:
             bounds = kernel.bounds
-            starts.append(kernel.theta)
             starts.extend(
                 self.rng.uniform(bounds[:, 0], bounds[:, 1])
                 for _ in range(self.base_estimator_.n_restarts_optimizer)
@@ -469,7 +475,6 @@ class _Optimizer(Optimizer):
         k = max(1, min(self.n_restarts_optimizer, len(X)))
         rows = [np.argsort(v, kind="stable")[:k] for v in values]
         starts = np.vstack([X[r] for r in rows])
-        start_values = np.concatenate([v[r] for v, r in zip(values, rows)])
         owners = np.repeat(np.arange(len(names)), k)
         scales = [np.ptp(v) if np.ptp(v) > 0 else 1.0 for v in values]
         bounds = np.asarray(self.space.transformed_bounds, dtype=float)
@@ -483,9 +488,6 @@ class _Optimizer(Optimizer):
             acq_kwargs,
             self._LBFGS_MAXITER,
         )
-        better = end_values < start_values
-        ends[~better] = starts[~better]
-        end_values = np.where(better, end_values, start_values)
         return [
             ends[a * k + np.argmin(end_values[a * k : (a + 1) * k])]
             for a in range(len(names))
@@ -612,6 +614,39 @@ class BayesSearchCV(BaseTuneSearchCV):
     --------
     GeneticSearchCV : search with a genetic algorithm.
     sklearn.model_selection.GridSearchCV : exhaustive search over a grid.
+
+    Notes
+    -----
+    The engine is scikit-optimize's ``Optimizer``: ``optimizers_`` hold a
+    subclass of it, whose ``Xi``, ``yi``, ``models``, ``gains_``, ``ask``,
+    ``tell`` and results are skopt's. For its default surrogate, a Gaussian
+    process (``base_estimator="GP"`` or a skopt ``GaussianProcessRegressor``)
+    with ``acq_func`` "gp_hedge", "EI", "PI" or "LCB", the model update after
+    each evaluation is rewritten; the kernel, its bounds, the acquisition
+    functions, the random candidates and gp_hedge's bookkeeping are skopt's,
+    at a small fraction of its cost (``benchmarks/bench_bayes.py``):
+
+    - kernel hyperparameters maximise the marginal likelihood (analytic
+      gradients) from the previous fit and from the kernel's initial values:
+      at every evaluation up to 60 observations, then whenever their number
+      grew by 20%; until then, every fifth fit also starts from
+      ``n_restarts_optimizer`` random points, as skopt does at every fit;
+    - the posterior at the random candidates is computed once for all
+      acquisition functions;
+    - with ``acq_optimizer="lbfgs"`` one L-BFGS-B run polishes the best
+      ``n_restarts_optimizer`` candidates of every acquisition function at
+      once, with analytic gradients. Beyond about 110 observations fewer random
+      candidates than ``acq_optimizer_kwargs["n_points"]`` seed it (at least
+      500, fewer as the model grows), so that the cost per evaluation stays low;
+    - ``n_points > 1`` (constant liar) updates the posterior for each lie
+      without fitting hyperparameters again;
+    - the numerical work runs on one BLAS thread.
+
+    The candidates depend only on ``random_state``, not on ``n_jobs``, and
+    ``models`` keeps ``model_queue_size`` surrogates (one unless set), so
+    memory stays bounded. Other surrogates ("RF", "ET", "GBRT", "dummy") and
+    acquisition functions run skopt's own code; "dummy" and "GBRT", which fail
+    in scikit-optimize 0.10.2 under scikit-learn >= 1.6 and NumPy >= 2.4, work.
 
     Examples
     --------

@@ -373,43 +373,40 @@ def _minimize_acquisition(
     Row ``i`` of ``starts`` minimises acquisition ``names[owners[i]]``, divided
     by ``scales[owners[i]]`` so that every row weighs alike. The objective is
     the sum over the rows, so each row moves towards its own local minimum and
-    one batched posterior evaluation serves every row at each step.
+    one batched posterior evaluation serves every row at each step. The best
+    point each row visited is kept, so no row ends worse than it started.
 
-    Returns the end points (within ``bounds``) and their acquisition values.
+    Returns the best points (within ``bounds``) and their acquisition values.
     """
     n, d = starts.shape
     lower, upper = bounds[:, 0], bounds[:, 1]
     groups = [np.flatnonzero(owners == a) for a in range(len(names))]
+    weights = 1.0 / np.asarray(scales, dtype=float)[owners]
+    best_points = starts.copy()
+    best_values = np.full(n, np.inf)
 
-    def evaluate(X, with_grad):
-        if with_grad:
-            mean, std, dmean, dstd = posterior.predict_with_gradient(X)
-        else:
-            (mean, std), dmean, dstd = posterior.predict(X), None, None
+    def objective(flat):
+        X = np.clip(flat.reshape(n, d), lower, upper)
+        mean, std, dmean, dstd = posterior.predict_with_gradient(X)
         values = np.empty(n)
-        grad = np.empty((n, d)) if with_grad else None
+        grad = np.empty((n, d))
         for name, rows in zip(names, groups):
-            values[rows], g = _acquisition(
+            values[rows], grad[rows] = _acquisition(
                 name,
                 mean[rows],
                 std[rows],
-                dmean=None if dmean is None else dmean[rows],
-                dstd=None if dstd is None else dstd[rows],
+                dmean=dmean[rows],
+                dstd=dstd[rows],
                 **acq_kwargs,
             )
-            if with_grad:
-                grad[rows] = g
-        return values, grad
-
-    weights = 1.0 / np.asarray(scales, dtype=float)[owners]
-
-    def objective(flat):
-        values, grad = evaluate(flat.reshape(n, d), True)
+        improved = values < best_values
+        best_values[improved] = values[improved]
+        best_points[improved] = X[improved]
         return float(weights @ values), (grad * weights[:, None]).ravel()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = minimize(
+        minimize(
             objective,
             starts.ravel(),
             jac=True,
@@ -417,5 +414,4 @@ def _minimize_acquisition(
             bounds=np.tile(bounds, (n, 1)),
             options={"maxiter": maxiter},
         )
-    ends = np.clip(result.x.reshape(n, d), lower, upper)
-    return ends, evaluate(ends, False)[0]
+    return best_points, best_values
