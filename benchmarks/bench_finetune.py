@@ -17,7 +17,8 @@ On a CUDA machine it runs on the GPU, with mixed precision in both loops
 (bfloat16 where supported, else float16 with a GradScaler), and also in full
 precision; elsewhere on the CPU. ``--device cpu`` forces the CPU.
 
-    python benchmarks/bench_finetune.py                 # ~1 min on 2 CPU cores
+    python benchmarks/bench_finetune.py                 # ~2 min on 2 CPU cores
+    python benchmarks/bench_finetune.py --threads 1     # steadier on a busy machine
     python benchmarks/bench_finetune.py --quick         # a few seconds
     python benchmarks/bench_finetune.py --model resnet18 --image-size 64  # torchvision
 
@@ -156,7 +157,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--n-samples", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=None, help="3 (CPU), 5 (GPU)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a few seconds")
@@ -174,18 +175,24 @@ def main(argv=None):
         args.n_samples = args.n_samples or 256
         args.model = "resnet8" if args.model == "resnet20" else args.model
     if args.n_samples is None:
-        args.n_samples = 8192 if on_cuda else 1024
+        args.n_samples = 8192 if on_cuda else 512
+    if args.repeats is None:
+        args.repeats = 5 if on_cuda else 3
 
     rng = np.random.RandomState(args.seed)
     shape = (args.n_samples, 3, args.image_size, args.image_size)
     X = rng.rand(*shape).astype(np.float32)
     y = rng.randint(0, 10, args.n_samples).astype(np.int64)
 
-    name = torch.cuda.get_device_name(device) if on_cuda else platform.processor()
+    name = (
+        torch.cuda.get_device_name(device)
+        if on_cuda
+        else (platform.processor() or platform.machine())
+    )
     print(
         f"{args.model}, {args.image_size}x{args.image_size} images, batch "
         f"{args.batch_size}, {args.n_samples} samples, {args.epochs} epochs x "
-        f"{args.repeats} repeats on {device} ({name or platform.machine()}, "
+        f"{args.repeats} repeats on {device} ({name}, "
         f"{torch.get_num_threads()} torch threads), torch {torch.__version__}"
     )
     results = []

@@ -65,8 +65,9 @@ class GPUOutOfMemoryError(RuntimeError):
 
     Raised instead of ``torch.cuda.OutOfMemoryError`` once the net has dropped
     its module, optimizer and criterion and emptied PyTorch's CUDA cache. A
-    search (``error_score=np.nan``, the default) scores the candidate as
-    ``error_score`` and goes on with the next one.
+    search with a numeric ``error_score`` (``np.nan``: GeneticSearchCV's
+    default; BayesSearchCV defaults to ``"raise"``, as skopt does) scores the
+    candidate as ``error_score`` and goes on with the next one.
     """
 
 
@@ -738,6 +739,13 @@ class _FineTuneMixin:
 
     def _train(self, X, y, routing_method, **fit_params):
         self.freeze_plan_ = make_freeze_plan(self.module_, self.n_trainable_stages)
+        if len(self.history):
+            # Training goes on (partial_fit, warm_start), so the freezer, which
+            # acts in the first epoch, will not: apply the plan now, which lets
+            # set_params(n_trainable_stages=...) unfreeze stage after stage.
+            frozen = set(self.freeze_plan_.frozen)
+            for name, param in self.module_.named_parameters():
+                param.requires_grad_(name not in frozen)
         # Tensors (sharing the arrays' memory) batch faster than arrays: the
         # DataLoader stacks samples instead of converting each one.
         if isinstance(X, np.ndarray):
@@ -913,6 +921,8 @@ _PARAMS_DOC = """
         full fine-tune. Frozen stages keep their parameters (skorch's
         ``Freezer``) and their BatchNorm running statistics. See
         :func:`make_freeze_plan` for how any module is split into stages.
+        Raising it with ``set_params`` between ``partial_fit`` calls unfreezes
+        stage after stage (gradual unfreezing).
     backbone_lr_scale : float, default=1.0
         Learning rate of the trainable backbone stages as a fraction of ``lr``
         (the head trains at ``lr``): discriminative learning rates, e.g. 0.1,

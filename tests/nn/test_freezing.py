@@ -116,3 +116,15 @@ def test_head_only(images, make_net):
         if not torch.equal(snapshot.state_[k], v)
     }
     assert changed == {"fc.weight", "fc.bias"}
+
+
+def test_gradual_unfreezing_with_partial_fit(images, make_net):
+    X, y = images
+    net = make_net(n_trainable_stages=0, max_epochs=1).fit(X, y)
+    stem = net.module_.stem[0].weight.clone()
+    net.partial_fit(X, y)
+    assert torch.equal(net.module_.stem[0].weight, stem)
+    net.set_params(n_trainable_stages=None)
+    net.partial_fit(X, y)
+    assert not torch.equal(net.module_.stem[0].weight, stem)
+    assert net.freeze_plan_.frozen == []
