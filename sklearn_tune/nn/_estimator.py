@@ -58,6 +58,9 @@ from ._resnet import (
 __all__ = ["FineTuneClassifier", "FineTuneRegressor", "GPUOutOfMemoryError"]
 
 _MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+_FIT_LOOP_ROUTES = (
+    "_routing_method" in inspect.signature(NeuralNetClassifier.fit_loop).parameters
+)
 
 
 class GPUOutOfMemoryError(RuntimeError):
@@ -762,7 +765,9 @@ class _FineTuneMixin:
             )
         self.notify("on_train_begin", X=X, y=y)
         try:
-            self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
+            if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
+                fit_params = {"_routing_method": routing_method, **fit_params}
+            self.fit_loop(X, y, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
             # swallows every one of them; a real Ctrl-C must reach the caller

@@ -364,6 +364,21 @@ def test_out_of_memory_frees_and_raises_a_scorable_error(images, make_net, monke
     assert net.module_ is None and net.optimizer_ is None and not net.initialized_
 
 
+def test_out_of_memory_while_predicting(images, make_net, monkeypatch):
+    X, y = images
+    net = make_net(max_epochs=1).fit(X, y)
+    emptied = []
+
+    def evaluation_step(self, batch, training=False):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory.")
+
+    monkeypatch.setattr(FineTuneClassifier, "evaluation_step", evaluation_step)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: emptied.append(True))
+    with pytest.raises(GPUOutOfMemoryError, match="ran out of GPU memory"):
+        net.predict(X)
+    assert emptied
+
+
 @pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")
 @pytest.mark.filterwarnings("ignore:The objective has been evaluated:UserWarning")
 def test_search_scores_an_out_of_memory_candidate_as_error_score(
