@@ -19,6 +19,7 @@ from deap import algorithms, base, tools
 
 from ._base import BaseTuneSearchCV
 from ._compat import Interval, StrOptions
+from ._docstrings import _fill_doc
 from ._strategy import _optimize_result
 from .space import Categorical
 
@@ -260,6 +261,7 @@ class _GeneticStrategy:
         return _optimize_result(self.names, self.told_candidates, self.told_scores)
 
 
+@_fill_doc
 class GeneticSearchCV(BaseTuneSearchCV):
     """Search hyperparameters with a genetic algorithm.
 
@@ -278,11 +280,9 @@ class GeneticSearchCV(BaseTuneSearchCV):
     ----------
     estimator : estimator object
         Fitted for each candidate; must have ``score`` unless ``scoring`` is given.
-    search_spaces : dict, list of dict or list of (dict, int) pairs
-        ``{parameter name: dimension}``, the same forms as :class:`BayesSearchCV`
-        accepts (see :mod:`sklearn_tune.space`). Sub-spaces are searched one
-        after the other; in a ``(dict, n)`` pair, ``n`` is that sub-space's
-        number of generations.
+    {search_spaces}
+        In a ``(dict, n)`` pair, ``n`` is that sub-space's number of
+        generations.
     population_size : int, default=10
         Candidates per generation (at least 2).
     generations : int, default=10
@@ -307,28 +307,26 @@ class GeneticSearchCV(BaseTuneSearchCV):
         ``"eaSimple"`` are accepted too.
     keep_top_k : int, default=5
         Size of the hall of fame.
-    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, \
-            return_train_score
-        As in :class:`~sklearn.model_selection.GridSearchCV`. With multi-metric
-        scoring, ``refit`` names the metric to maximise. A failed fit scores
-        ``error_score`` in ``cv_results_``; the algorithm sees the worst score
-        so far instead.
+    {scoring}
+    {n_jobs}
+    {pre_dispatch}
+    {cv}
+    {refit}
+    {verbose}
     random_state : int, RandomState instance or None, default=None
         Seeds the algorithm. The global ``random`` and ``numpy.random`` states
         are left as they were.
-    checkpoint : str or path-like, default=None
-        A journal file that records every finished generation durably. Fitting
-        again with the same file resumes: recorded candidates are not refitted
-        and the result equals an uninterrupted run's. See
-        ``docs/checkpointing.md``.
+    error_score : "raise" or float, default=np.nan
+        Score of a candidate whose fit fails, in ``cv_results_``. The search
+        goes on, and the algorithm is told the worst score so far instead, so a
+        NaN or a huge negative value never skews it. "raise" re-raises the
+        error, naming the candidate.
+    {return_train_score}
+    {checkpoint}
 
     Attributes
     ----------
-    cv_results_, best_estimator_, best_score_, best_params_, best_index_, \
-            scorer_, n_splits_, refit_time_, multimetric_
-        As in :class:`~sklearn.model_selection.GridSearchCV`; ``cv_results_``
-        has one more key, ``"iter"``, the generation of each candidate, and
-        ``rank_train_*`` keys when ``return_train_score=True``.
+    {search_attributes}
     history_ : list of dict
         One entry per generation (the initial population is generation 0):
         ``gen``, ``fitness`` (mean), ``fitness_std``, ``fitness_max``,
@@ -337,8 +335,6 @@ class GeneticSearchCV(BaseTuneSearchCV):
         With sub-spaces, a ``subspace`` key tells which.
     hall_of_fame_ : list of dict
         The ``keep_top_k`` best candidates, best first: ``{"params", "score"}``.
-    stop_reason_ : str
-        Why the search ended ("generations reached", or a callback's reason).
 
     See Also
     --------

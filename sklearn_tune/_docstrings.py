@@ -1,0 +1,90 @@
+"""numpydoc fragments shared by both searchers, written once.
+
+A line holding only ``{name}`` in a docstring decorated with :func:`_fill_doc`
+is replaced by the fragment ``name``, re-indented to the line's indentation.
+"""
+
+import re
+import textwrap
+
+_FRAGMENTS = {
+    "search_spaces": """\
+search_spaces : dict, list of dict or list of (dict, int) pairs
+    ``{parameter name: dimension}``; nested names such as ``clf__C`` work. A
+    dimension is a ``Real``, ``Integer`` or ``Categorical`` (from
+    :mod:`sklearn_tune.space` or :mod:`skopt.space`), a ``(low, high[, prior])``
+    tuple or a list of choices, read as scikit-optimize reads them (a list of
+    two numbers is a range). A list searches several sub-spaces, one after
+    the other.""",
+    "scoring": """\
+scoring : str, callable, list, tuple or dict, default=None
+    As in :class:`~sklearn.model_selection.GridSearchCV`; None uses the
+    estimator's ``score``. With several metrics, ``refit`` names the one the
+    search maximises.""",
+    "n_jobs": """\
+n_jobs : int, default=None
+    Fits run in parallel, one per (candidate, CV split) of a batch. None
+    means 1 unless in a :func:`joblib.parallel_backend` context (Dask, Ray),
+    -1 means all processors. The candidates never depend on it.""",
+    "pre_dispatch": """\
+pre_dispatch : int or str, default="2*n_jobs"
+    How many jobs joblib dispatches ahead, as in ``GridSearchCV``.""",
+    "cv": """\
+cv : int, cross-validation generator or iterable, default=None
+    As in ``GridSearchCV``: None is 5-fold (stratified for classifiers). The
+    same splits serve every candidate when the splitter is deterministic.""",
+    "refit": """\
+refit : bool, str or callable, default=True
+    Refit the best candidate on the whole data (``best_estimator_``). With
+    multi-metric scoring, the name of the metric to maximise.""",
+    "verbose": """\
+verbose : int, default=0
+    1 prints a line per batch (best score so far); more adds scikit-learn's
+    own per-fit messages.""",
+    "return_train_score": """\
+return_train_score : bool, default=False
+    Also record training scores (``mean_train_*``, and ``rank_train_*`` as
+    scikit-optimize and sklearn-genetic-opt report them).""",
+    "checkpoint": """\
+checkpoint : str or path-like, default=None
+    A journal file (JSON Lines) that records every finished batch durably.
+    Fitting again with the same file resumes: recorded candidates are not
+    refitted and the results equal an uninterrupted run's. A checkpoint of
+    another search is refused. See ``docs/checkpointing.md``.""",
+    "search_attributes": """\
+cv_results_ : dict of numpy arrays
+    As in ``GridSearchCV``, one row per fitted candidate, plus ``"iter"``:
+    the batch (generation) in which each candidate was evaluated. A candidate
+    proposed twice is fitted once and has one row.
+best_estimator_ : estimator
+    The best candidate refitted on all the data (when ``refit``).
+best_score_ : float
+    Mean cross-validated score of the best candidate.
+best_params_ : dict
+    Parameters of the best candidate.
+best_index_ : int
+    Row of the best candidate in ``cv_results_``.
+scorer_ : function or dict
+    Scorer(s) used on the held-out data.
+n_splits_ : int
+    Number of cross-validation splits.
+refit_time_ : float
+    Seconds spent refitting the best candidate.
+multimetric_ : bool
+    Whether several metrics were scored.
+stop_reason_ : str
+    Why the search ended: its budget, a callback's reason, or an interrupt.""",
+}
+
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<name>\w+)\}[ ]*$", re.MULTILINE)
+
+
+def _fill_doc(obj):
+    """Replace ``{name}`` lines of ``obj.__doc__`` by the shared fragments."""
+
+    def replace(match):
+        fragment = _FRAGMENTS[match.group("name")]
+        return textwrap.indent(fragment, match.group("indent"))
+
+    obj.__doc__ = _PLACEHOLDER.sub(replace, obj.__doc__)
+    return obj
