@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-oldest lint bench clean
+.PHONY: install demo demo-nn test test-oldest lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/titanic.py
+
+# The second half of the mission: a ResNet fine-tuned through skorch, tuned by both
+# searchers (CPU, offline, about 3 minutes).
+demo-nn: $(STAMP)
+	$(PY) examples/resnet_finetune.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider

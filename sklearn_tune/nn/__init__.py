@@ -17,7 +17,8 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         "`pip install sklearn-tune[nn]`."
     ) from err
 
-from ._estimator import FineTuneClassifier, FineTuneRegressor, GPUOutOfMemoryError
+from ..exceptions import GPUOutOfMemoryError
+from ._estimator import FineTuneClassifier, FineTuneRegressor
 from ._freezing import FreezePlan, find_head, make_freeze_plan, replace_head
 from ._optim import LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
 from ._resnet import RESNETS, CifarResNet, load_backbone_weights, make_resnet

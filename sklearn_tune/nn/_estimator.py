@@ -45,6 +45,7 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator, is_dataset, to_numpy
 from torch import nn
 
+from ..exceptions import GPUOutOfMemoryError
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
 from ._optim import _TABLE, LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
 from ._resnet import (
@@ -55,23 +56,12 @@ from ._resnet import (
     make_resnet,
 )
 
-__all__ = ["FineTuneClassifier", "FineTuneRegressor", "GPUOutOfMemoryError"]
+__all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
 _MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
 _FIT_LOOP_ROUTES = (
     "_routing_method" in inspect.signature(NeuralNetClassifier.fit_loop).parameters
 )
-
-
-class GPUOutOfMemoryError(RuntimeError):
-    """A fit ran out of GPU memory; the memory it held has been freed.
-
-    Raised instead of ``torch.cuda.OutOfMemoryError`` once the net has dropped
-    its module, optimizer and criterion and emptied PyTorch's CUDA cache. A
-    search with a numeric ``error_score`` (``np.nan``: GeneticSearchCV's
-    default; BayesSearchCV defaults to ``"raise"``, as skopt does) scores the
-    candidate as ``error_score`` and goes on with the next one.
-    """
 
 
 def _resolve_device(device):
