@@ -92,8 +92,11 @@ _BLAS = None
 
 @contextmanager
 def _one_blas_thread():
-    """Run BLAS on one thread: the matrices are small, and the result of a
-    reduction must not depend on how many cores happen to be free."""
+    """Run BLAS on one thread while the engine computes.
+
+    The matrices are small, and a result must not depend on how many cores
+    happen to be free.
+    """
     global _BLAS
     if _BLAS is None:
         _BLAS = ThreadpoolController()
@@ -235,6 +238,7 @@ class _Optimizer(Optimizer):
         self._theta = None  # fitted log-hyperparameters
         self._n_theta = 0  # observations at the last hyperparameter fit
         self._n_hyper_fits = 0
+        self._posterior = None  # the last one, extended while theta holds
         if self._fast:
             kernel = gp.kernel
             if gp.noise and not _has_white_kernel(kernel):  # as skopt's GP.fit
@@ -327,6 +331,7 @@ class _Optimizer(Optimizer):
             if hasattr(self, name):
                 setattr(optimizer, name, copy.copy(getattr(self, name)))
         optimizer._theta = self._theta
+        optimizer._posterior = self._posterior
         optimizer._n_theta = self._n_theta
         optimizer._n_hyper_fits = self._n_hyper_fits
         return optimizer
@@ -351,6 +356,9 @@ class _Optimizer(Optimizer):
             self._fit_theta(X, y)
         theta = self._kernel.theta if self._theta is None else self._theta
         kernel = self._kernel.clone_with_theta(theta)
+        previous = self._posterior
+        if previous is not None and not np.array_equal(previous.theta, theta):
+            previous = None  # new hyperparameters: factorise afresh
         posterior = _Posterior(
             kernel,
             X,
@@ -358,7 +366,10 @@ class _Optimizer(Optimizer):
             jitter=gp.alpha,
             normalize_y=gp.normalize_y,
             keep_noise=not gp.noise,
+            previous=previous,
         )
+        posterior.theta = theta
+        self._posterior = posterior
         if self.acq_func == "gp_hedge" and hasattr(self, "next_xs_"):
             self.gains_ -= posterior.predict(np.vstack(self.next_xs_))[0]
         if not self._lie or not self.models:
@@ -631,8 +642,10 @@ class BayesSearchCV(BaseTuneSearchCV):
       at every evaluation up to 60 observations, then whenever their number
       grew by 20%; until then, every fifth fit also starts from
       ``n_restarts_optimizer`` random points, as skopt does at every fit;
-    - the posterior at the random candidates is computed once for all
-      acquisition functions;
+    - while the hyperparameters hold, the Cholesky factor of the training
+      covariance grows by the new rows instead of being computed again; the
+      posterior at the random candidates is computed once for all acquisition
+      functions;
     - with ``acq_optimizer="lbfgs"`` one L-BFGS-B run polishes the best
       ``n_restarts_optimizer`` candidates of every acquisition function at
       once, with analytic gradients. Beyond about 110 observations fewer random

@@ -377,3 +377,21 @@ def test_acquisition_gradients_match_finite_differences(name):
         np.testing.assert_allclose(g, numeric, rtol=1e-3, atol=1e-5 * max(1, abs(v)))
     # And the posterior is the one the stored model predicts.
     np.testing.assert_allclose(mean, model.predict(points), rtol=1e-9)
+
+
+def test_growing_the_posterior_equals_factorising_it_afresh():
+    optimizer = fitted_optimizer([skopt_space.Real(0.0, 1.0)] * 3, n=8)
+    kernel = optimizer._kernel.clone_with_theta(optimizer._theta)
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(14, 3), rng.rand(14)
+    kwargs = {"jitter": 1e-10, "normalize_y": True, "keep_noise": False}
+    small = _Posterior(kernel, X[:10], y[:10], **kwargs)
+    grown = _Posterior(kernel, X, y, previous=small, **kwargs)
+    fresh = _Posterior(kernel, X, y, **kwargs)
+    np.testing.assert_allclose(grown.L, fresh.L, rtol=1e-9, atol=1e-12)
+    Xq = rng.rand(5, 3)
+    for ours, theirs in zip(grown.predict(Xq), fresh.predict(Xq)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    # Not an extension of the earlier rows: factorised afresh, still right.
+    other = _Posterior(kernel, X[::-1], y[::-1], previous=small, **kwargs)
+    np.testing.assert_allclose(other.predict(Xq)[0], fresh.predict(Xq)[0], rtol=1e-9)
