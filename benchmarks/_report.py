@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import os
 import platform
+import subprocess
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 from _searchers import LABELS, MODEL_BASED
@@ -33,6 +35,25 @@ def versions():
         except metadata.PackageNotFoundError:
             out.append(f"{name} not installed")
     return out
+
+
+def source_version():
+    """The commit of the sklearn_tune code that ran, and whether it was edited."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args):
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "sklearn_tune")
+    except OSError:
+        return "unknown (no git)"
+    if not commit:
+        return "unknown (not a git checkout)"
+    return commit + (" + uncommitted changes in sklearn_tune/" if dirty else "")
 
 
 def machine():
@@ -289,7 +310,9 @@ def check_targets(runs, tasks, checkpoints, throughput):
     return rows
 
 
-def make_report(runs, tasks, searchers, args, throughput, elapsed, command):
+def make_report(
+    runs, tasks, searchers, args, throughput, elapsed, command, source=None
+):
     checkpoints, long_checkpoints = args.checkpoints, args.long_checkpoints
     lines = [
         "# Benchmarks: sklearn_tune against its peers",
@@ -301,6 +324,7 @@ def make_report(runs, tasks, searchers, args, throughput, elapsed, command):
         "during the run**: wall times and overheads are inflated by an unknown, "
         "varying amount; compare rows of one table, not runs.  ",
         "Versions: " + ", ".join(versions()) + ".  ",
+        f"sklearn_tune source: {source or source_version()}.  ",
         f"Seeds: {', '.join(map(str, args.seed_list))}; every searcher gets the "
         "same seed, the same CV splits and the same budget of fitted candidates.",
         "",

@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _report import make_report, plot_best_so_far  # noqa: E402
+from _report import make_report, plot_best_so_far, source_version  # noqa: E402
 from _searchers import MODEL_BASED, SEARCHERS, Run, run_search  # noqa: E402
 from _tasks import make_tasks  # noqa: E402
 
@@ -276,7 +276,9 @@ def main(argv=None):
         runs = [Run(**run) for run in saved["runs"]]
         throughput = {name: tuple(rates) for name, rates in saved["throughput"].items()}
         elapsed, command = saved["elapsed"], saved["command"]
+        source = saved.get("source")
     else:
+        source = source_version()
         start = time.perf_counter()
         runs = run_all(_jobs(tasks, searchers, args), args.jobs)
         throughput = {}
@@ -285,6 +287,7 @@ def main(argv=None):
         elapsed = time.perf_counter() - start
         raw = {
             "command": command,
+            "source": source,
             "elapsed": elapsed,
             "throughput": throughput,
             "runs": [
@@ -294,7 +297,7 @@ def main(argv=None):
         }
         (out / "suite.json").write_text(json.dumps(raw, default=str) + "\n")
     report, targets = make_report(
-        runs, tasks, searchers, args, throughput, elapsed, command.strip()
+        runs, tasks, searchers, args, throughput, elapsed, command.strip(), source
     )
     (out / "suite.md").write_text(report + "\n")
     for task in tasks:
