@@ -285,7 +285,9 @@ class _Posterior:
     def _train_cov(self, X, start):
         """Training covariance of rows ``start:`` of ``X`` with all its rows."""
         new = X[start:]
-        if self.parts is None:
+        if self.parts is None and start == 0:
+            K = self.train_kernel(X)
+        elif self.parts is None:
             K = self.train_kernel(new, X)
             K[:, start:] = self.train_kernel(new)  # with the white noise
         else:

@@ -379,13 +379,19 @@ def test_acquisition_gradients_match_finite_differences(name):
     np.testing.assert_allclose(mean, model.predict(points), rtol=1e-9)
 
 
-def test_growing_the_posterior_equals_factorising_it_afresh():
+@pytest.mark.parametrize("closed_form", [True, False])
+def test_growing_the_posterior_equals_factorising_it_afresh(closed_form):
+    from sklearn.gaussian_process.kernels import RationalQuadratic, WhiteKernel
+
     optimizer = fitted_optimizer([skopt_space.Real(0.0, 1.0)] * 3, n=8)
     kernel = optimizer._kernel.clone_with_theta(optimizer._theta)
+    if not closed_form:  # any other kernel goes through scikit-learn's kernel API
+        kernel = RationalQuadratic(0.5) + WhiteKernel(1e-3)
     rng = np.random.RandomState(0)
     X, y = rng.rand(14, 3), rng.rand(14)
     kwargs = {"jitter": 1e-10, "normalize_y": True, "keep_noise": False}
     small = _Posterior(kernel, X[:10], y[:10], **kwargs)
+    assert (small.parts is not None) == closed_form
     grown = _Posterior(kernel, X, y, previous=small, **kwargs)
     fresh = _Posterior(kernel, X, y, **kwargs)
     np.testing.assert_allclose(grown.L, fresh.L, rtol=1e-9, atol=1e-12)
