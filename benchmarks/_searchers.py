@@ -283,8 +283,6 @@ def _genetic_opt_search(task, budget, seed, cv, n_jobs, start, marks):
     # eaMuPlusLambda breeds 2 * population_size offspring per generation, all
     # new with its default crossover + mutation probabilities (0.2 + 0.8).
     generations = math.ceil((budget - POPULATION_SIZE) / (2 * POPULATION_SIZE))
-    random.seed(seed)  # it draws from the global random and numpy states
-    np.random.seed(seed)
     search = GASearchCV(
         task.make_estimator(),
         cv=cv,
@@ -295,6 +293,10 @@ def _genetic_opt_search(task, budget, seed, cv, n_jobs, start, marks):
         verbose=False,
         refit=False,
     )
+    # It draws from the global random and numpy states. Seed them after
+    # building it: its Categorical calls random.seed(None) when built.
+    random.seed(seed)
+    np.random.seed(seed)
     return search, {"callbacks": [_genetic_opt_callback(start, marks, budget)]}
 
 

@@ -161,6 +161,7 @@ def measure_throughput(args):
 
     import sklearn_tune
 
+    warnings.simplefilter("ignore")  # e.g. skopt's "evaluated at point before"
     task = make_tasks()["digits_svm"]
     X_train, _, y_train, _ = task.data()
     cv = task.cv(0)

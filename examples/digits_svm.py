@@ -7,7 +7,7 @@ SVC), the same number of candidates, the same CV splits and the same
 held-out test set, and the script prints one table:
 
     python examples/digits_svm.py               # scikit-learn's 8x8 digits (~1 min)
-    python examples/digits_svm.py --mnist       # mnist_784 from OpenML, when online
+    python examples/digits_svm.py --mnist       # 3000 mnist_784 images, when online
     python examples/digits_svm.py --quick       # a smoke run (seconds)
 
 The data is scikit-learn's bundled digits (1797 images of 8x8 pixels) unless
@@ -92,7 +92,7 @@ def load_data(mnist=False, n_samples=None):
     if mnist:
         if _openml_reachable():
             X, y = fetch_openml("mnist_784", version=1, return_X_y=True, as_frame=False)
-            n = min(n_samples or 10_000, len(y))
+            n = min(n_samples or 3_000, len(y))
             X, _, y, _ = train_test_split(
                 X, y, train_size=n, stratify=y, random_state=SEED
             )
@@ -199,8 +199,8 @@ def main(argv=None):
         "--n-samples",
         type=int,
         default=None,
-        help="images to use (default: all digits; 10000 of mnist_784; 500 with "
-        "--quick)",
+        help="images to use (default: all digits; 3000 of mnist_784, a few "
+        "minutes per method on 2 cores; 500 with --quick)",
     )
     parser.add_argument(
         "--n-jobs",
