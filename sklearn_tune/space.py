@@ -363,10 +363,15 @@ def _jsonable(value):
 
 
 class SubSpace(NamedTuple):
-    """One sub-space: dimensions keyed by parameter name (sorted), and its budget.
+    """One sub-space of a search, as :func:`check_search_space` returns it.
 
-    ``n_iter`` is the number given in a ``(dict, n_iter)`` pair, or None where
-    the searcher's own budget applies.
+    Parameters
+    ----------
+    dimensions : dict of str to Dimension
+        The dimensions, keyed by parameter name, in sorted order.
+    n_iter : int or None, default=None
+        The number given in a ``(dict, n_iter)`` pair, or None where the
+        searcher's own budget applies.
     """
 
     dimensions: dict[str, Dimension]
@@ -522,6 +527,7 @@ def check_search_space(search_spaces, estimator=None, *, name="search_spaces"):
     Returns
     -------
     list of SubSpace
+        One per sub-space, in the order given.
     """
     if isinstance(search_spaces, Mapping):
         items = [search_spaces]
