@@ -701,6 +701,7 @@ class BayesSearchCV(BaseTuneSearchCV):
         random_state=None,
         error_score="raise",
         return_train_score=False,
+        checkpoint=None,
     ):
         self.optimizer_kwargs = optimizer_kwargs
         self.n_iter = n_iter
@@ -719,6 +720,7 @@ class BayesSearchCV(BaseTuneSearchCV):
             random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
+            checkpoint=checkpoint,
         )
 
     @property
