@@ -317,6 +317,35 @@ def check_targets(runs, tasks, checkpoints, throughput):
     return rows
 
 
+def summary_table(runs, tasks, searchers, k):
+    """One row per searcher: the mean result of every task at ``k`` candidates."""
+    head = ["searcher"]
+    for task in tasks:
+        head.append(
+            f"{task.name} regret" if task.kind == "function" else f"{task.name} CV"
+        )
+    functions = [t for t in tasks if t.kind == "function"]
+    if functions:
+        head.append("overhead ms/eval (functions, wall)")
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name in searchers:
+        cells = [LABELS[name]]
+        for task in tasks:
+            value = _mean_quality(runs, task, name, k)
+            cells.append("—" if value is None else f"{value:.4g}")
+        if functions:
+            overheads = [
+                r.overhead(k) if r.marks and r.n_evals > k else r.overhead()
+                for task in functions
+                for r in _by(runs, task.name, name)
+                if not r.error
+            ]
+            stat = _mean_std(overheads)
+            cells.append("—" if stat is None else f"{stat[0] * 1e3:.3g}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def make_report(
     runs, tasks, searchers, args, throughput, elapsed, command, source=None
 ):
@@ -345,6 +374,16 @@ def make_report(
         "CPU time of the searching process per candidate (no-cost fits "
         "included), which other people's jobs barely change. GridSearchCV is "
         "shown at its full grid only. See benchmarks/README.md.",
+        "",
+    ]
+    lines += [
+        f"## Summary at {checkpoints[-1]} candidates",
+        "",
+        "Mean over seeds: simple regret on the functions (lower is better), best "
+        "CV accuracy on the real tasks (higher is better), and the searcher's own "
+        "time per candidate on the functions.",
+        "",
+        *summary_table(runs, tasks, searchers, checkpoints[-1]),
         "",
     ]
     targets = check_targets(runs, tasks, checkpoints, throughput)

@@ -17,7 +17,7 @@ the issue's targets checked) and one best-so-far plot per task.
 
 Usage::
 
-    python benchmarks/run_all.py              # full run, about 30 min on 2 cores
+    python benchmarks/run_all.py              # full run, 20-30 min on 2 cores
     python benchmarks/run_all.py --quick      # smoke run, well under a minute
     python benchmarks/run_all.py --seeds 5 --tasks branin mixed \\
         --searchers BayesSearchCV skopt Optuna
