@@ -6,7 +6,7 @@ GeneticSearchCV, with the same pipeline (pixels scaled to [0, 1], then the
 SVC), the same number of candidates, the same CV splits and the same
 held-out test set, and the script prints one table:
 
-    python examples/digits_svm.py               # scikit-learn's 8x8 digits (~1 min)
+    python examples/digits_svm.py               # scikit-learn's 8x8 digits (< 1 min)
     python examples/digits_svm.py --mnist       # 3000 mnist_784 images, when online
     python examples/digits_svm.py --quick       # a smoke run (seconds)
 
