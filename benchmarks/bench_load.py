@@ -4,8 +4,8 @@ Measures each searcher's own overhead per evaluation (wall time minus the fit an
 score time scikit-learn records) and the growth of the process's resident memory
 (RSS) as the search goes: at 100, 500, 1000 and 2000 evaluations.
 
-    .venv/bin/python benchmarks/bench_load.py            # full run, writes results/load.md
-    .venv/bin/python benchmarks/bench_load.py --quick    # 200 evaluations, prints only
+    python benchmarks/bench_load.py           # full run, writes results/load.md
+    python benchmarks/bench_load.py --quick   # 200 evaluations, prints only
 """
 
 import argparse
@@ -39,8 +39,11 @@ class NoCost(BaseEstimator):
         return self
 
     def score(self, X, y=None):
-        return -((self.a - 0.3) ** 2) - np.log10(self.b) ** 2 - abs(self.k - 3) / 10 + (
-            self.kind == "y"
+        return (
+            -((self.a - 0.3) ** 2)
+            - np.log10(self.b) ** 2
+            - abs(self.k - 3) / 10
+            + (self.kind == "y")
         )
 
 
@@ -86,7 +89,9 @@ def run(name, search, n_evals):
         i = int(np.searchsorted(rows[:, 0], mark))
         i = min(i, len(rows) - 1)
         n, wall, inner, rss = rows[i]
-        overhead = ((wall - previous[1]) - (inner - previous[2])) / max(n - previous[0], 1)
+        overhead = ((wall - previous[1]) - (inner - previous[2])) / max(
+            n - previous[0], 1
+        )
         out[f"ms/eval @{mark}"] = 1000 * overhead
         out[f"RSS +MB @{mark}"] = rss - base_rss
         previous = (n, wall, inner)
@@ -103,11 +108,19 @@ def main():
     cv = KFold(2)
     searches = {
         "GeneticSearchCV": GeneticSearchCV(
-            NoCost(), SPACE, population_size=50, generations=n_evals // 50 - 1,
-            cv=cv, random_state=0,
+            NoCost(),
+            SPACE,
+            population_size=50,
+            generations=n_evals // 50 - 1,
+            cv=cv,
+            random_state=0,
         ),
         "BayesSearchCV": BayesSearchCV(
-            NoCost(), SPACE, n_iter=n_evals, cv=cv, random_state=0,
+            NoCost(),
+            SPACE,
+            n_iter=n_evals,
+            cv=cv,
+            random_state=0,
         ),
     }
     wanted = {"genetic": "GeneticSearchCV", "bayes": "BayesSearchCV"}
@@ -134,11 +147,12 @@ def main():
             f"numpy {np.__version__}, sklearn-tune {sklearn_tune.__version__}; "
             f"{os.cpu_count()} cores ({platform.machine()})"
         )
+        command = " ".join([os.path.basename(sys.executable)] + sys.argv)
         path = os.path.join(os.path.dirname(__file__), "results", "load.md")
         with open(path, "w") as file:
             file.write(
                 "# Load: 2000 evaluations on a no-cost estimator\n\n"
-                f"Command: `{' '.join([os.path.basename(sys.executable)] + sys.argv)}`\n\n"
+                f"Command: `{command}`\n\n"
                 f"{versions}. ms/eval @N is the searcher's own time per evaluation "
                 "between the previous mark and N (wall time minus recorded fit and "
                 "score time); RSS +MB @N is the growth of resident memory since the "

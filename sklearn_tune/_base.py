@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import math
+import os
 import random
 import warnings
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from numbers import Integral
 from typing import Any
-from abc import abstractmethod
 
 import joblib
 import numpy as np
@@ -185,7 +185,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         seed = self._seed()
         journal = None
         if self.checkpoint is not None:
-            journal = Journal.open(self.checkpoint, self._journal_header(subspaces, seed))
+            journal = Journal.open(
+                self.checkpoint, self._journal_header(subspaces, seed)
+            )
             seed = journal.header["seed"]  # a resumed search draws what it drew
         random_state = np.random.RandomState(seed)
         strategy = _SubspaceChain(
@@ -255,7 +257,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         self._raise_if_all_failed(run.seen)
 
     def _set_best_without_refit(self):
-        """best_index_, best_score_ and best_params_ from the ranks, as after a refit."""
+        """Set best_index_, best_score_ and best_params_ from the ranks."""
         metric = self.refit if isinstance(self.refit, str) else "score"
         results = self.cv_results_
         self.best_index_ = int(np.argmin(results[f"rank_test_{metric}"]))
@@ -281,7 +283,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         recorded = run.journal is not None and i < len(run.journal.records)
         batch = list(new.values())
         if recorded:
-            batch = self._replayed(run.journal.records[i], batch, i, subspace, dimensions)
+            batch = self._replayed(
+                run.journal.records[i], batch, i, subspace, dimensions
+            )
         kwargs = {}
         batch_ctx = None
         if run.search_ctx is not None:
@@ -308,7 +312,9 @@ class BaseTuneSearchCV(BaseSearchCV):
             batch_ctx.call_on_fit_task_end(estimator=self)
         outs = run.fit_results[n_calls] if len(run.fit_results) > n_calls else None
         n_splits = len(outs) // len(batch) if outs else 0  # n_splits_ is set later
-        per_candidate = [outs[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))]
+        per_candidate = [
+            outs[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))
+        ]
         if run.journal is not None and not recorded and outs is not None:
             run.journal.append(
                 {
@@ -355,12 +361,23 @@ class BaseTuneSearchCV(BaseSearchCV):
         """An int seed for the strategies, drawn without touching global states."""
         if self.random_state is None:
             return random.SystemRandom().randrange(np.iinfo(np.int32).max)
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
 
     def _journal_header(self, subspaces, seed):
         params = self.get_params(deep=False)
-        for name in ("estimator", "search_spaces", "scoring", "cv", "n_jobs",
-                     "pre_dispatch", "verbose", "checkpoint", "refit"):
+        for name in (
+            "estimator",
+            "search_spaces",
+            "scoring",
+            "cv",
+            "n_jobs",
+            "pre_dispatch",
+            "verbose",
+            "checkpoint",
+            "refit",
+        ):
             params.pop(name, None)
         random_state = self.random_state
         if not (random_state is None or isinstance(random_state, Integral)):
@@ -396,9 +413,7 @@ class BaseTuneSearchCV(BaseSearchCV):
             (s for s, err in seen.values() if err is None and math.isfinite(s)),
             default=-math.inf,
         )
-        return [
-            s if err is None and math.isfinite(s) else worst for s, err in scores
-        ]
+        return [s if err is None and math.isfinite(s) else worst for s, err in scores]
 
     def _score_key(self, results):
         if "mean_test_score" in results:
@@ -448,4 +463,3 @@ class BaseTuneSearchCV(BaseSearchCV):
             f"batch best {np.nanmax(batch) if np.isfinite(batch).any() else np.nan:.4g}"
             f", best so far {best:.4g} ({len(seen)} evaluated)"
         )
-

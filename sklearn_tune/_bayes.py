@@ -30,6 +30,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._base import BaseTuneSearchCV
 from ._compat import Interval
+from ._docstrings import _fill_doc
 from ._gp import (
     _acquisition,
     _fit_hyperparameters,
@@ -559,6 +560,7 @@ class _BayesStrategy:
         return self._result
 
 
+@_fill_doc
 class BayesSearchCV(BaseTuneSearchCV):
     """Bayesian optimisation over hyperparameters, a drop-in for skopt's.
 
@@ -572,12 +574,9 @@ class BayesSearchCV(BaseTuneSearchCV):
     ----------
     estimator : estimator object
         Fitted for each candidate; must have ``score`` unless ``scoring`` is given.
-    search_spaces : dict, list of dict or list of (dict, int) pairs
-        ``{parameter name: dimension}``; a list searches several sub-spaces one
-        after another, each for its own ``n_iter`` when given as a pair. A
-        dimension is a ``Real``, ``Integer`` or ``Categorical`` (from
-        :mod:`sklearn_tune.space` or :mod:`skopt.space`), a ``(low, high[,
-        prior])`` tuple or a list of choices (see :mod:`sklearn_tune.space`).
+    {search_spaces}
+        Each sub-space runs for ``n_iter`` candidates, or the ``n`` of its
+        ``(dict, n)`` pair.
     optimizer_kwargs : dict, default=None
         Passed to :class:`skopt.Optimizer`: ``base_estimator`` ("GP", "RF",
         "ET", "GBRT" or a regressor), ``acq_func``, ``acq_optimizer``,
@@ -586,40 +585,41 @@ class BayesSearchCV(BaseTuneSearchCV):
         unless ``model_queue_size`` says otherwise, so memory stays bounded.
     n_iter : int, default=50
         Candidates per sub-space (unless its pair gives another number).
-    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score
-        As in :class:`~sklearn.model_selection.GridSearchCV`. ``n_jobs=None``
-        means one job outside a joblib context, as skopt's default of 1 does.
-        With multi-metric scoring, ``refit`` names the metric to maximise.
+    {scoring}
     fit_params : dict, default=None
         Parameters passed to the estimator's ``fit``; those given to ``fit``
         win. (skopt stores this argument but ignores it.)
+    {n_jobs}
+        skopt's default of 1 means the same outside a joblib context.
     n_points : int, default=1
         Candidates proposed at once and evaluated in parallel. The candidates do
         not depend on ``n_jobs``: the same ``random_state`` gives the same
         search whatever the parallelism.
     iid : str, default="deprecated"
         Ignored, as in skopt; kept so that code passing it still runs.
+    {refit}
+        A callable ``refit`` (picking the final index from ``cv_results_``)
+        works with one metric.
+    {cv}
+    {verbose}
+    {pre_dispatch}
     random_state : int, RandomState instance or None, default=None
         Seeds the optimizers.
     error_score : "raise" or float, default="raise"
-        Score of a candidate whose fit fails (skopt's default is to raise). The
-        optimizer is told the worst score seen so far instead, so a NaN or a
-        huge negative value never skews its model.
+        Score of a candidate whose fit fails, in ``cv_results_`` ("raise", as
+        in skopt, re-raises the error naming the candidate). The search goes
+        on, and the optimizer is told the worst score seen so far instead, so
+        a NaN or a huge negative value never skews its model.
+    {return_train_score}
+    {checkpoint}
 
     Attributes
     ----------
-    cv_results_, best_estimator_, best_score_, best_params_, best_index_,
-    scorer_, n_splits_, refit_time_, multimetric_
-        As in :class:`~sklearn.model_selection.GridSearchCV`. ``cv_results_``
-        has one more key, ``"iter"``: the batch in which each candidate was
-        evaluated. With ``return_train_score``, ``rank_train_*`` keys are added
-        as skopt does. A candidate proposed twice is fitted once and has one row.
+    {search_attributes}
     optimizer_results_ : list of scipy.optimize.OptimizeResult
         One per sub-space, as skopt returns them (``x`` in sorted name order).
     optimizers_ : list of skopt.Optimizer
         The optimizers, one per sub-space.
-    stop_reason_ : str
-        Why the search ended ("n_iter reached", or a callback's reason).
 
     See Also
     --------
@@ -765,7 +765,9 @@ class BayesSearchCV(BaseTuneSearchCV):
         finally:
             self.optimizer_results_ = [
                 opt_result
-                for opt_result in (self._subspace_result(o) for o in self.optimizers_)
+                for opt_result in map(
+                    self._subspace_result, getattr(self, "optimizers_", [])
+                )
                 if opt_result is not None
             ]
 
@@ -779,17 +781,3 @@ class BayesSearchCV(BaseTuneSearchCV):
         )
         result.specs = optimizer.specs
         return result
-
-    def fit(self, X, y=None, *, groups=None, callback=None, **fit_params):
-        super().fit(X, y, groups=groups, callback=callback, **fit_params)
-        if self.return_train_score:  # skopt ranks train scores too
-            from scipy.stats import rankdata
-
-            for key in [k for k in self.cv_results_ if k.startswith("mean_train_")]:
-                name = key[len("mean_train_") :]
-                self.cv_results_[f"rank_train_{name}"] = rankdata(
-                    -np.asarray(self.cv_results_[key]), method="min"
-                ).astype(np.int32)
-        return self
-
-    fit.__doc__ = BaseTuneSearchCV.fit.__doc__

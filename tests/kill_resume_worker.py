@@ -40,11 +40,15 @@ X = np.arange(40.0).reshape(20, 2)
 
 def make_search(kind, checkpoint=None, delay=0.0):
     estimator = SlowQuadratic(delay=delay)
-    common = dict(cv=KFold(2), random_state=7, checkpoint=checkpoint)
+    common = {"cv": KFold(2), "random_state": 7, "checkpoint": checkpoint}
     if kind == "bayes":
         return BayesSearchCV(
-            estimator, SPACE, n_iter=16, n_points=2,
-            optimizer_kwargs={"n_initial_points": 6}, **common,
+            estimator,
+            SPACE,
+            n_iter=16,
+            n_points=2,
+            optimizer_kwargs={"n_initial_points": 6},
+            **common,
         )
     return GeneticSearchCV(estimator, SPACE, population_size=6, generations=5, **common)
 

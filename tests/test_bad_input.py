@@ -27,51 +27,134 @@ def bayes(**kwargs):
 
 
 def genetic(**kwargs):
-    kwargs = {"search_spaces": GOOD, "population_size": 3, "generations": 1, "cv": 2, **kwargs}
+    kwargs = {
+        "search_spaces": GOOD,
+        "population_size": 3,
+        "generations": 1,
+        "cv": 2,
+        **kwargs,
+    }
     return GeneticSearchCV(Spy(), **kwargs)
 
 
 # (searchers, constructor arguments, fit arguments, error, fragments of the message)
 CASES = [
     # -- search spaces: both searchers --------------------------------------
-    ("both", {"search_spaces": {}}, {}, ValueError, ["search_spaces", "empty dict", "e.g."]),
+    (
+        "both",
+        {"search_spaces": {}},
+        {},
+        ValueError,
+        ["search_spaces", "empty dict", "e.g."],
+    ),
     ("both", {"search_spaces": []}, {}, ValueError, ["search_spaces", "empty list"]),
     ("both", {"search_spaces": "C"}, {}, ValueError, ["search_spaces", "'C'"]),
     ("both", {"search_spaces": None}, {}, ValueError, ["search_spaces", "None"]),
-    ("both", {"search_spaces": {"C": "1 ... 100"}}, {}, ValueError,
-     ["search_spaces['C']", "'1 ... 100'", "Wrap single values in a list"]),
-    ("both", {"search_spaces": {"C": 1}}, {}, TypeError,
-     ["search_spaces['C']", "1 (int)", "[1]"]),
-    ("both", {"search_spaces": {"C": []}}, {}, ValueError,
-     ["search_spaces['C']", "empty", "Real(0.1, 10)"]),
-    ("both", {"search_spaces": ["C", (1.0, 1)]}, {}, TypeError,
-     ["search_spaces[0]", "'C'", "(dict, n_iter)"]),
-    ("both", {"search_spaces": [({"C": (0.1, 1.0)}, -1)]}, {}, ValueError,
-     ["search_spaces[0]", "n_iter=-1", "non-negative int"]),
-    ("both", {"search_spaces": {"C": (1.0, 1.0)}}, {}, ValueError,
-     ["low=1.0", "high=1.0", "Categorical([1.0])"]),
-    ("both", {"search_spaces": {"C": (10.0, 1.0)}}, {}, ValueError,
-     ["low=10.0", "smaller than high"]),
-    ("both", {"search_spaces": {"C": (0.0, 1.0, "log-uniform")}}, {}, ValueError,
-     ["low=0.0", "log-uniform", "low > 0"]),
-    ("both", {"search_spaces": {"C": ()}}, {}, ValueError, ["search_spaces['C']", "empty"]),
-    ("both", {"search_spaces": {"Cc": (0.1, 1.0)}}, {}, ValueError,
-     ["'Cc'", "Spy does not have", "Did you mean 'C'"]),
-    ("both", {"search_spaces": {"clf__C": (0.1, 1.0)}}, {}, ValueError,
-     ["'clf__C'", "step__param"]),
+    (
+        "both",
+        {"search_spaces": {"C": "1 ... 100"}},
+        {},
+        ValueError,
+        ["search_spaces['C']", "'1 ... 100'", "Wrap single values in a list"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": 1}},
+        {},
+        TypeError,
+        ["search_spaces['C']", "1 (int)", "[1]"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": []}},
+        {},
+        ValueError,
+        ["search_spaces['C']", "empty", "Real(0.1, 10)"],
+    ),
+    (
+        "both",
+        {"search_spaces": ["C", (1.0, 1)]},
+        {},
+        TypeError,
+        ["search_spaces[0]", "'C'", "(dict, n_iter)"],
+    ),
+    (
+        "both",
+        {"search_spaces": [({"C": (0.1, 1.0)}, -1)]},
+        {},
+        ValueError,
+        ["search_spaces[0]", "n_iter=-1", "non-negative int"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": (1.0, 1.0)}},
+        {},
+        ValueError,
+        ["low=1.0", "high=1.0", "Categorical([1.0])"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": (10.0, 1.0)}},
+        {},
+        ValueError,
+        ["low=10.0", "smaller than high"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": (0.0, 1.0, "log-uniform")}},
+        {},
+        ValueError,
+        ["low=0.0", "log-uniform", "low > 0"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": ()}},
+        {},
+        ValueError,
+        ["search_spaces['C']", "empty"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"Cc": (0.1, 1.0)}},
+        {},
+        ValueError,
+        ["'Cc'", "Spy does not have", "Did you mean 'C'"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"clf__C": (0.1, 1.0)}},
+        {},
+        ValueError,
+        ["'clf__C'", "step__param"],
+    ),
     ("both", {"search_spaces": {1: [1, 2]}}, {}, TypeError, ["1 (int)", "must be str"]),
-    ("both", {"search_spaces": {"C": (1, None)}}, {}, ValueError,
-     ["search_spaces['C']", "(1, None)", "Real(low, high)"]),
-    ("both", {"search_spaces": {"C": {"low": 1}}}, {}, TypeError,
-     ["search_spaces['C']", "{'low': 1}"]),
+    (
+        "both",
+        {"search_spaces": {"C": (1, None)}},
+        {},
+        ValueError,
+        ["search_spaces['C']", "(1, None)", "Real(low, high)"],
+    ),
+    (
+        "both",
+        {"search_spaces": {"C": {"low": 1}}},
+        {},
+        TypeError,
+        ["search_spaces['C']", "{'low': 1}"],
+    ),
     # -- scikit-learn's own parameters ---------------------------------------
     ("both", {"scoring": "not_a_scorer"}, {}, ValueError, ["scoring", "not_a_scorer"]),
     ("both", {"cv": "five"}, {}, ValueError, ["cv", "five"]),
     ("both", {"error_score": "warn"}, {}, ValueError, ["error_score", "warn"]),
     ("both", {"random_state": "seed"}, {}, ValueError, ["random_state", "seed"]),
     ("both", {"checkpoint": 123}, {}, ValueError, ["checkpoint", "123"]),
-    ("both", {"scoring": ["accuracy", "f1"], "refit": False}, {}, ValueError,
-     ["refit=False", "refit='accuracy'"]),
+    (
+        "both",
+        {"scoring": ["accuracy", "f1"], "refit": False},
+        {},
+        ValueError,
+        ["refit=False", "refit='accuracy'"],
+    ),
     ("both", {}, {"callback": 3}, TypeError, ["callback", "3 (int)"]),
     ("both", {}, {"callback": [print, "x"]}, TypeError, ["callback entries", "'x'"]),
     # -- BayesSearchCV -------------------------------------------------------
@@ -79,23 +162,58 @@ CASES = [
     ("bayes", {"n_iter": "10"}, {}, ValueError, ["n_iter", "Got '10'"]),
     ("bayes", {"n_points": 0}, {}, ValueError, ["n_points", "Got 0"]),
     ("bayes", {"optimizer_kwargs": "gp"}, {}, ValueError, ["optimizer_kwargs", "'gp'"]),
-    ("bayes", {"optimizer_kwargs": {"n_initial_point": 2}}, {}, ValueError,
-     ["optimizer_kwargs", "'n_initial_point'", "Did you mean 'n_initial_points'"]),
-    ("bayes", {"optimizer_kwargs": {"acq_func": "UCB"}}, {}, ValueError,
-     ["optimizer_kwargs", "UCB", "gp_hedge"]),
-    ("bayes", {"optimizer_kwargs": {"n_initial_points": -1}}, {}, ValueError,
-     ["optimizer_kwargs", "n_initial_points", "-1"]),
-    ("bayes", {"optimizer_kwargs": {"base_estimator": "SVM"}}, {}, ValueError,
-     ["optimizer_kwargs", "SVM", "'GP'"]),
+    (
+        "bayes",
+        {"optimizer_kwargs": {"n_initial_point": 2}},
+        {},
+        ValueError,
+        ["optimizer_kwargs", "'n_initial_point'", "Did you mean 'n_initial_points'"],
+    ),
+    (
+        "bayes",
+        {"optimizer_kwargs": {"acq_func": "UCB"}},
+        {},
+        ValueError,
+        ["optimizer_kwargs", "UCB", "gp_hedge"],
+    ),
+    (
+        "bayes",
+        {"optimizer_kwargs": {"n_initial_points": -1}},
+        {},
+        ValueError,
+        ["optimizer_kwargs", "n_initial_points", "-1"],
+    ),
+    (
+        "bayes",
+        {"optimizer_kwargs": {"base_estimator": "SVM"}},
+        {},
+        ValueError,
+        ["optimizer_kwargs", "SVM", "'GP'"],
+    ),
     # -- GeneticSearchCV -----------------------------------------------------
     ("genetic", {"population_size": 1}, {}, ValueError, ["population_size", "Got 1"]),
     ("genetic", {"generations": -1}, {}, ValueError, ["generations", "Got -1"]),
-    ("genetic", {"crossover_probability": 1.5}, {}, ValueError,
-     ["crossover_probability", "range [0.0, 1.0]", "Got 1.5"]),
-    ("genetic", {"mutation_probability": -0.1}, {}, ValueError,
-     ["mutation_probability", "Got -0.1"]),
-    ("genetic", {"crossover_probability": 0.9, "mutation_probability": 0.3}, {},
-     ValueError, ["0.9 + 0.3", "at most 1", "algorithm='simple'"]),
+    (
+        "genetic",
+        {"crossover_probability": 1.5},
+        {},
+        ValueError,
+        ["crossover_probability", "range [0.0, 1.0]", "Got 1.5"],
+    ),
+    (
+        "genetic",
+        {"mutation_probability": -0.1},
+        {},
+        ValueError,
+        ["mutation_probability", "Got -0.1"],
+    ),
+    (
+        "genetic",
+        {"crossover_probability": 0.9, "mutation_probability": 0.3},
+        {},
+        ValueError,
+        ["0.9 + 0.3", "at most 1", "algorithm='simple'"],
+    ),
     ("genetic", {"tournament_size": 0}, {}, ValueError, ["tournament_size", "Got 0"]),
     ("genetic", {"elitism": 3}, {}, ValueError, ["elitism=3", "population_size=3"]),
     ("genetic", {"algorithm": "genetic"}, {}, ValueError, ["algorithm", "'genetic'"]),
@@ -105,11 +223,17 @@ CASES = [
 
 def _expand(cases):
     for searchers, kwargs, fit_kwargs, error, fragments in cases:
-        for make in {"both": (bayes, genetic), "bayes": (bayes,), "genetic": (genetic,)}[
-            searchers
-        ]:
+        for make in {
+            "both": (bayes, genetic),
+            "bayes": (bayes,),
+            "genetic": (genetic,),
+        }[searchers]:
             yield pytest.param(
-                make, kwargs, fit_kwargs, error, fragments,
+                make,
+                kwargs,
+                fit_kwargs,
+                error,
+                fragments,
                 id=f"{make.__name__}-{sorted(kwargs) or sorted(fit_kwargs)}",
             )
 
@@ -118,7 +242,9 @@ def test_there_are_at_least_thirty_cases():
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("make, kwargs, fit_kwargs, error, fragments", list(_expand(CASES)))
+@pytest.mark.parametrize(
+    "make, kwargs, fit_kwargs, error, fragments", list(_expand(CASES))
+)
 def test_bad_input_fails_before_any_fit(make, kwargs, fit_kwargs, error, fragments):
     Spy.n_fits = 0
     search = make(**kwargs)  # __init__ only stores

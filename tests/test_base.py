@@ -67,7 +67,7 @@ def test_a_candidate_is_never_fitted_twice(make_search):
     params = [(p["max_depth"], p["criterion"]) for p in search.cv_results_["params"]]
     assert len(params) == len(set(params))
     refit = (search.best_params_["max_depth"], search.best_params_["criterion"])
-    expected = Counter({p: 2 for p in params}) + Counter({refit: 1})
+    expected = Counter(dict.fromkeys(params, 2)) + Counter({refit: 1})
     assert CountingTree.fits == expected
 
 
@@ -135,7 +135,14 @@ def test_every_hook_receives_its_arguments(make_search):
     )
     assert events[0] == ("begin", ["strategy"])
     assert events[1] == ("batch_begin", ["candidates", "iter"])
-    assert events[2][1] == ["candidates", "iter", "result", "results", "scores", "strategy"]
+    assert events[2][1] == [
+        "candidates",
+        "iter",
+        "result",
+        "results",
+        "scores",
+        "strategy",
+    ]
     assert events[-1] == ("end", [])
 
 
@@ -143,7 +150,12 @@ def test_callback_hooks_take_kwargs():
     # A hook without **kwargs would break when the loop passes a new argument.
     public = [getattr(callbacks, name) for name in callbacks.__all__]
     for cls in public:
-        for hook in ("on_search_begin", "on_batch_begin", "on_batch_end", "on_search_end"):
+        for hook in (
+            "on_search_begin",
+            "on_batch_begin",
+            "on_batch_end",
+            "on_search_end",
+        ):
             params = inspect.signature(getattr(cls, hook)).parameters.values()
             assert any(p.kind is p.VAR_KEYWORD for p in params), (cls, hook)
 
@@ -159,7 +171,9 @@ def test_skopt_callbacks_work_unchanged():
         return len(calls) >= 3
 
     search = BayesSearchCV(LogisticRegression(), SPACE, n_iter=10, cv=2, random_state=0)
-    search.fit(X, y, callback=[count, SkoptDeadline(60), DeltaYStopper(1e-9, n_best=20)])
+    search.fit(
+        X, y, callback=[count, SkoptDeadline(60), DeltaYStopper(1e-9, n_best=20)]
+    )
     assert calls == [1, 2, 3]
     assert len(search.cv_results_["params"]) == 3
     assert search.stop_reason_ == "callback count returned True"
@@ -236,9 +250,9 @@ def test_keyboard_interrupt_before_anything_finished_propagates():
 
 
 def test_verbose_prints_a_line_per_batch(make_search, capsys):
-    make_search(LogisticRegression(), SPACE, budget=6, cv=2, verbose=1, random_state=0).fit(
-        X, y
-    )
+    make_search(
+        LogisticRegression(), SPACE, budget=6, cv=2, verbose=1, random_state=0
+    ).fit(X, y)
     out = capsys.readouterr().out
     assert re.search(r"\] batch 0: \d+ candidates, batch best 0\.\d+", out)
     assert "best so far" in out

@@ -5,13 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
-from skopt import space as skopt_space
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
+from skopt import space as skopt_space
 
 from sklearn_tune import BayesSearchCV
 from sklearn_tune.space import Categorical, Integer, Real
@@ -31,14 +31,23 @@ def test_same_positional_arguments_as_skopt():
         name: p.default for name, p in signature(SkoptBayesSearchCV).parameters.items()
     }
     for name, p in signature(BayesSearchCV).parameters.items():
-        if name not in ("n_jobs", "checkpoint"):  # None: one job outside a joblib context, like 1
+        if name not in (
+            "n_jobs",
+            "checkpoint",
+        ):  # None: one job outside a joblib context, like 1
             assert p.default == defaults[name], name
 
 
 def test_subspaces_and_optimizer_results():
     pipe = Pipeline([("model", SVC())])
     spaces = [
-        ({"model": Categorical([LinearSVC()]), "model__C": Real(1e-3, 1e3, "log-uniform")}, 1),
+        (
+            {
+                "model": Categorical([LinearSVC()]),
+                "model__C": Real(1e-3, 1e3, "log-uniform"),
+            },
+            1,
+        ),
         ({"model": [DecisionTreeClassifier()], "model__max_depth": Integer(1, 8)}, 2),
         {"model": Categorical([SVC()]), "model__C": Real(1e-3, 1e3, "log-uniform")},
     ]
@@ -76,14 +85,19 @@ def test_parameters_reach_the_estimator_as_python_types():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the skopt-style range warning
         search = BayesSearchCV(
-            TypeCheck(), {"a": [0.0, 1.0], "b": [0, 10], "c": ["x", "y", "z"]}, n_iter=12
+            TypeCheck(),
+            {"a": [0.0, 1.0], "b": [0, 10], "c": ["x", "y", "z"]},
+            n_iter=12,
         )
     search.fit(X, y)
     assert search.best_score_ > 5
 
 
 def test_the_callers_skopt_dimensions_are_not_renamed():
-    dims = {"C": skopt_space.Real(0.1, 10.0), "kernel": skopt_space.Categorical(["rbf"])}
+    dims = {
+        "C": skopt_space.Real(0.1, 10.0),
+        "kernel": skopt_space.Categorical(["rbf"]),
+    }
     BayesSearchCV(SVC(), dims, n_iter=2, cv=2).fit(X, y)
     assert dims["C"].name is None and dims["kernel"].name is None
 
@@ -114,7 +128,9 @@ def test_fit_params_argument_is_used_and_fit_wins():
 
 
 def test_iid_is_ignored_with_a_warning():
-    search = BayesSearchCV(LogisticRegression(), {"C": Real(0.1, 1.0)}, n_iter=2, iid=True)
+    search = BayesSearchCV(
+        LogisticRegression(), {"C": Real(0.1, 1.0)}, n_iter=2, iid=True
+    )
     with pytest.warns(FutureWarning, match="iid"):
         search.fit(X, y)
 
@@ -129,7 +145,9 @@ def test_iid_is_ignored_with_a_warning():
     ],
 )
 def test_bad_optimizer_kwargs_fail_before_any_fit(kwargs, message):
-    search = BayesSearchCV(LogisticRegression(), {"C": Real(0.1, 1.0)}, optimizer_kwargs=kwargs)
+    search = BayesSearchCV(
+        LogisticRegression(), {"C": Real(0.1, 1.0)}, optimizer_kwargs=kwargs
+    )
     with pytest.raises(ValueError, match=re.escape(message)):
         search.fit(X, y)
 

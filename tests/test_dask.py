@@ -40,11 +40,20 @@ SPACE = {"x": Real(-1.0, 1.0), "kind": Categorical(["a", "b"])}
 def searchers(delay=0.0):
     return [
         BayesSearchCV(
-            Sleeper(delay=delay), SPACE, n_iter=8, n_points=4, cv=2, random_state=0,
+            Sleeper(delay=delay),
+            SPACE,
+            n_iter=8,
+            n_points=4,
+            cv=2,
+            random_state=0,
             optimizer_kwargs={"n_initial_points": 4},
         ),
         GeneticSearchCV(
-            Sleeper(delay=delay), SPACE, population_size=4, generations=2, cv=2,
+            Sleeper(delay=delay),
+            SPACE,
+            population_size=4,
+            generations=2,
+            cv=2,
             random_state=0,
         ),
     ]

@@ -37,7 +37,9 @@ def _public_objects():
 @pytest.mark.parametrize("name", sorted(set(_public_objects())))
 def test_numpydoc(name):
     result = numpydoc_validate.validate(name)
-    errors = [f"{code}: {message}" for code, message in result["errors"] if code in CHECKED]
+    errors = [
+        f"{code}: {message}" for code, message in result["errors"] if code in CHECKED
+    ]
     assert not errors, "\n".join(errors)
 
 

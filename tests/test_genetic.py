@@ -27,7 +27,12 @@ class Quadratic(BaseEstimator):
 
     def score(self, X, y=None):
         bonus = {"a": 0.0, "b": 0.5, "c": 0.2}[self.kind]
-        return -((self.x - 0.3) ** 2) - (np.log10(self.c) - 1) ** 2 - abs(self.k - 7) + bonus
+        return (
+            -((self.x - 0.3) ** 2)
+            - (np.log10(self.c) - 1) ** 2
+            - abs(self.k - 7)
+            + bonus
+        )
 
 
 SPACE = {
@@ -40,7 +45,13 @@ CV = KFold(2)
 
 
 def search(**kwargs):
-    kwargs = {"population_size": 8, "generations": 6, "cv": CV, "random_state": 0, **kwargs}
+    kwargs = {
+        "population_size": 8,
+        "generations": 6,
+        "cv": CV,
+        "random_state": 0,
+        **kwargs,
+    }
     return GeneticSearchCV(Quadratic(), SPACE, **kwargs)
 
 
@@ -74,9 +85,9 @@ def test_evolution_beats_its_initial_population():
 
 
 def test_every_candidate_lies_in_the_space():
-    est = search(generations=10, mutation_probability=0.9, crossover_probability=0.1).fit(
-        X, y
-    )
+    est = search(
+        generations=10, mutation_probability=0.9, crossover_probability=0.1
+    ).fit(X, y)
     for params in est.cv_results_["params"]:
         for name, dim in SPACE.items():
             assert params[name] in dim
@@ -85,8 +96,12 @@ def test_every_candidate_lies_in_the_space():
 
 def test_log_prior_is_searched_on_the_log_axis():
     est = GeneticSearchCV(
-        Quadratic(), {"c": Real(1e-6, 1e6, prior="log-uniform")},
-        population_size=200, generations=0, cv=CV, random_state=0,
+        Quadratic(),
+        {"c": Real(1e-6, 1e6, prior="log-uniform")},
+        population_size=200,
+        generations=0,
+        cv=CV,
+        random_state=0,
     ).fit(X, y)
     c = np.array([p["c"] for p in est.cv_results_["params"]])
     assert 0.35 < np.mean(c < 1.0) < 0.65  # half the draws below the geometric middle
@@ -123,8 +138,11 @@ def test_subspaces_get_their_own_generations():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"crossover_probability": 0.8, "mutation_probability": 0.5}, ValueError,
-         "must be at most 1"),
+        (
+            {"crossover_probability": 0.8, "mutation_probability": 0.5},
+            ValueError,
+            "must be at most 1",
+        ),
         ({"elitism": 8}, ValueError, "must be smaller than population_size=8"),
         ({"population_size": 1}, ValueError, "population_size"),
         ({"algorithm": "genetic"}, ValueError, "algorithm"),

@@ -11,13 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
+from kill_resume_worker import SPACE, SlowQuadratic, X, make_search, summary
 from sklearn.model_selection import KFold
 
-from kill_resume_worker import SPACE, X, SlowQuadratic, make_search, summary
 from sklearn_tune.exceptions import SearchWarning
 
 HERE = Path(__file__).parent
@@ -58,7 +55,12 @@ def test_one_record_per_batch_with_categories_as_indices(kind, tmp_path):
     first = records[0]["candidates"][0]
     assert first["params"]["kind"] in (0, 1, 2)
     assert len(first["outs"]) == 2
-    assert set(first["outs"][0]) >= {"test_scores", "fit_time", "score_time", "fit_error"}
+    assert set(first["outs"][0]) >= {
+        "test_scores",
+        "fit_time",
+        "score_time",
+        "fit_error",
+    }
 
 
 def test_resume_after_a_complete_run_fits_nothing_and_gives_the_same(kind, tmp_path):
@@ -66,13 +68,21 @@ def test_resume_after_a_complete_run_fits_nothing_and_gives_the_same(kind, tmp_p
     first = make_search(kind, path).fit(X)
     again = counting(make_search(kind, path)).fit(X)
     assert CountingQuadratic.fits == 1  # the refit only
-    for key in ("params", "mean_test_score", "mean_fit_time", "split1_test_score", "iter"):
+    for key in (
+        "params",
+        "mean_test_score",
+        "mean_fit_time",
+        "split1_test_score",
+        "iter",
+    ):
         assert list(again.cv_results_[key]) == list(first.cv_results_[key]), key
     assert again.best_params_ == first.best_params_
 
 
 @pytest.mark.parametrize("keep", [1, 2, 4])
-def test_resume_from_a_partial_journal_equals_an_uninterrupted_run(kind, tmp_path, keep):
+def test_resume_from_a_partial_journal_equals_an_uninterrupted_run(
+    kind, tmp_path, keep
+):
     path = tmp_path / "search.jsonl"
     full = summary(make_search(kind).fit(X))
     make_search(kind, path).fit(X)
@@ -116,18 +126,20 @@ def test_a_damaged_middle_line_raises(tmp_path):
 @pytest.mark.parametrize(
     "change, field",
     [
-        (dict(estimator=SlowQuadratic(delay=1e-9)), "estimator"),
-        (dict(search_spaces={**SPACE, "k": (0, 8)}), "search_spaces"),
-        (dict(cv=KFold(3)), "cv"),
-        (dict(scoring="r2"), "scoring"),
-        (dict(random_state=8), "settings"),
+        ({"estimator": SlowQuadratic(delay=1e-9)}, "estimator"),
+        ({"search_spaces": {**SPACE, "k": (0, 8)}}, "search_spaces"),
+        ({"cv": KFold(3)}, "cv"),
+        ({"scoring": "r2"}, "scoring"),
+        ({"random_state": 8}, "settings"),
     ],
 )
 def test_a_checkpoint_of_another_search_is_refused(tmp_path, change, field):
     path = tmp_path / "search.jsonl"
     make_search("genetic", path).fit(X)
     other = make_search("genetic", path).set_params(**change)
-    with pytest.raises(ValueError, match=rf"belongs to another search: its {field} was"):
+    with pytest.raises(
+        ValueError, match=rf"belongs to another search: its {field} was"
+    ):
         other.fit(X)
 
 
@@ -184,7 +196,13 @@ def test_released_format_samples_still_replay():
 def test_sigkill_at_random_moments_loses_nothing(kind, tmp_path):
     checkpoint, output = tmp_path / "search.jsonl", tmp_path / "out.json"
     expected = summary(make_search(kind).fit(X))
-    worker = [sys.executable, str(HERE / "kill_resume_worker.py"), kind, str(checkpoint), str(output)]
+    worker = [
+        sys.executable,
+        str(HERE / "kill_resume_worker.py"),
+        kind,
+        str(checkpoint),
+        str(output),
+    ]
     rng = random.Random(0)
     recorded_before = []
     kills = 0

@@ -1,7 +1,6 @@
 """Both searchers behave as GridSearchCV does, wherever GridSearchCV is defined."""
 
 import pickle
-import re
 
 import numpy as np
 import pytest
@@ -49,7 +48,10 @@ def test_scores_equal_gridsearchcv_on_the_same_candidates(make_search):
     grid = _grid_results(params, cv=cv).fit(X, y)
     ours = {p["C"]: s for p, s in zip(params, search.cv_results_["mean_test_score"])}
     theirs = dict(
-        zip([p["C"] for p in grid.cv_results_["params"]], grid.cv_results_["mean_test_score"])
+        zip(
+            [p["C"] for p in grid.cv_results_["params"]],
+            grid.cv_results_["mean_test_score"],
+        )
     )
     assert ours == pytest.approx(theirs)
 
@@ -201,11 +203,13 @@ def test_clone_and_pickle_before_and_after_fit(make_search):
 
 
 def test_n_jobs_does_not_change_the_search(make_search):
-    kwargs = dict(cv=3, random_state=0)
+    kwargs = {"cv": 3, "random_state": 0}
     one = make_search(LogisticRegression(), SPACE, n_jobs=1, **kwargs).fit(X, y)
     two = make_search(LogisticRegression(), SPACE, n_jobs=2, **kwargs).fit(X, y)
     assert one.cv_results_["params"] == two.cv_results_["params"]
-    assert_allclose(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+    assert_allclose(
+        one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"]
+    )
 
 
 def test_same_random_state_same_search_and_other_state_other_search(make_search):

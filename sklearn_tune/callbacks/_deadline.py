@@ -43,4 +43,3 @@ class DeadlineStopper(Callback):
 
     def __repr__(self):
         return f"DeadlineStopper(total_time={self.total_time!r})"
-

@@ -59,4 +59,6 @@ class EarlyStopping(Callback):
             )
 
     def __repr__(self):
-        return f"EarlyStopping(patience={self.patience!r}, min_delta={self.min_delta!r})"
+        return (
+            f"EarlyStopping(patience={self.patience!r}, min_delta={self.min_delta!r})"
+        )
