@@ -416,7 +416,7 @@ def make_report(
         lines += [
             "## Parallel throughput",
             "",
-            "Fitted candidates per second on a CPU-bound task (digits SVM, "
+            "Fitted candidates per second on a CPU-bound task ("
             f"{args.throughput_note}) with n_jobs=1 and n_jobs=2; best of "
             f"{args.throughput_repeats} repeats, each search alone in the suite "
             "(other people's jobs aside). The last row is the ceiling: the "
