@@ -33,7 +33,6 @@ The table is printed and written to ``benchmarks/results/bayes_overhead.md``
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import sys
@@ -43,7 +42,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from _tasks import BraninObjective, Hartmann6Objective, branin, hartmann6
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bayes_overhead.md"
 CHECKPOINTS = (10, 25, 50, 200, 500)
@@ -51,75 +50,12 @@ X_TRIVIAL = np.zeros((4, 1))
 Y_TRIVIAL = np.zeros(4)
 
 
-# -- test functions ---------------------------------------------------------------
+# -- test functions: the suite's own (benchmarks/_tasks.py) ------------------------
 
-
-def branin(x):
-    """Branin-Hoo on [-5, 10] x [0, 15]; minimum 0.397887 (three minimisers)."""
-    x1, x2 = x
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-
-
-_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-_H6_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_H6_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
-
-
-def hartmann6(x):
-    """Hartmann 6-d on [0, 1]^6; minimum -3.32237."""
-    x = np.asarray(x, dtype=float)
-    return float(-_H6_ALPHA @ np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1)))
-
-
-PROBLEMS = {
-    "Branin": (branin, [(-5.0, 10.0), (0.0, 15.0)], 0.397887),
-    "Hartmann6": (hartmann6, [(0.0, 1.0)] * 6, -3.32237),
+PROBLEMS = {  # function of a point, bounds, known minimum
+    "Branin": (lambda x: branin(*x), [(-5.0, 10.0), (0.0, 15.0)], 0.397887),
+    "Hartmann6": (lambda x: hartmann6(*x), [(0.0, 1.0)] * 6, -3.32237),
 }
-
-
-class _Objective(BaseEstimator):
-    """A no-cost estimator: ``score`` is minus the test function at its params."""
-
-    function = None
-
-    def fit(self, X, y=None):
-        return self
-
-    def score(self, X, y=None):
-        params = self.get_params()
-        return -type(self).function([params[f"x{i}"] for i in range(len(params))])
-
-
-class BraninObjective(_Objective):
-    function = staticmethod(branin)
-
-    def __init__(self, x0=0.0, x1=0.0):
-        self.x0, self.x1 = x0, x1
-
-
-class Hartmann6Objective(_Objective):
-    function = staticmethod(hartmann6)
-
-    def __init__(self, x0=0.5, x1=0.5, x2=0.5, x3=0.5, x4=0.5, x5=0.5):
-        self.x0, self.x1, self.x2 = x0, x1, x2
-        self.x3, self.x4, self.x5 = x3, x4, x5
-
-
 ESTIMATORS = {"Branin": BraninObjective, "Hartmann6": Hartmann6Objective}
 
 
