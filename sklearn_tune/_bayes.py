@@ -32,10 +32,12 @@ from ._base import BaseTuneSearchCV
 from ._compat import Interval
 from ._docstrings import _fill_doc
 from ._gp import (
+    _SMALL,
     _acquisition,
     _fit_hyperparameters,
     _minimize_acquisition,
     _normalization,
+    _inverse_from_cholesky,
     _Posterior,
 )
 from ._strategy import _optimize_result
@@ -141,6 +143,25 @@ class _QuantileGBRT(GradientBoostingQuantileRegressor):
             self.regressors_[quantiles.index(q)].predict(X) for q in (0.16, 0.5, 0.84)
         )
         return mid, (high - low) / 2.0
+
+
+class _LazyInverseGP(GaussianProcessRegressor):
+    """skopt's GP whose ``K_inv_`` is computed from ``L_`` when first used.
+
+    skopt's ``predict(return_std=True)`` needs ``K_inv_``, an n x n matrix
+    (32 MB at 2000 observations) that the search itself does not: kept lazy,
+    a long search's memory stays bounded.
+    """
+
+    @property
+    def K_inv_(self):
+        if self._K_inv is None:
+            self._K_inv = _inverse_from_cholesky(self.L_)
+        return self._K_inv
+
+    @K_inv_.setter
+    def K_inv_(self, value):
+        self._K_inv = value
 
 
 class _Optimizer(Optimizer):
@@ -425,6 +446,8 @@ class _Optimizer(Optimizer):
         """
         gp = self.base_estimator_
         model = clone(gp)
+        if type(model) is GaussianProcessRegressor:
+            model.__class__ = _LazyInverseGP  # K^-1 only if someone predicts std
         model.kernel = self._kernel  # what skopt's fit leaves there
         fitted = kernel.clone_with_theta(kernel.theta)
         model.noise_ = None
@@ -440,7 +463,7 @@ class _Optimizer(Optimizer):
         model.n_features_in_ = posterior.X.shape[1]
         model.L_ = posterior.L
         model.alpha_ = posterior.alpha
-        model.K_inv_ = posterior.K_inv
+        model.K_inv_ = posterior.K_inv if len(posterior.X) <= _SMALL else None
         model.y_train_mean_ = posterior.y_mean
         model.y_train_std_ = posterior.y_scale
         model.log_marginal_likelihood_value_ = posterior.log_marginal_likelihood

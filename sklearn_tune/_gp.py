@@ -132,6 +132,10 @@ def _normalization(y, normalize_y):
     return float(np.mean(y)), scale if scale > 10 * np.finfo(float).eps else 1.0
 
 
+# Up to this many observations, K^-1 (n^2 floats) is kept: cheaper gradients.
+_SMALL = 512
+
+
 def _inverse_from_cholesky(L):
     """``K^-1`` from the lower Cholesky factor of ``K`` (LAPACK ``potri``)."""
     inverse, info = lapack.dpotri(L, lower=1)
@@ -353,7 +357,10 @@ class _Posterior:
         if self.parts is None:
             return self._finite_differences(Xq)
         Kx, G, prior_var = self._cross(Xq)
-        W = Kx @ self.K_inv  # K^-1 k(x): one product beats two triangular solves
+        if len(self.X) <= _SMALL:  # K^-1 k(x): one product beats two solves
+            W = Kx @ self.K_inv
+        else:  # ... but an n x n inverse costs memory: 32 MB at n=2000
+            W = cho_solve((self.L, True), Kx.T, check_finite=False).T
         var = prior_var - np.einsum("ij,ij->i", W, Kx)
         std = np.sqrt(np.maximum(var, 0.0))
         inv_l2 = 1.0 / self.parts.length_scale**2
