@@ -35,9 +35,9 @@ from ._gp import (
     _SMALL,
     _acquisition,
     _fit_hyperparameters,
+    _inverse_from_cholesky,
     _minimize_acquisition,
     _normalization,
-    _inverse_from_cholesky,
     _Posterior,
 )
 from ._strategy import _optimize_result
