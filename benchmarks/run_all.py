@@ -288,6 +288,11 @@ def parse_args(argv):
         "--no-throughput", action="store_true", help="skip the n_jobs measurement"
     )
     parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only measure the n_jobs throughput; print it, write nothing",
+    )
+    parser.add_argument(
         "--report-from",
         type=Path,
         default=None,
@@ -352,6 +357,9 @@ def main(argv=None):
         throughput = {name: tuple(rates) for name, rates in saved["throughput"].items()}
         elapsed, command = saved["elapsed"], saved["command"]
         source = saved.get("source")
+    elif args.throughput_only:
+        measure_throughput(args)  # prints its table on stderr
+        return
     else:
         source = source_version()
         start = time.perf_counter()
