@@ -13,61 +13,24 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
 from sklearn_tune.space import Real
 
+# A regressor, a classifier and a pipeline, for each searcher.
+ESTIMATORS = [
+    (Ridge(), {"alpha": Real(0.1, 10.0)}),
+    (LogisticRegression(), {"C": Real(0.1, 10.0, prior="log-uniform")}),
+    (
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        {"logisticregression__C": Real(0.1, 10.0)},
+    ),
+]
+COMMON = {"cv": 2, "error_score": "raise", "random_state": 0}
 SEARCHERS = [
-    GeneticSearchCV(
-        Ridge(),
-        {"alpha": Real(0.1, 10.0)},
-        population_size=2,
-        generations=1,
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
-    GeneticSearchCV(
-        LogisticRegression(),
-        {"C": Real(0.1, 10.0, prior="log-uniform")},
-        population_size=2,
-        generations=1,
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
-    GeneticSearchCV(
-        make_pipeline(StandardScaler(), LogisticRegression()),
-        {"logisticregression__C": Real(0.1, 10.0)},
-        population_size=2,
-        generations=1,
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
+    GeneticSearchCV(estimator, space, population_size=2, generations=1, **COMMON)
+    for estimator, space in ESTIMATORS
+] + [
     BayesSearchCV(
-        Ridge(),
-        {"alpha": Real(0.1, 10.0)},
-        n_iter=3,
-        optimizer_kwargs={"n_initial_points": 2},
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
-    BayesSearchCV(
-        LogisticRegression(),
-        {"C": Real(0.1, 10.0)},
-        n_iter=3,
-        optimizer_kwargs={"n_initial_points": 2},
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
-    BayesSearchCV(
-        make_pipeline(StandardScaler(), LogisticRegression()),
-        {"logisticregression__C": Real(0.1, 10.0)},
-        n_iter=3,
-        optimizer_kwargs={"n_initial_points": 2},
-        cv=2,
-        error_score="raise",
-        random_state=0,
-    ),
+        estimator, space, n_iter=3, optimizer_kwargs={"n_initial_points": 2}, **COMMON
+    )
+    for estimator, space in ESTIMATORS
 ]
 
 
@@ -89,7 +52,7 @@ def test_parameter_constraints_cover_every_parameter(search):
     assert set(search._parameter_constraints) == set(search.get_params(deep=False))
 
 
-@pytest.mark.parametrize("search", SEARCHERS[:1] + SEARCHERS[3:4])
+@pytest.mark.parametrize("search", [SEARCHERS[0], SEARCHERS[3]])
 def test_init_only_stores(search):
     # Nonsense is accepted by __init__ and refused by fit, before any fit.
     bad = search.set_params(search_spaces={"alpha": "nonsense"})
