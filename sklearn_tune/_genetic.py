@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from deap import algorithms, base, tools
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseTuneSearchCV
 from ._compat import Interval, StrOptions
@@ -335,6 +336,11 @@ class GeneticSearchCV(BaseTuneSearchCV):
         With sub-spaces, a ``subspace`` key tells which.
     hall_of_fame_ : list of dict
         The ``keep_top_k`` best candidates, best first: ``{"params", "score"}``.
+    hof : dict
+        sklearn-genetic-opt's view of the same: ``{rank: params}``. As in
+        sklearn-genetic-opt, ``len(search)`` is the number of generations
+        recorded (the initial population included) and ``search[i]`` is
+        ``history_[i]``.
 
     See Also
     --------
@@ -482,15 +488,30 @@ class GeneticSearchCV(BaseTuneSearchCV):
             self.hall_of_fame_ = [{"params": p, "score": s} for s, p in best]
             self._strategies = []
 
-    # sklearn-genetic-opt users read the history as search[i] and len(search)
+    # sklearn-genetic-opt users read the history as search[i] and len(search),
+    # and the hall of fame as search.hof
     def __len__(self):
+        check_is_fitted(self, "history_")
         return len(self.history_)
 
     def __getitem__(self, index):
+        check_is_fitted(self, "history_")
         return self.history_[index]
 
     def __iter__(self):
+        check_is_fitted(self, "history_")
         return iter(self.history_)
+
+    @property
+    def hof(self):
+        """sklearn-genetic-opt's spelling of the hall of fame: ``{rank: params}``.
+
+        The parameters of ``hall_of_fame_``, best first (rank 0).
+        """
+        check_is_fitted(self, "hall_of_fame_")
+        return {
+            rank: dict(entry["params"]) for rank, entry in enumerate(self.hall_of_fame_)
+        }
 
     def __bool__(self):  # an estimator is truthy, fitted or not
         return True

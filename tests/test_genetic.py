@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
@@ -69,6 +70,16 @@ def test_budget_history_and_hall_of_fame(algorithm):
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
     assert est.hall_of_fame_[0]["score"] == est.best_score_
     assert est.hall_of_fame_[0]["params"] == est.best_params_
+    # sklearn-genetic-opt's spelling, for users moving from GASearchCV
+    assert est.hof == {i: h["params"] for i, h in enumerate(est.hall_of_fame_)}
+
+
+def test_history_views_before_fit_say_not_fitted():
+    est = search()
+    for read in (len, lambda e: e[0], iter, lambda e: e.hof):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            read(est)
+    assert bool(est)
 
 
 @pytest.mark.parametrize("algorithm", ["mu_plus_lambda", "simple", "mu_comma_lambda"])
