@@ -292,13 +292,14 @@ def check_targets(runs, tasks, checkpoints, throughput):
         if rand is not None and ours != rand:
             wins += better(ours, rand)
             losses += not better(ours, rand)
-    rows.append(
-        (
-            f"GeneticSearchCV better than RandomizedSearchCV on average (@{k})",
-            f"better on {wins} task(s), worse on {losses}",
-            wins > losses,
+    if wins + losses:  # only when both ran on some task
+        rows.append(
+            (
+                f"GeneticSearchCV better than RandomizedSearchCV on average (@{k})",
+                f"better on {wins} task(s), worse on {losses}",
+                wins > losses,
+            )
         )
-    )
     ceiling = throughput.get(MACHINE_ROW)
     for name, (one, two) in throughput.items():
         if not name.startswith(("GeneticSearchCV", "BayesSearchCV")):
