@@ -30,11 +30,10 @@ def test_same_positional_arguments_as_skopt():
     defaults = {
         name: p.default for name, p in signature(SkoptBayesSearchCV).parameters.items()
     }
+    # n_jobs=None is one job outside a joblib context, as skopt's 1 is;
+    # checkpoint is ours alone.
     for name, p in signature(BayesSearchCV).parameters.items():
-        if name not in (
-            "n_jobs",
-            "checkpoint",
-        ):  # None: one job outside a joblib context, like 1
+        if name not in ("n_jobs", "checkpoint"):
             assert p.default == defaults[name], name
 
 
