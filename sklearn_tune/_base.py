@@ -2,14 +2,14 @@
 
 ``BaseSearchCV`` does the cross-validation, joblib, scoring, refit and
 ``cv_results_``. What is not "how to choose the next candidates" lives here,
-once: the ask/evaluate/tell loop, budgets, callbacks, the cache that never fits
-a candidate twice, failed fits, interrupts, ``stop_reason_`` and verbose output.
+once: the ask/evaluate/tell loop, budgets, seeds, callbacks, the cache that
+never fits a candidate twice, the checkpoint, failed fits, interrupts,
+``stop_reason_`` and verbose output.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 import random
@@ -21,46 +21,65 @@ from typing import Any
 
 import joblib
 import numpy as np
-from scipy.stats import rankdata
+from sklearn.base import is_classifier
+from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
-from ._compat import BaseSearchCV, Recorded, record_fit_results
-from ._journal import FORMAT as JOURNAL_FORMAT
-from ._journal import VERSION as JOURNAL_VERSION
-from ._journal import Journal, decode_params, encode_params, fingerprint
-from ._strategy import Candidate, _SubspaceChain
+from ._compat import (
+    BaseSearchCV,
+    is_all_fits_failed,
+    is_fit_failed_summary,
+    search_scorers,
+    select_best_index,
+)
+from ._evaluations import Evaluations, failed_fit_results
+from ._fingerprint import describe
+from ._journal import Journal
+from ._strategy import _SubspaceChain
 from .callbacks._base import _CallbackList, _EndSubspace
-from .exceptions import SearchWarning, StopSearch
-from .space import check_search_space
+from .exceptions import SearchWarning, StopSearch, _warn
+from .space import Categorical, check_search_space
 
 __all__ = ["BaseTuneSearchCV"]
 
-
-def _candidate_key(candidate: Candidate) -> str:
-    """A key equal for equal parameter settings (values compared by repr)."""
-    return repr(sorted(candidate.items()))
+_INT32_MAX = np.iinfo(np.int32).max
 
 
-def _describe_params(estimator) -> str:
-    """Every parameter of ``estimator``, nested ones included, as text."""
-    try:
-        params = estimator.get_params(deep=True)
-    except Exception:
-        return repr(estimator)
-    return repr(sorted((k, repr(v)) for k, v in params.items()))
+def _candidate_key(candidate) -> str:
+    """Equal for candidates with equal settings (estimators compared by params)."""
+    return describe(dict(candidate))
+
+
+class _SearchStopped(Exception):
+    """Ends ``fit`` after the search loop, without a refit, keeping the results."""
+
+    def __init__(self, reason, error=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
 
 
 @dataclass
 class _Run:
-    """What one call of ``_run_search`` carries from batch to batch."""
+    """What one call of ``fit`` carries from batch to batch."""
 
-    evaluate_candidates: Any
-    strategy: _SubspaceChain
-    subspaces: list
-    journal: Journal | None
-    seen: dict = field(default_factory=dict)  # candidate key -> (score, error)
-    results: dict = field(default_factory=dict)  # cv_results_ so far
-    fit_results: list = field(default_factory=list)  # raw results, one list a call
+    callbacks: _CallbackList
+    X: Any
+    y: Any
+    fit_params: dict
+    evaluations: Evaluations = field(
+        default_factory=lambda: Evaluations(_candidate_key)
+    )
+    subspaces: list = field(default_factory=list)
+    journal: Journal | None = None
+    # The dict evaluate_candidates returns, which BaseSearchCV.fit makes
+    # cv_results_: it is filled in once, when the search ends.
+    results: dict = field(default_factory=dict)
+    n_sklearn_fit_results: int = 0  # fit results evaluate_candidates has kept
+    fitted: list | None = None  # the fit results of the call under way
+    sentinel: bool = False
+    search_done: bool = False
     search_ctx: Any = None
 
 
@@ -68,8 +87,9 @@ class BaseTuneSearchCV(BaseSearchCV):
     """Base class of the searchers: one loop, and a strategy per sub-space.
 
     Subclasses store their parameters in ``__init__`` and implement
-    ``_make_strategy(subspace, random_state)``, and ``_budget()`` (the number of
-    candidates a full search asks for).
+    ``_make_strategy(dimensions, budget, seed)`` and
+    ``_expected_candidates(budget)``; the budget of a sub-space is its
+    ``(dict, n)`` pair's ``n``, or the parameter ``_budget_param`` names.
     """
 
     _parameter_constraints: dict = {
@@ -115,15 +135,18 @@ class BaseTuneSearchCV(BaseSearchCV):
     # -- to implement ---------------------------------------------------------
 
     @abstractmethod
-    def _make_strategy(self, subspace, random_state):
-        """Build the strategy that searches one :class:`~.space.SubSpace`."""
+    def _make_strategy(self, dimensions, budget, seed):
+        """Build the strategy that searches one sub-space's ``dimensions``."""
 
     @abstractmethod
-    def _budget(self):
-        """Number of candidates a full search asks for."""
+    def _expected_candidates(self, budget):
+        """The most candidates a sub-space with this budget evaluates."""
 
     def _check_search_params(self, subspaces):
         """Validate what ``_parameter_constraints`` cannot; called before any fit."""
+
+    def _collect_strategies(self, strategies):
+        """Set the searcher's own fitted attributes from its strategies."""
 
     # -- fit ------------------------------------------------------------------
 
@@ -143,7 +166,8 @@ class BaseTuneSearchCV(BaseSearchCV):
             :class:`~sklearn_tune.callbacks.Callback` gets every hook; a plain
             callable is called as :class:`skopt.BayesSearchCV` calls it, with the
             current sub-space's ``OptimizeResult``, and returning True ends that
-            sub-space (the search, when there is one sub-space).
+            sub-space (the search, when there is one sub-space). scikit-optimize's
+            callback classes work on both searchers.
         **fit_params : dict
             Passed to the estimator's ``fit`` (and to scorers and splitter, as
             in :class:`~sklearn.model_selection.GridSearchCV`).
@@ -153,221 +177,372 @@ class BaseTuneSearchCV(BaseSearchCV):
         self : object
             The fitted search.
         """
-        self._callbacks = _CallbackList(callback)  # a bad callback fails here
+        callbacks = _CallbackList(callback)  # a bad callback fails here
         params = {**(getattr(self, "fit_params", None) or {}), **fit_params}
         if groups is not None:
             params["groups"] = groups
-        self._interrupted = False
-        if self.checkpoint is not None:  # a checkpoint resumes on the same data only
-            self._data_digest = joblib.hash((X, y, params))
-        refit = self.refit
+        for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
+            delattr(self, name)  # nothing of an earlier fit survives this one
+        self.__dict__.pop("_no_refit_reason", None)
+        self._run = run = _Run(callbacks, X, y, params)
         try:
             super().fit(X, y, **params)
+        except _SearchStopped as stop:
+            self._finish_without_refit(run, stop.reason)
+            if stop.error is not None:
+                raise stop.error
+        except KeyboardInterrupt:
+            if not run.search_done:
+                raise
+            self._finish_without_refit(
+                run, "interrupted by KeyboardInterrupt during the refit"
+            )
         finally:
-            self.refit = refit  # set to False by an interrupt, to skip the refit
-            del self._callbacks
-            self.__dict__.pop("_data_digest", None)
-        if self._interrupted:
-            self._set_best_without_refit()
-        if self.return_train_score:  # as skopt and sklearn-genetic-opt do
-            for key in [k for k in self.cv_results_ if k.startswith("mean_train_")]:
-                self.cv_results_["rank_train_" + key[len("mean_train_") :]] = rankdata(
-                    -np.asarray(self.cv_results_[key]), method="min"
-                ).astype(np.int32)
+            del self._run
         return self
+
+    def _finish_without_refit(self, run, reason):
+        """Set the fitted attributes of a search that ends without a refit.
+
+        As ``BaseSearchCV.fit`` sets them, from the candidates that finished;
+        ``best_estimator_`` says why it is missing.
+        """
+        results = run.results
+        self.cv_results_ = results
+        self.scorer_, refit_metric = search_scorers(self)
+        first = next(e for e in run.evaluations.items if e.error is None)
+        self.multimetric_ = isinstance(first.fit_results[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            refit_metric = self.refit
+        if self.refit or not self.multimetric_:
+            self.best_index_ = int(select_best_index(self.refit, refit_metric, results))
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][
+                    self.best_index_
+                ]
+            self.best_params_ = results["params"][self.best_index_]
+        for name in ("best_estimator_", "refit_time_", "feature_names_in_"):
+            self.__dict__.pop(name, None)
+        self.stop_reason_ = reason
+        self._no_refit_reason = (
+            f"the search was {reason}, so the best candidate was not refitted"
+            if "interrupted" in reason
+            else f"the search stopped ({reason}) before the refit"
+        )
+        resume = (
+            f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
+            if self.checkpoint is not None
+            else " Set checkpoint=<path> to be able to resume."
+        )
+        _warn(
+            f"{type(self).__name__} {reason}, after {len(run.evaluations)} "
+            f"candidates: cv_results_ and best_params_ hold what finished; there is "
+            f"no best_estimator_.{resume}",
+            SearchWarning,
+        )
+
+    @property
+    def best_estimator_(self):
+        """The best candidate refitted on all the data (when ``refit``)."""
+        try:
+            return self.__dict__["best_estimator_"]
+        except KeyError:
+            reason = self.__dict__.get("_no_refit_reason")
+            name = type(self).__name__
+            if reason is None:
+                raise AttributeError(
+                    f"{name!r} object has no attribute 'best_estimator_'"
+                ) from None
+            raise NotFittedError(
+                f"This {name} has no best_estimator_: {reason}. Fit it again (with "
+                "a checkpoint, to resume), or fit the best candidate yourself: "
+                "clone(search.estimator).set_params(**search.best_params_)"
+                ".fit(X, y)."
+            ) from None
+
+    @best_estimator_.setter
+    def best_estimator_(self, value):
+        self.__dict__["best_estimator_"] = value
+
+    @best_estimator_.deleter
+    def best_estimator_(self):
+        del self.__dict__["best_estimator_"]
 
     # -- the loop -------------------------------------------------------------
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
-        subspaces = check_search_space(self.search_spaces, self.estimator)
-        self._check_search_params(subspaces)
-        self._check_refit_metric()
-        seed = self._seed()
-        journal = None
-        if self.checkpoint is not None:
-            journal = Journal.open(
-                self.checkpoint, self._journal_header(subspaces, seed)
-            )
-            seed = journal.header["seed"]  # a resumed search draws what it drew
-        random_state = np.random.RandomState(seed)
-        strategy = _SubspaceChain(
-            [self._make_strategy(sub, random_state) for sub in subspaces]
+        run = self._run
+        run.subspaces = subspaces = check_search_space(
+            self.search_spaces, self.estimator
         )
-        run = _Run(evaluate_candidates, strategy, subspaces, journal)
+        self._check_search_params(subspaces)
+        self._check_splits(run)
+        seed = self._seed()
+        if self.checkpoint is not None:
+            run.journal = Journal.open(
+                self.checkpoint,
+                self._journal_header(subspaces),
+                joblib.hash((run.X, run.y, run.fit_params)),
+                seed,
+            )
+            seed = run.journal.seed  # a resumed search draws what it drew
+        random_state = np.random.RandomState(seed)
+        budgets = [
+            getattr(self, self._budget_param) if s.n_iter is None else s.n_iter
+            for s in subspaces
+        ]
+        strategies = [
+            self._make_strategy(s.dimensions, budget, random_state.randint(_INT32_MAX))
+            for s, budget in zip(subspaces, budgets)
+        ]
+        chain = _SubspaceChain(strategies)
         if callback_ctx is not None:  # scikit-learn >= 1.9: set_callbacks(...)
             run.search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
 
-        callbacks = self._callbacks
+        callbacks = run.callbacks
         reason = f"{self._budget_param} reached"
-        callbacks.on_search_begin(self, strategy=strategy)
+        stopped = None
+        asked = [set() for _ in subspaces]  # distinct candidates per sub-space
+        callbacks.on_search_begin(
+            self, n_candidates=sum(map(self._expected_candidates, budgets))
+        )
         try:
-            with record_fit_results() as run.fit_results:
-                for i in itertools.count():
-                    candidates = strategy.ask()
-                    if not candidates:
+            for i in itertools.count():
+                candidates = chain.ask()
+                if not candidates:
+                    break
+                callbacks.on_batch_begin(self, iter=i, candidates=candidates)
+                scores = self._evaluate_batch(
+                    run, chain, candidates, i, evaluate_candidates
+                )
+                chain.tell(candidates, scores)
+                self._print_progress(run, i, candidates, scores)
+                subspace = chain.index
+                asked[subspace].update(map(_candidate_key, candidates))
+                try:
+                    callbacks.on_batch_end(
+                        self,
+                        iter=i,
+                        candidates=candidates,
+                        scores=scores,
+                        results=run.evaluations.cv_results(self, self.n_splits_),
+                        result=chain.result,
+                    )
+                except _EndSubspace as stop:
+                    reason = str(stop)
+                    if not chain.end_subspace():
                         break
-                    callbacks.on_batch_begin(self, iter=i, candidates=candidates)
-                    scores = self._evaluate_batch(run, candidates, i)
-                    strategy.tell(candidates, self._scores_to_tell(scores, run.seen))
-                    self._print_progress(i, candidates, scores, run.seen)
-                    try:
-                        callbacks.on_batch_end(
-                            self,
-                            iter=i,
-                            candidates=candidates,
-                            scores=[s for s, _ in scores],
-                            results=run.results,
-                            result=strategy.result,
-                            strategy=strategy,
-                        )
-                    except _EndSubspace as stop:
-                        reason = str(stop)
-                        if not strategy.end_subspace():
-                            break
+                    continue
+                if len(asked[subspace]) >= subspaces[subspace].size:
+                    reason = (
+                        f"search space exhausted: all {len(asked[subspace])} "
+                        "distinct candidates were evaluated"
+                    )
+                    if not chain.end_subspace():
+                        break
         except StopSearch as stop:
             reason = str(stop)
         except KeyboardInterrupt:
-            if not run.seen:
+            if not run.evaluations:
                 raise
-            reason = "interrupted by KeyboardInterrupt"
-            # Keep what finished and return promptly: no refit of the best.
-            self._interrupted, self.refit = True, False
-            resume = (
-                f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
-                if journal is not None
-                else " Set checkpoint=<path> to be able to resume."
-            )
-            warnings.warn(
-                f"{type(self).__name__} was interrupted (Ctrl-C) after "
-                f"{len(run.seen)} candidates: cv_results_, best_params_ and "
-                f"best_score_ hold what finished; the best candidate was not "
-                f"refitted.{resume}",
-                SearchWarning,
-                stacklevel=2,
+            stopped = _SearchStopped("interrupted by KeyboardInterrupt")
+        except OSError as err:
+            if run.journal is None or not run.evaluations:
+                raise
+            stopped = _SearchStopped(
+                "stopped: its checkpoint could not be written", err
             )
         finally:
             callbacks.on_search_end(self)
             if run.search_ctx is not None:
                 run.search_ctx.call_on_fit_task_end(estimator=self)
-            if journal is not None:
-                journal.close()
+            if run.journal is not None:
+                run.journal.close()
+            self._collect_strategies(strategies)
         self.stop_reason_ = reason
-        self._raise_if_all_failed(run.seen)
+        self._raise_if_all_failed(run)
+        if stopped is None and run.n_sklearn_fit_results == 0:
+            self._evaluate_once(run, evaluate_candidates)
+        run.results.update(run.evaluations.cv_results(self, self.n_splits_))
+        self._warn_failures_once(run)
+        run.search_done = True
+        if stopped is not None:
+            raise stopped
 
-    def _set_best_without_refit(self):
-        """Set best_index_, best_score_ and best_params_ from the ranks."""
-        metric = self.refit if isinstance(self.refit, str) else "score"
-        results = self.cv_results_
-        self.best_index_ = int(np.argmin(results[f"rank_test_{metric}"]))
-        self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
-        self.best_params_ = results["params"][self.best_index_]
+    # -- one batch: dedupe, replay or fit, record, cache ----------------------
 
-    def _evaluate_batch(self, run, candidates, i):
-        """Fit the candidates not seen before; return (score, error) per candidate.
+    def _evaluate_batch(self, run, chain, candidates, i, evaluate_candidates):
+        """Evaluate the candidates not seen before; return one score each.
 
-        With a checkpoint, a batch the journal already holds is replayed from it
-        instead of being fitted, and a new batch is recorded once it finishes.
+        A score is nan for a candidate that failed.
         """
-        keys = [_candidate_key(c) for c in candidates]
-        new = {}
-        for candidate, key in zip(candidates, keys):
-            if key not in run.seen and key not in new:
-                new[key] = candidate
-        if not new:
-            return [run.seen[key] for key in keys]
+        new = self._dedupe(run, candidates)
+        if new:
+            subspace, batch = chain.index, chain.n_batches
+            dimensions = run.subspaces[subspace].dimensions
+            replayed = self._replayed(run, subspace, batch, dimensions, new, i)
+            to_fit = new[len(replayed) :]
+            fitted = self._fit(run, to_fit, i, evaluate_candidates) if to_fit else []
+            if run.journal is not None and to_fit:
+                run.journal.append(
+                    subspace, batch, i, list(zip(to_fit, fitted)), dimensions
+                )
+            for params, fit_results in zip(new, replayed + fitted):
+                run.evaluations.add(params, fit_results, i)
+        metric = run.evaluations.metric(self)
+        return [run.evaluations.get(c).score(metric) for c in candidates]
 
-        subspace = run.strategy.index
-        dimensions = run.subspaces[subspace].dimensions
-        recorded = run.journal is not None and i < len(run.journal.records)
-        batch = list(new.values())
-        if recorded:
-            batch = self._replayed(
-                run.journal.records[i], batch, i, subspace, dimensions
+    def _dedupe(self, run, candidates):
+        """The candidates never evaluated, each once, in order."""
+        new, keys = [], set()
+        for candidate in candidates:
+            key = _candidate_key(candidate)
+            if candidate not in run.evaluations and key not in keys:
+                new.append(candidate)
+                keys.add(key)
+        return new
+
+    def _replayed(self, run, subspace, batch, dimensions, new, i):
+        """Fit results of the first candidates of ``new`` that the checkpoint holds.
+
+        The checkpoint must hold what the search asks now: the same candidates,
+        in the same order (it may hold fewer, when the last batch was cut short
+        by a smaller budget).
+        """
+        if run.journal is None:
+            return []
+        recorded = run.journal.recorded(subspace, batch, dimensions)
+        asked = [_candidate_key(c) for c in new]
+        stored = [_candidate_key(params) for params, _ in recorded]
+        if stored != asked[: len(stored)]:
+            raise ValueError(
+                f"Checkpoint {os.fspath(self.checkpoint)!r} does not replay: batch "
+                f"{i} asked {[dict(c) for c in new]} but the checkpoint recorded "
+                f"{[params for params, _ in recorded]}. The search settings or "
+                "library versions changed since it was written; pass a new "
+                "checkpoint path to start afresh."
             )
-        kwargs = {}
-        batch_ctx = None
+        return [outs for _, outs in recorded]
+
+    def _fit(self, run, batch, i, evaluate_candidates):
+        """Fit a batch through ``evaluate_candidates``; one result list each."""
+        n_splits = self.n_splits_
+        kwargs, batch_ctx = {}, None
         if run.search_ctx is not None:
             batch_ctx = run.search_ctx.subcontext(
                 task_name="batch",
-                max_subtasks=len(batch) * self.n_splits_,
+                max_subtasks=len(batch) * n_splits,
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
-        n_calls = len(run.fit_results)
+        run.fitted, shown = None, []
         try:
-            run.results = run.evaluate_candidates(
-                batch, more_results={"iter": [i] * len(batch)}, **kwargs
-            )
-        except Exception as err:
-            if self.error_score == "raise" and hasattr(err, "add_note"):
-                err.add_note(
-                    f"{type(self).__name__} was evaluating the candidate(s) "
-                    f"{[dict(c) for c in batch]}; set error_score=np.nan to score "
-                    "failed fits as nan and go on."
+            with warnings.catch_warnings(record=True) as shown:
+                evaluate_candidates(
+                    batch, more_results={"iter": [i] * len(batch)}, **kwargs
                 )
-            raise
+        except Exception as err:
+            if not is_all_fits_failed(err, len(batch) * n_splits):
+                if self.error_score == "raise":
+                    err.add_note(
+                        f"{type(self).__name__} was evaluating the candidate(s) "
+                        f"{[dict(c) for c in batch]}; set error_score=np.nan to "
+                        "score failed fits as nan and go on."
+                    )
+                raise
+            # Every fit of the batch failed: BaseSearchCV raises instead of
+            # returning them. The error holds their messages; they are failures.
+            run.fitted = [
+                result
+                for _ in batch
+                for result in failed_fit_results(
+                    n_splits, str(err).strip(), self.return_train_score
+                )
+            ]
+        finally:
+            self._show_warnings(shown, run.fitted, len(batch) * n_splits)
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
-        outs = run.fit_results[n_calls] if len(run.fit_results) > n_calls else None
-        n_splits = len(outs) // len(batch) if outs else 0  # n_splits_ is set later
-        per_candidate = [
-            outs[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))
-        ]
-        if run.journal is not None and not recorded and outs is not None:
-            run.journal.append(
-                {
-                    "iter": i,
-                    "subspace": subspace,
-                    "candidates": [
-                        {"params": encode_params(c, dimensions), "outs": own}
-                        for c, own in zip(batch, per_candidate)
-                    ],
-                }
-            )
-        for candidate in batch:
-            if isinstance(candidate, Recorded):
-                candidate.outs = None  # the payload has served: keep cv_results_ light
-        means = run.results[self._score_key(run.results)][-len(batch) :]
-        for key, mean, own in zip(new, means, per_candidate):
-            error = next((o["fit_error"] for o in own if o.get("fit_error")), None)
-            if outs is None and not np.isfinite(mean):
-                error = "non-finite score"
-            run.seen[key] = (float(mean), error)
-        return [run.seen[key] for key in keys]
+        fitted, run.fitted = run.fitted, None
+        return [fitted[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))]
 
-    def _replayed(self, record, batch, i, subspace, dimensions):
-        """The batch as the journal recorded it, checked against what was asked."""
-        asked = [_candidate_key(c) for c in batch]
-        stored = [decode_params(c["params"], dimensions) for c in record["candidates"]]
-        if (
-            record.get("iter") != i
-            or record.get("subspace") != subspace
-            or asked != [_candidate_key(c) for c in stored]
-        ):
-            raise ValueError(
-                f"Checkpoint {self.checkpoint!r} does not replay: batch {i} asked "
-                f"{[dict(c) for c in batch]} but the checkpoint recorded {stored}. "
-                "The search settings or library versions changed since it was "
-                "written; pass a new checkpoint path to start afresh."
-            )
-        return [
-            Recorded(candidate, c["outs"])
-            for candidate, c in zip(batch, record["candidates"])
+    def _collect_fit_results(self, candidate_params, n_splits, out):
+        """Called by ``evaluate_candidates`` with every fit result it holds."""
+        run = self.__dict__.get("_run")
+        if run is None:  # not inside our loop
+            return super()._collect_fit_results(candidate_params, n_splits, out)
+        if not run.sentinel:
+            run.fitted = list(out[run.n_sklearn_fit_results :])
+        run.n_sklearn_fit_results = len(out)
+        return run.results
+
+    @staticmethod
+    def _show_warnings(shown, fitted, n_fits):
+        """Show the warnings of a batch, but for BaseSearchCV's per-call summary.
+
+        Fit failures are summed up once, when the search ends.
+        """
+        n_failed = sum(r["fit_error"] is not None for r in fitted or [])
+        ours = [
+            k
+            for k, w in enumerate(shown)
+            if issubclass(w.category, FitFailedWarning)
+            and is_fit_failed_summary(str(w.message), n_failed, n_fits)
         ]
+        for k, w in enumerate(shown):
+            if not ours or k != ours[-1]:
+                warnings.showwarning(
+                    w.message, w.category, w.filename, w.lineno, w.file, w.line
+                )
+
+    def _evaluate_once(self, run, evaluate_candidates):
+        """Give ``BaseSearchCV.fit`` the one evaluation it needs to finish.
+
+        Every candidate came from the checkpoint; the best one is fitted once
+        more (its recorded results stay in ``cv_results_``).
+        """
+        metric = run.evaluations.metric(self)
+        best = max(
+            (e for e in run.evaluations.items if e.error is None),
+            key=lambda e: e.score(metric),
+        )
+        run.sentinel = True
+        try:
+            evaluate_candidates([best.params], more_results={"iter": [best.iter]})
+        finally:
+            run.sentinel = False
+
+    def _check_splits(self, run):
+        """Split the data once before any fit, so a splitter error comes first."""
+        if not (self.cv is None or isinstance(self.cv, Integral)) and not hasattr(
+            self.cv, "split"
+        ):
+            return  # an iterable of splits may be a one-shot generator
+        cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
+        try:
+            for _ in cv.split(run.X, run.y, run.fit_params.get("groups")):
+                pass
+        except Exception as err:
+            err.add_note(
+                f"cv={self.cv!r} could not split the data; nothing was fitted."
+            )
+            raise
 
     def _seed(self):
         """An int seed for the strategies, drawn without touching global states."""
         if self.random_state is None:
-            return random.SystemRandom().randrange(np.iinfo(np.int32).max)
-        return int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+            return random.SystemRandom().randrange(_INT32_MAX)
+        return int(check_random_state(self.random_state).randint(_INT32_MAX))
 
-    def _journal_header(self, subspaces, seed):
+    def _journal_header(self, subspaces):
+        """What identifies the search in its checkpoint, as stable descriptions.
+
+        The budget is left out, so that a larger one continues the search.
+        """
         params = self.get_params(deep=False)
-        for name in (
+        skip = {
             "estimator",
             "search_spaces",
             "scoring",
@@ -377,89 +552,85 @@ class BaseTuneSearchCV(BaseSearchCV):
             "verbose",
             "checkpoint",
             "refit",
-        ):
-            params.pop(name, None)
-        random_state = self.random_state
-        if not (random_state is None or isinstance(random_state, Integral)):
-            params.pop("random_state")  # an instance: resume uses the recorded seed
+            self._budget_param,
+        }
+        if not (self.random_state is None or isinstance(self.random_state, Integral)):
+            skip.add("random_state")  # an instance: resume uses the recorded seed
+        estimator = {"class": describe(type(self.estimator))}
+        if hasattr(self.estimator, "get_params"):
+            estimator.update(
+                (name, describe(value))
+                for name, value in self.estimator.get_params(deep=True).items()
+            )
+        else:
+            estimator["value"] = describe(self.estimator)
         return {
-            "format": JOURNAL_FORMAT,
-            "v": JOURNAL_VERSION,
             "searcher": type(self).__name__,
-            "estimator": fingerprint(_describe_params(self.estimator)),
-            "search_spaces": fingerprint(
-                json.dumps(
-                    [
-                        [{k: d.to_dict() for k, d in s.dimensions.items()}, s.n_iter]
-                        for s in subspaces
-                    ]
-                )
-            ),
-            "cv": fingerprint(self.cv),
-            "scoring": fingerprint(self.scoring),
-            "settings": fingerprint(sorted(params.items())),
-            "data": {"sha256": self._data_digest, "repr": "X, y and fit parameters"},
-            "seed": seed,
+            "estimator": estimator,
+            "search_spaces": [
+                {name: _describe_dimension(d) for name, d in s.dimensions.items()}
+                for s in subspaces
+            ],
+            "cv": describe(self.cv),
+            "scoring": describe(self.scoring),
+            "settings": {
+                name: describe(value)
+                for name, value in sorted(params.items())
+                if name not in skip
+            },
         }
 
-    def _scores_to_tell(self, scores, seen):
-        """Scores for the strategy: a failed fit counts as the worst success so far.
+    # -- the end --------------------------------------------------------------
 
-        The strategy never sees ``error_score`` itself, so a NaN or a huge
-        negative ``error_score`` cannot crash or skew its model. Before any fit
-        has succeeded, a failure is ``-inf``.
-        """
-        worst = min(
-            (s for s, err in seen.values() if err is None and math.isfinite(s)),
-            default=-math.inf,
-        )
-        return [s if err is None and math.isfinite(s) else worst for s, err in scores]
-
-    def _score_key(self, results):
-        if "mean_test_score" in results:
-            return "mean_test_score"
-        if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
-            return f"mean_test_{self.refit}"
-        names = sorted(k[len("mean_test_") :] for k in results if "mean_test_" in k)
-        raise ValueError(
-            f"scoring returned several metrics {names} and refit={self.refit!r} "
-            "names none of them. Set refit to the metric the search should "
-            f"maximise, e.g. refit={names[0]!r}."
-        )
-
-    def _check_refit_metric(self):
-        """Multi-metric scoring needs refit to name the metric to maximise."""
-        scoring = self.scoring
-        if isinstance(scoring, dict):
-            names = list(scoring)
-        elif isinstance(scoring, (list, tuple, set)):
-            names = list(scoring)
-        else:
-            return
-        if not (isinstance(self.refit, str) and self.refit in names):
+    def _raise_if_all_failed(self, run):
+        if run.evaluations and len(run.evaluations.failed) == len(run.evaluations):
+            first = run.evaluations.items[0]
             raise ValueError(
-                f"With multi-metric scoring {names}, refit must name the metric "
-                f"the search maximises; got refit={self.refit!r}. Use e.g. "
-                f"refit={names[0]!r}."
+                f"All {len(run.evaluations)} candidates failed to fit, so there is no "
+                f"best candidate. The first error was:\n{first.error}\nCheck the "
+                "estimator and the search space; error_score='raise' shows the "
+                "full traceback."
             )
 
-    def _raise_if_all_failed(self, seen):
-        if seen and all(err is not None for _, err in seen.values()):
-            first = next(err for _, err in seen.values())
-            raise ValueError(
-                f"All {len(seen)} candidates failed to fit, so there is no best "
-                f"candidate. The first error was:\n{first}\nCheck the estimator and "
-                "the search space; error_score='raise' shows the full traceback."
-            )
+    def _warn_failures_once(self, run):
+        """One warning per search about failed fits and non-finite scores."""
+        if run.evaluations.failed:
+            _warn(run.evaluations.failure_summary(self.error_score), FitFailedWarning)
+        for key, means in run.results.items():
+            if (
+                key.startswith(("mean_test_", "mean_train_"))
+                and not np.isfinite(np.asarray(means, dtype=float)).all()
+            ):
+                _warn(
+                    f"One or more of the {key[5:9].strip('_')} scores are non-finite "
+                    f"({key}: {np.asarray(means)}).",
+                    UserWarning,
+                )
 
-    def _print_progress(self, i, candidates, scores, seen):
+    def _print_progress(self, run, i, candidates, scores):
         if not self.verbose:
             return
-        finite = [s for s, err in seen.values() if err is None and math.isfinite(s)]
-        best = max(finite, default=float("nan"))
-        batch = [s for s, _ in scores]
+        metric = run.evaluations.metric(self)
+        best = max(
+            (e.score(metric) for e in run.evaluations.items if e.error is None),
+            default=math.nan,
+        )
+        batch = max((s for s in scores if math.isfinite(s)), default=math.nan)
         print(
             f"[{type(self).__name__}] batch {i}: {len(candidates)} candidates, "
-            f"batch best {np.nanmax(batch) if np.isfinite(batch).any() else np.nan:.4g}"
-            f", best so far {best:.4g} ({len(seen)} evaluated)"
+            f"batch best {batch:.4g}, best so far {best:.4g} "
+            f"({len(run.evaluations)} evaluated)"
         )
+
+
+def _describe_dimension(dimension):
+    if isinstance(dimension, Categorical):
+        return describe(
+            {
+                "categories": [describe(c) for c in dimension.categories],
+                "prior": dimension.prior,
+            }
+        )
+    data = dimension.to_dict()
+    data.pop("name", None)
+    return describe(data)

@@ -3,18 +3,18 @@
 CI runs the oldest and the newest supported scikit-learn: a name that moves is
 mended in this one file (skopt's BayesSearchCV broke on such drift,
 scikit-optimize/scikit-optimize#762 and #978).
+
+Nothing here replaces a scikit-learn function: the hooks are methods of our own
+subclass, so a ``GridSearchCV`` running inside or beside one of our searches
+behaves exactly as it does without sklearn_tune.
 """
 
 from __future__ import annotations
 
-import threading
-import warnings
-from contextlib import contextmanager
+import re
 
 import sklearn
-from sklearn.exceptions import FitFailedWarning
-from sklearn.model_selection import _search as _sk_search
-from sklearn.model_selection._search import BaseSearchCV  # noqa: F401
+from sklearn.model_selection._search import BaseSearchCV as _BaseSearchCV
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
     HasMethods,
     Interval,
@@ -24,82 +24,59 @@ from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
 
 SKLEARN_VERSION = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 
-# --- the per-split results of each batch, and replaying recorded ones ------
-#
-# Two hooks on names that BaseSearchCV's evaluate_candidates looks up in its own
-# module at call time. Both behave exactly as scikit-learn's functions unless our
-# search loop asks for more, so nothing changes for anyone else.
-#
-# 1. _warn_or_raise_about_fit_failures gets every fit's raw result (scores,
-#    times, error). Inside `record_fit_results`, the loop keeps those results for
-#    its crash-safe journal and its error messages. There, a batch whose fits all
-#    fail also warns instead of raising: GridSearchCV makes one call, so "all
-#    failed" means the whole search failed, but a sequential search makes one
-#    call per batch, and one bad candidate in a batch of one would end it (the
-#    loop raises its own error if every candidate of the search failed).
-# 2. _fit_and_score returns the recorded result, without fitting, for a
-#    candidate wrapped in `Recorded`: resuming a search from its journal feeds
-#    the finished candidates through evaluate_candidates, so cv_results_ equals
-#    that of an uninterrupted run.
 
-_state = threading.local()
-_original_warn_or_raise = _sk_search._warn_or_raise_about_fit_failures
-_original_fit_and_score = _sk_search._fit_and_score
+class BaseSearchCV(_BaseSearchCV):
+    """scikit-learn's ``BaseSearchCV``, handing each batch's raw results to us.
 
-
-def _warn_or_raise_about_fit_failures(results, error_score):
-    if getattr(_state, "results", None) is None:
-        return _original_warn_or_raise(results, error_score)
-    _state.results.append(results)
-    failed = [r["fit_error"] for r in results if r.get("fit_error") is not None]
-    if failed and len(failed) == len(results) and error_score != "raise":
-        warnings.warn(
-            f"\nAll the {len(results)} fits of this batch failed; their scores "
-            f"are set to {error_score}. The first error:\n{failed[0]}",
-            FitFailedWarning,
-            stacklevel=2,
-        )
-        return None
-    return _original_warn_or_raise(results, error_score)
-
-
-class Recorded(dict):
-    """A candidate's parameters, with the results of its finished fits attached.
-
-    ``outs`` holds one result per CV split, as ``_fit_and_score`` returns it.
+    ``evaluate_candidates`` formats ``cv_results_`` from every fit's raw result
+    (scores, times, ``fit_error``) by calling ``self._format_results``. This
+    subclass routes that call to :meth:`_collect_fit_results`, which our search
+    loop implements: it keeps the per-split results (for its journal and its
+    failure handling) and returns the ``cv_results_`` of the whole search,
+    candidates replayed from a checkpoint included.
     """
 
-    def __init__(self, params, outs):
-        super().__init__(params)
-        self.outs = outs
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        return self._collect_fit_results(candidate_params, n_splits, out)
 
-    def __reduce__(self):  # keep the payload across joblib's process boundary
-        return (Recorded, (dict(self), self.outs))
+    def _collect_fit_results(self, candidate_params, n_splits, out):
+        return format_results(self, candidate_params, n_splits, out, None)
 
 
-def _fit_and_score(estimator, X, y, *, parameters=None, split_progress=None, **kw):
-    if isinstance(parameters, Recorded) and parameters.outs is not None:
-        return dict(parameters.outs[split_progress[0]])
-    return _original_fit_and_score(
-        estimator, X, y, parameters=parameters, split_progress=split_progress, **kw
+def format_results(search, candidate_params, n_splits, out, more_results):
+    """``cv_results_`` as scikit-learn builds it from per-split fit results."""
+    return _BaseSearchCV._format_results(
+        search, candidate_params, n_splits, out, more_results
     )
 
 
-_sk_search._warn_or_raise_about_fit_failures = _warn_or_raise_about_fit_failures
-_sk_search._fit_and_score = _fit_and_score
+def select_best_index(refit, refit_metric, results):
+    """The best row of ``results``, as scikit-learn's searches choose it."""
+    return _BaseSearchCV._select_best_index(refit, refit_metric, results)
 
 
-@contextmanager
-def record_fit_results():
-    """Collect the raw fit results of each evaluate_candidates call in this thread.
+def search_scorers(search):
+    """``(scorer_, multi-metric refit name)`` as ``BaseSearchCV.fit`` sets them."""
+    scorers, refit_metric = search._get_scorers()
+    inner = getattr(scorers, "_scorers", None)  # a _MultimetricScorer
+    return (scorers if inner is None else inner), refit_metric
 
-    Yields a list that receives, per call, the list of per-fit results (dicts
-    with ``test_scores``, ``fit_time``, ``fit_error``...), in the order
-    BaseSearchCV fits them: candidate by candidate, split by split.
-    """
-    previous = getattr(_state, "results", None)
-    _state.results = collected = []
-    try:
-        yield collected
-    finally:
-        _state.results = previous
+
+# The error BaseSearchCV raises when every fit of one evaluate_candidates call
+# failed ("All the 5 fits failed."), and the warning it gives when some did
+# ("2 fits failed out of a total of 5."): a sequential search makes one call
+# per batch, so neither says anything about the whole search.
+_ALL_FAILED = re.compile(r"\s*All the (\d+) fits failed\.")
+_SOME_FAILED = re.compile(r"\s*(\d+) fits failed out of a total of (\d+)\.")
+
+
+def is_all_fits_failed(error: BaseException, n_fits: int) -> bool:
+    """Whether ``error`` is BaseSearchCV's "all the fits of this call failed"."""
+    match = _ALL_FAILED.match(str(error)) if type(error) is ValueError else None
+    return match is not None and int(match.group(1)) == n_fits
+
+
+def is_fit_failed_summary(message: str, n_failed: int, n_fits: int) -> bool:
+    """Whether ``message`` is BaseSearchCV's FitFailedWarning for these counts."""
+    match = _SOME_FAILED.match(message)
+    return match is not None and match.groups() == (str(n_failed), str(n_fits))

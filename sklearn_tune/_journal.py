@@ -1,33 +1,43 @@
 """The crash-safe checkpoint journal: JSON Lines, appended, flushed and fsynced.
 
 Line 1 is a header that identifies the search (searcher, estimator, space, cv,
-scoring, data, seed); every other line records one finished batch::
+scoring and settings, each as a description that is the same in every
+process). One file can hold several *parts*, one per data set the search was
+fitted on (``cross_val_score(search, ...)`` fits one search per outer fold):
+a part begins with ``{"v": 2, "part": <data digest>, "seed": ...}``, and every
+finished batch of it is one line::
 
-    {"v": 1, "iter": 3, "subspace": 0,
+    {"v": 2, "part": "3f2a...", "subspace": 0, "batch": 3, "iter": 3,
      "candidates": [{"params": {"C": 0.5, "kernel": 1}, "outs": [{...}, ...]}]}
 
 ``params`` store a Categorical value as the index of the choice, so any Python
 object can be a choice and reading a journal runs no code (no pickle). ``outs``
 hold, per CV split, the result scikit-learn's ``_fit_and_score`` returned
 (scores, times, ``fit_error``), so a resumed search rebuilds ``cv_results_``
-exactly. A torn last line (a crash while writing) is ignored; a damaged line
+exactly. A torn last line (a crash while writing) is dropped; a damaged line
 before the last raises.
+
+A part is used by one process at a time (``<journal>.<part>.lock`` exists while
+it runs); parts of one file can run at once, since every write holds a short
+lock on ``<journal>.lock``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
+from ._fingerprint import difference
 from .space import Categorical
 
 FORMAT = "sklearn-tune-journal"
-VERSION = 1
+VERSION = 2
 
 BatchRecord = dict[str, Any]
 
@@ -43,14 +53,6 @@ def _plain(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
-
-
-def fingerprint(value) -> dict[str, str]:
-    """A short description and a digest of anything the header must pin down."""
-    text = value if isinstance(value, str) else repr(value)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    short = text if len(text) <= 120 else text[:117] + "..."
-    return {"sha256": digest, "repr": short}
 
 
 def encode_params(params, dimensions) -> dict[str, Any]:
@@ -71,52 +73,152 @@ def decode_params(encoded, dimensions) -> dict[str, Any]:
     }
 
 
-class Journal:
-    """An append-only journal file; open it with :meth:`open`."""
+class CheckpointWriteError(OSError):
+    """A batch could not be written to the checkpoint (a full disk, say)."""
 
-    def __init__(self, path, header, records, file):
+
+class Journal:
+    """One part of a checkpoint file; open it with :meth:`open`.
+
+    Parameters
+    ----------
+    path : str
+        The journal file.
+    header : dict
+        Descriptions of what identifies the search (see the module docstring).
+    part : str
+        Digest of the data (and fit parameters) the search is fitted on.
+    seed : int
+        The seed of a search starting afresh; a resumed part keeps its own.
+    """
+
+    def __init__(self, path, part, seed, records, part_lock):
         self.path = path
-        self.header = header
-        self.records = records
-        self._file = file
+        self.part = part
+        self.seed = seed
+        self._records = records  # (subspace, batch) -> list of candidate records
+        self._part_lock = part_lock
+        self._write_lock = FileLock(path + ".lock")
 
     @classmethod
-    def open(cls, path, header: dict[str, Any]) -> Journal:
-        """Open ``path``, creating it with ``header``, or check and read it.
-
-        Raises ValueError when the existing journal belongs to another search or
-        is damaged before its last line.
-        """
+    def open(cls, path, header: dict[str, Any], part: str, seed: int) -> Journal:
         path = os.fspath(path)
-        records: list[BatchRecord] = []
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            found, records, valid_size = _read(path)
-            _check_header(path, found, header)
-            header = found
-            file = open(path, "r+b")
-            file.truncate(valid_size)  # drop a torn last line before appending
-            file.seek(valid_size)
-        else:
-            file = open(path, "wb")
-            _write_line(file, header)
-        return cls(path, header, records, file)
+        directory = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as err:
+            raise OSError(
+                err.errno,
+                f"checkpoint={path!r}: its directory {directory!r} does not exist "
+                f"and cannot be created ({err.strerror}). Pass a path in a "
+                "writable directory.",
+            ) from err
+        part_lock = FileLock(f"{path}.{part[:16]}.lock")
+        try:
+            part_lock.acquire(timeout=0)
+        except Timeout as err:
+            raise RuntimeError(
+                f"checkpoint={path!r} is in use: another search is fitting the same "
+                f"data with it right now (it holds {part_lock.lock_file!r}). Wait "
+                "for it to finish, or give this search its own checkpoint path."
+            ) from err
+        try:
+            with FileLock(path + ".lock"):
+                seed, records = _open_part(path, header, part, seed)
+        except BaseException:
+            part_lock.release()
+            raise
+        return cls(path, part, seed, records, part_lock)
 
-    def append(self, record: BatchRecord) -> None:
-        """Write one batch record durably (write, flush, fsync)."""
-        _write_line(self._file, {"v": VERSION, **_plain(record)})
-        self.records.append(record)
+    def recorded(self, subspace: int, batch: int, dimensions) -> list[tuple]:
+        """The ``(params, outs)`` recorded for a batch, in order; [] if none."""
+        return [
+            (decode_params(c["params"], dimensions), c["outs"])
+            for c in self._records.get((subspace, batch), [])
+        ]
+
+    def append(self, subspace, batch, iter, candidates, dimensions) -> None:
+        """Write a finished batch durably: ``candidates`` are (params, outs)."""
+        record = {
+            "v": VERSION,
+            "part": self.part,
+            "subspace": subspace,
+            "batch": batch,
+            "iter": iter,
+            "candidates": [
+                {"params": encode_params(params, dimensions), "outs": _plain(outs)}
+                for params, outs in candidates
+            ],
+        }
+        try:
+            with self._write_lock:
+                _append_line(self.path, record)
+        except OSError as err:
+            raise CheckpointWriteError(
+                err.errno,
+                f"Could not write batch {iter} to checkpoint {self.path!r}: "
+                f"{err.strerror or err}. Free some space (or fix the path) and fit "
+                "again with the same checkpoint to resume from the last batch "
+                "written.",
+            ) from err
+        self._records.setdefault((subspace, batch), []).extend(record["candidates"])
 
     def close(self) -> None:
-        self._file.close()
+        # The part's lock file goes with the lock: nobody waits on it (a second
+        # search on the part fails at once), so no lock file is left behind.
+        with contextlib.suppress(OSError):
+            os.unlink(self._part_lock.lock_file)
+        self._part_lock.release()
 
 
-def _write_line(file, data):
+def _open_part(path, header, part, seed):
+    """Check or write the header, and find or start the part; return its state."""
+    if not (os.path.exists(path) and os.path.getsize(path) > 0):
+        with open(path, "wb") as file:
+            _write(file, {"format": FORMAT, "v": VERSION, **header})
+            _write(file, {"v": VERSION, "part": part, "seed": seed})
+        return seed, {}
+    found, lines, valid_size = _read(path)
+    _check_header(path, found, header)
+    if valid_size < os.path.getsize(path):  # drop a torn last line
+        os.truncate(path, valid_size)
+    records: dict[tuple, list] = {}
+    start = None
+    for line in lines:
+        if line.get("part") != part:
+            continue
+        if "seed" in line and start is None:
+            start = line
+        elif "candidates" in line:
+            key = (line["subspace"], line["batch"])
+            records.setdefault(key, []).extend(line["candidates"])
+    if start is None:
+        _append_line(path, {"v": VERSION, "part": part, "seed": seed})
+        return seed, {}
+    return start["seed"], records
+
+
+def _write(file, data):
     file.write(json.dumps(data, allow_nan=True).encode() + b"\n")
     file.flush()
     os.fsync(file.fileno())
 
 
+def _append_line(path, data):
+    """Append a line, first dropping a torn line that a crashed writer left."""
+    with open(path, "r+b") as file:
+        size = file.seek(0, os.SEEK_END)
+        if size:
+            file.seek(size - 1)
+            if file.read(1) != b"\n":
+                file.seek(0)
+                file.truncate(file.read().rfind(b"\n") + 1)
+        file.seek(0, os.SEEK_END)
+        _write(file, data)
+
+
 def _read(path):
+    """The header and the other lines of a journal; a torn last line is dropped."""
     with open(path, "rb") as file:
         lines = file.read().split(b"\n")
     # Every complete line ends with "\n": the last piece is empty or torn.
@@ -140,32 +242,54 @@ def _read(path):
             f"{path!r} is not a sklearn-tune checkpoint (its first line is not a "
             f"{FORMAT!r} header). Pass another checkpoint path."
         )
-    header, records = parsed[0], parsed[1:]
-    for number, record in enumerate(records, start=2):
-        if record.get("v") != VERSION:
+    header, lines = parsed[0], parsed[1:]
+    for number, line in enumerate([header, *lines], start=1):
+        if line.get("v") != VERSION:
             raise ValueError(
                 f"Checkpoint {path!r} line {number} has format version "
-                f"{record.get('v')!r}; this sklearn-tune reads version {VERSION}."
+                f"{line.get('v')!r}; this sklearn-tune reads version {VERSION}. "
+                "A checkpoint written by an earlier development version cannot be "
+                "resumed: pass a new checkpoint path to start afresh."
             )
-    return header, records, valid_size
+    return header, lines, valid_size
 
 
 def _check_header(path, found, expected):
-    if found.get("v") != VERSION:
-        raise ValueError(
-            f"Checkpoint {path!r} has format version {found.get('v')!r}; this "
-            f"sklearn-tune reads version {VERSION}."
-        )
     for key, value in expected.items():
-        if key in ("seed", "v", "format"):
+        was = found.get(key)
+        if was == value:
             continue
-        if found.get(key) != value:
-            was = found.get(key, {})
-            was = was.get("repr", was) if isinstance(was, dict) else was
-            now = value.get("repr", value) if isinstance(value, dict) else value
-            raise ValueError(
-                f"Checkpoint {path!r} belongs to another search: its {key} was "
-                f"{was!r}, this search's is {now!r}. Resume with the same "
-                "settings, or pass a new checkpoint path (or delete the file) "
-                "to start afresh."
-            )
+        raise ValueError(
+            f"Checkpoint {path!r} belongs to another search: its {key} differs "
+            f"({_differences(was, value)}). Resume with the same settings, or pass "
+            "a new checkpoint path (or delete the file) to start afresh."
+        )
+
+
+def _differences(was, now, limit=3):
+    """What differs between two header fields, naming the entries that do."""
+    if isinstance(was, dict) and isinstance(now, dict):
+        names = [k for k in sorted({*was, *now}) if was.get(k) != now.get(k)]
+        parts = [
+            f"{name!r}: was {_shown(was, name, now)}, now {_shown(now, name, was)}"
+            for name in names[:limit]
+        ]
+        more = len(names) - limit
+        return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+    if isinstance(was, list) and isinstance(now, list) and len(was) == len(now):
+        return "; ".join(
+            f"[{i}] {_differences(a, b, limit)}"
+            for i, (a, b) in enumerate(zip(was, now))
+            if a != b
+        )
+    old, new = difference(json.dumps(was), json.dumps(now))
+    return f"was {old}, now {new}"
+
+
+def _shown(mapping, name, other):
+    if name not in mapping:
+        return "not set"
+    value = mapping[name]
+    if isinstance(value, str) and isinstance(other.get(name), str):
+        return difference(value, other[name])[0]
+    return repr(value)

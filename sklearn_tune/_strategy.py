@@ -7,6 +7,7 @@ its own and a new algorithm is one new file.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -17,7 +18,11 @@ Candidate = dict[str, Any]
 
 @runtime_checkable
 class Strategy(Protocol):
-    """What the shared loop needs from a search algorithm."""
+    """What the shared loop needs from a search algorithm.
+
+    A strategy is built for one sub-space with its budget (``n_iter`` or
+    ``generations``) and an int seed.
+    """
 
     def ask(self) -> list[Candidate]:
         """Return the next batch of candidates; an empty list once the budget is spent.
@@ -29,28 +34,36 @@ class Strategy(Protocol):
     def tell(self, candidates: list[Candidate], scores: list[float]) -> None:
         """Report the scores of the batch returned by the last :meth:`ask`.
 
-        Scores are finite, or ``-inf`` for a failed fit when no fit has
-        succeeded yet.
+        A score is ``nan`` when the candidate failed (a fit raised, or the
+        score is not finite): a failure, never a score to rank among others.
         """
 
     def result(self) -> OptimizeResult:
         """The search so far as scikit-optimize reports it to its callbacks.
 
-        ``x_iters`` lists points as lists of values in sorted parameter-name
-        order, and ``func_vals`` holds negated scores (skopt minimises).
+        Build it with :func:`_optimize_result`.
         """
 
 
-def _optimize_result(names, candidates, scores) -> OptimizeResult:
-    """Build a scikit-optimize style ``OptimizeResult`` from told candidates."""
-    func_vals = -np.asarray(scores, dtype=float)
+def _optimize_result(names, candidates, scores, space, models=(), specs=None):
+    """A scikit-optimize ``OptimizeResult`` of told candidates (skopt minimises).
+
+    ``x_iters`` lists points as lists of values in ``names`` order and
+    ``func_vals`` holds negated scores, ``inf`` for a failed candidate, so that
+    skopt's callbacks (``DeltaYStopper``, ``VerboseCallback``...) run on any
+    search. ``x`` and ``fun`` are the best candidate that did not fail.
+    """
+    func_vals = np.array([-s if math.isfinite(s) else np.inf for s in scores])
     x_iters = [[candidate[name] for name in names] for candidate in candidates]
     best = int(np.argmin(func_vals)) if len(func_vals) else None
     return OptimizeResult(
         x=None if best is None else x_iters[best],
-        fun=None if best is None else float(func_vals[best]),
+        fun=np.inf if best is None else float(func_vals[best]),
         x_iters=x_iters,
         func_vals=func_vals,
+        space=space,
+        models=list(models),
+        specs=specs,
     )
 
 
@@ -60,6 +73,7 @@ class _SubspaceChain:
     def __init__(self, strategies: list[Strategy]):
         self.strategies = strategies
         self.index = 0
+        self.n_batches = 0  # batches asked of the current sub-space
 
     @property
     def current(self) -> Strategy | None:
@@ -72,11 +86,12 @@ class _SubspaceChain:
             candidates = self.current.ask()
             if candidates:
                 return candidates
-            self.index += 1
+            self.end_subspace()
         return []
 
     def tell(self, candidates: list[Candidate], scores: list[float]) -> None:
         self.current.tell(candidates, scores)
+        self.n_batches += 1
 
     def result(self) -> OptimizeResult:
         strategy = self.current or self.strategies[-1]
@@ -85,4 +100,5 @@ class _SubspaceChain:
     def end_subspace(self) -> bool:
         """Leave the current sub-space; return whether another one remains."""
         self.index += 1
+        self.n_batches = 0
         return self.current is not None

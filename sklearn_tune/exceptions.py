@@ -1,5 +1,7 @@
 """Exceptions and warnings raised by sklearn_tune."""
 
+import functools
+
 __all__ = ["GPUOutOfMemoryError", "SearchWarning", "StopSearch"]
 
 
@@ -25,3 +27,33 @@ class GPUOutOfMemoryError(RuntimeError):
     default; BayesSearchCV defaults to ``"raise"``, as skopt does) scores the
     candidate as ``error_score`` and goes on with the next one.
     """
+
+
+@functools.cache
+def _library_dirs():
+    import contextlib
+    import os
+
+    import joblib
+    import sklearn
+
+    import sklearn_tune
+
+    paths = [os.path.dirname(m.__file__) for m in (sklearn_tune, sklearn, joblib)]
+    return tuple(os.path.join(p, "") for p in paths) + (contextlib.__file__,)
+
+
+def _warn(message, category=SearchWarning):
+    """Warn at the user's line: the first caller outside sklearn_tune and sklearn.
+
+    A search is fitted through scikit-learn's ``fit`` and joblib, so a fixed
+    ``stacklevel`` would point into library code.
+    """
+    import sys
+    import warnings
+
+    libraries = _library_dirs()
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(libraries):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1 if frame else 2)

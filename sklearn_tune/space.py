@@ -25,12 +25,13 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import clone
+
+from .exceptions import _warn
 
 __all__ = [
     "Categorical",
@@ -72,6 +73,15 @@ class Dimension:
         raise NotImplementedError
 
     def __contains__(self, value) -> bool:
+        raise NotImplementedError
+
+    def distance(self, a, b) -> float:
+        """Distance between two values, as scikit-optimize measures it."""
+        raise NotImplementedError
+
+    @property
+    def size(self) -> float:
+        """Number of distinct values (``inf`` for a real range)."""
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,6 +163,13 @@ class _Numeric(Dimension):
 
     def __contains__(self, value):
         return _is_number(value) and self.low <= value <= self.high
+
+    def distance(self, a, b):
+        return abs(a - b)
+
+    @property
+    def size(self):
+        return self.high - self.low + 1 if isinstance(self, Integer) else math.inf
 
     def to_dict(self):
         return {
@@ -332,6 +349,13 @@ class Categorical(Dimension):
     def to_unit(self, value):
         return (self.index(value) + 0.5) / len(self.categories)
 
+    def distance(self, a, b):
+        return 0.0 if self.index(a) == self.index(b) else 1.0
+
+    @property
+    def size(self):
+        return len(self.categories)
+
     def from_unit(self, unit):
         unit = min(max(float(unit), 0.0), 1.0)
         return self.categories[min(int(unit * len(self.categories)), len(self) - 1)]
@@ -376,6 +400,15 @@ class SubSpace(NamedTuple):
 
     dimensions: dict[str, Dimension]
     n_iter: int | None = None
+
+    @property
+    def size(self) -> float:
+        """Number of distinct candidates (``inf`` when a dimension is real)."""
+        return math.prod(d.size for d in self.dimensions.values())
+
+    def distance(self, a, b) -> float:
+        """Distance between two points (value lists in name order), as skopt's."""
+        return sum(d.distance(x, y) for d, x, y in zip(self.dimensions.values(), a, b))
 
 
 def _from_skopt(dimension):
@@ -463,6 +496,15 @@ def check_dimension(dimension, *, name="dimension"):
     """
     if isinstance(dimension, Dimension):
         return dimension
+    try:
+        return _check_dimension(dimension, name)
+    except (TypeError, ValueError) as err:
+        if str(err).startswith(name):
+            raise
+        raise type(err)(f"{name} = {_describe(dimension)}: {err}") from err
+
+
+def _check_dimension(dimension, name):
     if _is_skopt_dimension(dimension):
         return _from_skopt(dimension)
     if not isinstance(dimension, (list, tuple, np.ndarray)):
@@ -477,13 +519,12 @@ def check_dimension(dimension, *, name="dimension"):
         and len(dimension) >= 2
         and not isinstance(result, Categorical)
     ):
-        warnings.warn(
+        _warn(
             f"{name} = {list(dimension)!r} is read as {result!r}, a range, as "
             "scikit-optimize reads a list of numbers. Write "
             f"Categorical({list(dimension)!r}) for a choice between these values, "
             f"or {result!r} to keep the range and silence this warning.",
             UserWarning,
-            stacklevel=2,
         )
     return result
 
@@ -572,8 +613,8 @@ def check_search_space(search_spaces, estimator=None, *, name="search_spaces"):
 
 
 def _try_set(estimator, params):
-    try:
-        clone(estimator).set_params(**params)
+    try:  # clone the values too: a Categorical's estimators are the user's own
+        clone(estimator).set_params(**clone(params, safe=False))
     except (ValueError, AttributeError, TypeError, KeyError):
         return False
     return True

@@ -21,10 +21,13 @@ from sklearn_tune.space import Categorical, Integer, Real
 class SlowQuadratic(BaseEstimator):
     """Costs ``delay`` seconds a fit; scores a smooth function of its parameters."""
 
+    fits = 0  # fits in this process, for tests that count them
+
     def __init__(self, x=0.0, k=0, kind="a", delay=0.0):
         self.x, self.k, self.kind, self.delay = x, k, kind, delay
 
     def fit(self, X, y=None):
+        SlowQuadratic.fits += 1
         time.sleep(self.delay)
         return self
 

@@ -11,8 +11,9 @@ from skopt import Optimizer
 from skopt import space as skopt_space
 
 from sklearn_tune import BayesSearchCV
-from sklearn_tune._bayes import _BayesStrategy, _Optimizer
-from sklearn_tune._gp import _acquisition, _MarginalLikelihood, _Posterior
+from sklearn_tune._bayes._gp import _acquisition, _MarginalLikelihood, _Posterior
+from sklearn_tune._bayes._optimizer import _Optimizer
+from sklearn_tune._bayes._strategy import _BayesStrategy
 from sklearn_tune.space import Categorical, Integer, Real
 
 
@@ -406,7 +407,7 @@ def test_growing_the_posterior_equals_factorising_it_afresh(closed_form):
 def test_surrogate_computes_its_inverse_only_when_asked():
     # Beyond a few hundred observations the stored model does not keep K^-1
     # (n^2 memory) until skopt's predict(return_std=True) needs it.
-    from sklearn_tune._bayes import _LazyInverseGP
+    from sklearn_tune._bayes._optimizer import _LazyInverseGP
 
     dims = [skopt_space.Real(0.0, 1.0), skopt_space.Real(0.0, 1.0)]
     opt = _Optimizer(dims, n_initial_points=5, random_state=0)

@@ -47,8 +47,8 @@ def test_numpydoc(name):
     "module_name",
     [
         "sklearn_tune.space",
-        "sklearn_tune._bayes",
-        "sklearn_tune._genetic",
+        "sklearn_tune._bayes._search",
+        "sklearn_tune._genetic._search",
         "sklearn_tune.callbacks._deadline",
         "sklearn_tune.callbacks._early_stopping",
         "sklearn_tune.datasets",

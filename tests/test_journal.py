@@ -30,24 +30,17 @@ def lines(path):
     return Path(path).read_bytes().decode().splitlines()
 
 
-class CountingQuadratic(SlowQuadratic):
-    fits = 0
-
-    def fit(self, X, y=None):
-        CountingQuadratic.fits += 1
-        return self
-
-
 def counting(search):
-    CountingQuadratic.fits = 0
-    return search.set_params(estimator=CountingQuadratic())
+    SlowQuadratic.fits = 0
+    return search
 
 
 def test_one_record_per_batch_with_categories_as_indices(kind, tmp_path):
     path = tmp_path / "search.jsonl"
     search = make_search(kind, path).fit(X)
-    header, *records = [json.loads(line) for line in lines(path)]
-    assert header["format"] == "sklearn-tune-journal" and header["v"] == 1
+    header, part, *records = [json.loads(line) for line in lines(path)]
+    assert header["format"] == "sklearn-tune-journal" and header["v"] == 2
+    assert isinstance(part["seed"], int) and len(part["part"]) == 32
     assert header["searcher"] == type(search).__name__
     assert len(records) == len(set(search.cv_results_["iter"]))
     n_recorded = sum(len(r["candidates"]) for r in records)
@@ -67,7 +60,9 @@ def test_resume_after_a_complete_run_fits_nothing_and_gives_the_same(kind, tmp_p
     path = tmp_path / "search.jsonl"
     first = make_search(kind, path).fit(X)
     again = counting(make_search(kind, path)).fit(X)
-    assert CountingQuadratic.fits == 1  # the refit only
+    # BaseSearchCV.fit needs one evaluation: the best candidate's 2 CV fits are
+    # run again (their recorded results are kept), then the refit.
+    assert SlowQuadratic.fits == 2 + 1
     for key in (
         "params",
         "mean_test_score",
@@ -86,20 +81,20 @@ def test_resume_from_a_partial_journal_equals_an_uninterrupted_run(
     path = tmp_path / "search.jsonl"
     full = summary(make_search(kind).fit(X))
     make_search(kind, path).fit(X)
-    kept = lines(path)[: 1 + keep]
+    kept = lines(path)[: 2 + keep]  # the header, the part, `keep` batches
     path.write_text("\n".join(kept) + "\n")
-    recorded = sum(len(json.loads(line)["candidates"]) for line in kept[1:])
+    recorded = sum(len(json.loads(line)["candidates"]) for line in kept[2:])
     resumed = counting(make_search(kind, path))
     resumed.fit(X)
     assert summary(resumed) == full
     n_fits = 2 * (len(full["params"]) - recorded) + 1
-    assert CountingQuadratic.fits == n_fits
+    assert SlowQuadratic.fits == n_fits
 
 
 def test_random_state_none_is_recorded_and_resumed(tmp_path):
     path = tmp_path / "search.jsonl"
     search = make_search("genetic", path).set_params(random_state=None).fit(X)
-    path.write_text("\n".join(lines(path)[:3]) + "\n")
+    path.write_text("\n".join(lines(path)[:4]) + "\n")
     resumed = make_search("genetic", path).set_params(random_state=None).fit(X)
     assert resumed.cv_results_["params"] == search.cv_results_["params"]
 
@@ -138,16 +133,21 @@ def test_a_checkpoint_of_another_search_is_refused(tmp_path, change, field):
     make_search("genetic", path).fit(X)
     other = make_search("genetic", path).set_params(**change)
     with pytest.raises(
-        ValueError, match=rf"belongs to another search: its {field} was"
+        ValueError, match=rf"belongs to another search: its {field} differs"
     ):
         other.fit(X)
 
 
-def test_other_data_is_refused(tmp_path):
+def test_other_data_is_a_part_of_its_own(tmp_path):
     path = tmp_path / "search.jsonl"
-    make_search("genetic", path).fit(X)
-    with pytest.raises(ValueError, match="its data was"):
-        make_search("genetic", path).fit(X + 1)
+    first = summary(make_search("genetic", path).fit(X))
+    second = summary(make_search("genetic", path).fit(X + 1))
+    parts = [json.loads(line) for line in lines(path) if '"seed"' in line]
+    assert len(parts) == 2 and parts[0]["part"] != parts[1]["part"]
+    # each part resumes with its own results, fitting only the final evaluation
+    assert summary(counting(make_search("genetic", path)).fit(X)) == first
+    assert summary(counting(make_search("genetic", path)).fit(X + 1)) == second
+    assert SlowQuadratic.fits == 3
 
 
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
@@ -157,22 +157,23 @@ def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
         make_search("bayes", path).fit(X)
 
 
-def test_interrupted_then_resumed(tmp_path):
+def test_interrupted_then_resumed(tmp_path, monkeypatch):
     path = tmp_path / "search.jsonl"
     full = summary(make_search("genetic").fit(X))
+    fit = SlowQuadratic.fit
 
-    class Interrupting(SlowQuadratic):
-        fits = 0
+    def interrupting_fit(self, X, y=None):
+        if SlowQuadratic.fits == 24:
+            raise KeyboardInterrupt
+        return fit(self, X, y)
 
-        def fit(self, X, y=None):
-            Interrupting.fits += 1
-            if Interrupting.fits == 25:
-                raise KeyboardInterrupt
-            return self
-
-    interrupted = make_search("genetic", path).set_params(estimator=Interrupting())
+    SlowQuadratic.fits = 0
+    monkeypatch.setattr(SlowQuadratic, "fit", interrupting_fit)
+    interrupted = make_search("genetic", path)
     with pytest.warns(SearchWarning, match=re.escape(f"checkpoint={str(path)!r}")):
         interrupted.fit(X)
+    monkeypatch.undo()
+    assert interrupted.stop_reason_ == "interrupted by KeyboardInterrupt"
     resumed = make_search("genetic", path).fit(X)
     assert summary(resumed) == full
 
@@ -180,7 +181,7 @@ def test_interrupted_then_resumed(tmp_path):
 def test_released_format_samples_still_replay():
     # One sample per released journal format: tests/assets/journal_v<N>.jsonl,
     # written by kill_resume_worker.make_search("genetic") on X.
-    for sample in sorted(ASSETS.glob("journal_v*.jsonl")):
+    for sample in sorted(ASSETS.glob("journal_v*.jsonl"))[1:]:  # v1: dev only
         expected = json.loads(sample.with_suffix(".expected.json").read_text())
         copy = Path(os.environ.get("TMPDIR", "/tmp")) / f"replay-{os.getpid()}.jsonl"
         shutil.copy(sample, copy)
@@ -188,9 +189,16 @@ def test_released_format_samples_still_replay():
             search = counting(make_search("genetic", copy)).fit(X)
         finally:
             copy.unlink()
-        assert CountingQuadratic.fits == 1
+        assert SlowQuadratic.fits == 2 + 1  # the final evaluation, the refit
         assert summary(search) == expected
-    assert (ASSETS / "journal_v1.jsonl").exists()
+    assert (ASSETS / "journal_v2.jsonl").exists()
+
+
+def test_a_development_version_1_journal_is_refused_clearly(tmp_path):
+    copy = tmp_path / "v1.jsonl"
+    shutil.copy(ASSETS / "journal_v1.jsonl", copy)
+    with pytest.raises(ValueError, match="earlier development version"):
+        make_search("genetic", copy).fit(X)
 
 
 def test_sigkill_at_random_moments_loses_nothing(kind, tmp_path):

@@ -6,8 +6,8 @@ import pickle
 import numpy as np
 import pytest
 
-from sklearn_tune._bayes import _BayesStrategy
-from sklearn_tune._genetic import _GeneticStrategy
+from sklearn_tune._bayes._strategy import _BayesStrategy
+from sklearn_tune._genetic._strategy import _GeneticStrategy
 from sklearn_tune._strategy import Strategy, _SubspaceChain
 from sklearn_tune.space import Categorical, Integer, Real
 

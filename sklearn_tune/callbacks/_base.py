@@ -24,16 +24,19 @@ class Callback:
     """
 
     def on_search_begin(self, search, **kwargs):
-        """Called once before the first batch; ``strategy`` is in ``kwargs``."""
+        """Called once before the first batch; ``n_candidates`` in ``kwargs`` is
+        the number of candidates the search expects to evaluate at most."""
 
     def on_batch_begin(self, search, **kwargs):
         """Called before a batch is evaluated: ``iter`` and ``candidates``."""
 
     def on_batch_end(self, search, **kwargs):
         """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per
-        candidate, higher is better, failed fits as ``nan``), ``results`` (the
-        ``cv_results_`` so far) and ``result`` (a callable returning a
-        scikit-optimize style ``OptimizeResult``)."""
+        candidate, higher is better, ``nan`` for a candidate whose fit failed),
+        ``results`` (the ``cv_results_`` so far) and ``result`` (a callable
+        returning the current sub-space's search as a scikit-optimize
+        ``OptimizeResult``: a failed candidate's ``func_vals`` entry is
+        ``inf``)."""
 
     def on_search_end(self, search, **kwargs):
         """Called once after the last batch, also when the search was stopped."""
@@ -70,7 +73,7 @@ class _SkoptCallback(Callback):
 
 
 class _CallbackList:
-    """Dispatch each hook to every callback, in order."""
+    """Call each hook of every callback, in order."""
 
     def __init__(self, callbacks: Any = None):
         if callbacks is None:
@@ -96,12 +99,18 @@ class _CallbackList:
                 )
         self.callbacks = checked
 
-    def __getattr__(self, hook):
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
+    def on_search_begin(self, search, **kwargs):
+        for callback in self.callbacks:
+            callback.on_search_begin(search, **kwargs)
 
-        def dispatch(search, **kwargs):
-            for callback in self.callbacks:
-                getattr(callback, hook)(search, **kwargs)
+    def on_batch_begin(self, search, **kwargs):
+        for callback in self.callbacks:
+            callback.on_batch_begin(search, **kwargs)
 
-        return dispatch
+    def on_batch_end(self, search, **kwargs):
+        for callback in self.callbacks:
+            callback.on_batch_end(search, **kwargs)
+
+    def on_search_end(self, search, **kwargs):
+        for callback in self.callbacks:
+            callback.on_search_end(search, **kwargs)

@@ -12,7 +12,7 @@ class ProgressBar(Callback):
     Parameters
     ----------
     total : int, default=None
-        Expected number of candidates; the searcher's budget when None.
+        Expected number of candidates; the most the search evaluates when None.
     **tqdm_kwargs
         Passed to ``tqdm.auto.tqdm`` (``desc``, ``leave``, ``file``, ...).
     """
@@ -30,7 +30,7 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, search, *, candidates, scores, **kwargs):
         self.bar_.update(len(candidates))
-        best = max(scores, default=float("nan"))
+        best = max((s for s in scores if s == s), default=float("nan"))
         self.bar_.set_postfix(batch_best=f"{best:.4g}")
 
     def on_search_end(self, search, **kwargs):

@@ -1,15 +1,12 @@
-"""Bayesian optimisation on scikit-optimize's ``Optimizer``.
+"""scikit-optimize's ``Optimizer`` with a fast Gaussian-process update.
 
-The only module that imports scikit-optimize.
+Also mends two surrogates of scikit-optimize 0.10.2 that fail on current
+libraries ("dummy" under scikit-learn >= 1.6, "GBRT" under NumPy >= 2.4).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
-import inspect
-import math
-import warnings
 from contextlib import contextmanager
 from numbers import Integral
 
@@ -18,7 +15,6 @@ from sklearn.base import clone
 from sklearn.gaussian_process.kernels import Sum, WhiteKernel
 from sklearn.utils import check_random_state
 from skopt import Optimizer
-from skopt import space as skopt_space
 from skopt.learning import (
     ExtraTreesRegressor,
     GaussianProcessRegressor,
@@ -28,9 +24,6 @@ from skopt.learning.gaussian_process import kernels as skopt_kernels
 from skopt.utils import cook_estimator
 from threadpoolctl import ThreadpoolController
 
-from ._base import BaseTuneSearchCV
-from ._compat import Interval
-from ._docstrings import _fill_doc
 from ._gp import (
     _SMALL,
     _acquisition,
@@ -40,52 +33,6 @@ from ._gp import (
     _normalization,
     _Posterior,
 )
-from ._strategy import _optimize_result
-from .space import Categorical, Real, _native
-
-__all__ = ["BayesSearchCV"]
-
-_OPTIMIZER_ARGS = [
-    name
-    for name in inspect.signature(Optimizer).parameters
-    if name not in ("dimensions", "random_state")
-]
-
-
-def _to_skopt(dimension, name):
-    """A fresh scikit-optimize dimension: the caller's objects are never touched."""
-    if isinstance(dimension, Categorical):
-        prior = None if dimension.prior is None else list(dimension.prior)
-        return skopt_space.Categorical(
-            list(dimension.categories), prior=prior, name=name
-        )
-    cls = skopt_space.Real if isinstance(dimension, Real) else skopt_space.Integer
-    return cls(
-        dimension.low,
-        dimension.high,
-        prior=dimension.prior,
-        base=dimension.base,
-        name=name,
-    )
-
-
-def _check_optimizer_kwargs(optimizer_kwargs):
-    kwargs = dict(optimizer_kwargs or {})
-    for key in kwargs:
-        if key == "dimensions":
-            raise ValueError(
-                "optimizer_kwargs must not contain 'dimensions': the search space "
-                "comes from search_spaces."
-            )
-        if key not in _OPTIMIZER_ARGS and key != "random_state":
-            close = difflib.get_close_matches(key, _OPTIMIZER_ARGS, n=2)
-            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-            raise ValueError(
-                f"optimizer_kwargs has unknown key {key!r}.{hint} skopt.Optimizer "
-                f"accepts {_OPTIMIZER_ARGS}."
-            )
-    return kwargs
-
 
 _INT32_MAX = np.iinfo(np.int32).max
 _FAST_ACQ_FUNCS = ("EI", "PI", "LCB", "gp_hedge")
@@ -527,280 +474,3 @@ class _Optimizer(Optimizer):
             ends[a * k + np.argmin(end_values[a * k : (a + 1) * k])]
             for a in range(len(names))
         ]
-
-
-class _BayesStrategy:
-    """Ask/tell over one sub-space with a scikit-optimize ``Optimizer``.
-
-    Scores are maximised; skopt minimises, so they are negated on the way in.
-    """
-
-    def __init__(self, dimensions, n_iter, n_points, optimizer_kwargs, random_state):
-        self.names = list(dimensions)
-        self.n_left = n_iter
-        self.n_points = n_points
-        kwargs = dict(optimizer_kwargs)
-        # skopt keeps every surrogate it ever fitted unless told otherwise
-        # (scikit-optimize/scikit-optimize#349): keep the last one only.
-        kwargs.setdefault("model_queue_size", 1)
-        kwargs["random_state"] = random_state
-        dims = [_to_skopt(dim, name) for name, dim in dimensions.items()]
-        try:
-            self.optimizer = _Optimizer(dims, **kwargs)
-        except (ValueError, TypeError) as err:
-            raise type(err)(
-                f"optimizer_kwargs={optimizer_kwargs!r} was refused by "
-                f"skopt.Optimizer: {err}"
-            ) from err
-        self._result = None
-
-    def ask(self):
-        if self.n_left <= 0:
-            return []
-        n = min(self.n_points, self.n_left)
-        # One point needs no copy of the optimizer (skopt's ask(n_points=1) refits
-        # a copy for its constant-liar strategy).
-        points = [self.optimizer.ask()] if n == 1 else self.optimizer.ask(n_points=n)
-        return [
-            {name: _native(value) for name, value in zip(self.names, point)}
-            for point in points
-        ]
-
-    def tell(self, candidates, scores):
-        self.n_left -= len(candidates)
-        told = [
-            ([candidate[name] for name in self.names], -score)
-            for candidate, score in zip(candidates, scores)
-            if math.isfinite(score)
-        ]
-        if told:
-            points, values = map(list, zip(*told))
-            self._result = self.optimizer.tell(points, values)
-
-    def result(self):
-        if self._result is None:
-            return _optimize_result(self.names, [], [])
-        return self._result
-
-
-@_fill_doc
-class BayesSearchCV(BaseTuneSearchCV):
-    """Bayesian optimisation over hyperparameters, a drop-in for skopt's.
-
-    Same arguments, defaults and meaning as :class:`skopt.BayesSearchCV`
-    (scikit-optimize 0.10): code written for skopt runs after changing only the
-    import. It keeps scikit-learn's estimator contract where skopt breaks it:
-    ``search_spaces`` is validated in ``fit`` (not in ``__init__``) and the
-    caller's dimension objects are copied, never renamed.
-
-    Parameters
-    ----------
-    estimator : estimator object
-        Fitted for each candidate; must have ``score`` unless ``scoring`` is given.
-    {search_spaces}
-        Each sub-space runs for ``n_iter`` candidates, or the ``n`` of its
-        ``(dict, n)`` pair.
-    optimizer_kwargs : dict, default=None
-        Passed to :class:`skopt.Optimizer`: ``base_estimator`` ("GP", "RF",
-        "ET", "GBRT" or a regressor), ``acq_func``, ``acq_optimizer``,
-        ``n_initial_points``, ``initial_point_generator``, ... One optimizer is
-        built per sub-space. Unlike skopt, only the last surrogate model is kept
-        unless ``model_queue_size`` says otherwise, so memory stays bounded.
-    n_iter : int, default=50
-        Candidates per sub-space (unless its pair gives another number).
-    {scoring}
-    fit_params : dict, default=None
-        Parameters passed to the estimator's ``fit``; those given to ``fit``
-        win. (skopt stores this argument but ignores it.)
-    {n_jobs}
-        skopt's default of 1 means the same outside a joblib context.
-    n_points : int, default=1
-        Candidates proposed at once and evaluated in parallel. The candidates do
-        not depend on ``n_jobs``: the same ``random_state`` gives the same
-        search whatever the parallelism.
-    iid : str, default="deprecated"
-        Ignored, as in skopt; kept so that code passing it still runs.
-    {refit}
-        A callable ``refit`` (picking the final index from ``cv_results_``)
-        works with one metric.
-    {cv}
-    {verbose}
-    {pre_dispatch}
-    random_state : int, RandomState instance or None, default=None
-        Seeds the optimizers.
-    error_score : "raise" or float, default="raise"
-        Score of a candidate whose fit fails, in ``cv_results_`` ("raise", as
-        in skopt, re-raises the error naming the candidate). The search goes
-        on, and the optimizer is told the worst score seen so far instead, so
-        a NaN or a huge negative value never skews its model.
-    {return_train_score}
-    {checkpoint}
-
-    Attributes
-    ----------
-    {search_attributes}
-    optimizer_results_ : list of scipy.optimize.OptimizeResult
-        One per sub-space, as skopt returns them (``x`` in sorted name order).
-    optimizers_ : list of skopt.Optimizer
-        The optimizers, one per sub-space.
-
-    See Also
-    --------
-    GeneticSearchCV : search with a genetic algorithm.
-    sklearn.model_selection.GridSearchCV : exhaustive search over a grid.
-
-    Notes
-    -----
-    The engine is scikit-optimize's ``Optimizer``: ``optimizers_`` hold a
-    subclass of it, whose ``Xi``, ``yi``, ``models``, ``gains_``, ``ask``,
-    ``tell`` and results are skopt's. For its default surrogate, a Gaussian
-    process (``base_estimator="GP"`` or a skopt ``GaussianProcessRegressor``)
-    with ``acq_func`` "gp_hedge", "EI", "PI" or "LCB", the model update after
-    each evaluation is rewritten; the kernel, its bounds, the acquisition
-    functions, the random candidates and gp_hedge's bookkeeping are skopt's,
-    at a small fraction of its cost (``benchmarks/bench_bayes.py``):
-
-    - kernel hyperparameters maximise the marginal likelihood (analytic
-      gradients) from the previous fit and from the kernel's initial values:
-      at every evaluation up to 60 observations, then whenever their number
-      grew by 20%; until then, every fifth fit also starts from
-      ``n_restarts_optimizer`` random points, as skopt does at every fit;
-    - while the hyperparameters hold, the Cholesky factor of the training
-      covariance grows by the new rows instead of being computed again; the
-      posterior at the random candidates is computed once for all acquisition
-      functions;
-    - with ``acq_optimizer="lbfgs"`` one L-BFGS-B run polishes the best
-      ``n_restarts_optimizer`` candidates of every acquisition function at
-      once, with analytic gradients. Beyond about 110 observations fewer random
-      candidates than ``acq_optimizer_kwargs["n_points"]`` seed it (at least
-      500, fewer as the model grows), so that the cost per evaluation stays low;
-    - ``n_points > 1`` (constant liar) updates the posterior for each lie
-      without fitting hyperparameters again;
-    - the numerical work runs on one BLAS thread.
-
-    The candidates depend only on ``random_state``, not on ``n_jobs``, and
-    ``models`` keeps ``model_queue_size`` surrogates (one unless set), so
-    memory stays bounded. Other surrogates ("RF", "ET", "GBRT", "dummy") and
-    acquisition functions run skopt's own code; "dummy" and "GBRT", which fail
-    in scikit-optimize 0.10.2 under scikit-learn >= 1.6 and NumPy >= 2.4, work.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn.svm import SVC
-    >>> from sklearn_tune import BayesSearchCV
-    >>> from sklearn_tune.space import Real
-    >>> X, y = load_iris(return_X_y=True)
-    >>> search = BayesSearchCV(SVC(), {"C": Real(1e-2, 1e2, prior="log-uniform")},
-    ...                        n_iter=4, cv=3, random_state=0).fit(X, y)
-    >>> len(search.cv_results_["params"])
-    4
-    """
-
-    _parameter_constraints: dict = {
-        **BaseTuneSearchCV._parameter_constraints,
-        "optimizer_kwargs": [dict, None],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "fit_params": [dict, None],
-        "n_points": [Interval(Integral, 1, None, closed="left")],
-        "iid": "no_validation",
-    }
-
-    def __init__(
-        self,
-        estimator,
-        search_spaces,
-        optimizer_kwargs=None,
-        n_iter=50,
-        scoring=None,
-        fit_params=None,
-        n_jobs=None,
-        n_points=1,
-        iid="deprecated",
-        refit=True,
-        cv=None,
-        verbose=0,
-        pre_dispatch="2*n_jobs",
-        random_state=None,
-        error_score="raise",
-        return_train_score=False,
-        checkpoint=None,
-    ):
-        self.optimizer_kwargs = optimizer_kwargs
-        self.n_iter = n_iter
-        self.fit_params = fit_params
-        self.n_points = n_points
-        self.iid = iid
-        super().__init__(
-            estimator=estimator,
-            search_spaces=search_spaces,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            pre_dispatch=pre_dispatch,
-            random_state=random_state,
-            error_score=error_score,
-            return_train_score=return_train_score,
-            checkpoint=checkpoint,
-        )
-
-    @property
-    def total_iterations(self):
-        """Number of candidates a full search evaluates, over all sub-spaces."""
-        spaces = self.search_spaces
-        if not isinstance(spaces, list):
-            spaces = [spaces]
-        return sum(
-            item[1] if isinstance(item, tuple) and len(item) == 2 else self.n_iter
-            for item in spaces
-        )
-
-    def _budget(self):
-        return self.total_iterations
-
-    def _check_search_params(self, subspaces):
-        if self.iid != "deprecated":
-            warnings.warn(
-                "The `iid` parameter has been deprecated and is ignored.",
-                FutureWarning,
-                stacklevel=4,
-            )
-        self.optimizer_kwargs_ = _check_optimizer_kwargs(self.optimizer_kwargs)
-        self.optimizers_ = []
-
-    def _make_strategy(self, subspace, random_state):
-        n_iter = self.n_iter if subspace.n_iter is None else subspace.n_iter
-        strategy = _BayesStrategy(
-            subspace.dimensions,
-            n_iter,
-            self.n_points,
-            self.optimizer_kwargs_,
-            random_state.randint(np.iinfo(np.int32).max),
-        )
-        self.optimizers_.append(strategy.optimizer)
-        return strategy
-
-    def _run_search(self, evaluate_candidates, callback_ctx=None):
-        try:
-            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
-        finally:
-            self.optimizer_results_ = [
-                opt_result
-                for opt_result in map(
-                    self._subspace_result, getattr(self, "optimizers_", [])
-                )
-                if opt_result is not None
-            ]
-
-    def _subspace_result(self, optimizer):
-        if not optimizer.Xi:
-            return None
-        from skopt.utils import create_result
-
-        result = create_result(
-            optimizer.Xi, optimizer.yi, optimizer.space, models=optimizer.models
-        )
-        result.specs = optimizer.specs
-        return result

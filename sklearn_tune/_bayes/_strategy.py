@@ -1,0 +1,219 @@
+"""Bayesian optimisation of one sub-space: ask/tell on scikit-optimize.
+
+The optimizer sees a Categorical as the indices of its choices: scikit-optimize
+hashes and compares categories, which fails for unhashable choices (a
+``class_weight`` dict) and could call an estimator's ``__eq__``. Results shown
+to users and callbacks carry the choices themselves.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+import warnings
+
+from skopt import Optimizer
+from skopt import space as skopt_space
+from skopt.utils import create_result
+
+from .._strategy import _optimize_result
+from ..space import Categorical, Real, _native
+from ._optimizer import _Optimizer
+
+_OPTIMIZER_ARGS = [
+    name
+    for name in inspect.signature(Optimizer).parameters
+    if name not in ("dimensions", "random_state")
+]
+# Acquisition functions that divide by the evaluation time, which the search
+# does not pass to the optimizer.
+_PER_SECOND = ("EIps", "PIps")
+
+
+def _to_skopt(dimension, name, indices=False):
+    """A fresh scikit-optimize dimension: the caller's objects are never touched.
+
+    With ``indices``, a Categorical becomes the Categorical of its choice indices.
+    """
+    if isinstance(dimension, Categorical):
+        prior = None if dimension.prior is None else list(dimension.prior)
+        categories = (
+            list(range(len(dimension))) if indices else list(dimension.categories)
+        )
+        return skopt_space.Categorical(categories, prior=prior, name=name)
+    cls = skopt_space.Real if isinstance(dimension, Real) else skopt_space.Integer
+    return cls(
+        dimension.low,
+        dimension.high,
+        prior=dimension.prior,
+        base=dimension.base,
+        name=name,
+    )
+
+
+def check_optimizer_kwargs(optimizer_kwargs):
+    """Validate ``optimizer_kwargs`` before any fit; return a copy."""
+    kwargs = dict(optimizer_kwargs or {})
+    for key in kwargs:
+        if key == "dimensions":
+            raise ValueError(
+                "optimizer_kwargs must not contain 'dimensions': the search space "
+                "comes from search_spaces."
+            )
+        if key not in _OPTIMIZER_ARGS and key != "random_state":
+            close = difflib.get_close_matches(key, _OPTIMIZER_ARGS, n=2)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise ValueError(
+                f"optimizer_kwargs has unknown key {key!r}.{hint} skopt.Optimizer "
+                f"accepts {_OPTIMIZER_ARGS}."
+            )
+    if kwargs.get("acq_func") in _PER_SECOND:
+        raise ValueError(
+            f"optimizer_kwargs['acq_func']={kwargs['acq_func']!r} weighs each point "
+            "by the time its evaluation took, which BayesSearchCV does not pass to "
+            "the optimizer. Use 'EI', 'PI', 'LCB' or 'gp_hedge' (the default)."
+        )
+    return kwargs
+
+
+class _BayesStrategy:
+    """Ask/tell over one sub-space with a scikit-optimize ``Optimizer``.
+
+    Scores are maximised; skopt minimises, so they are negated on the way in.
+    A failed candidate (score nan) is told as worse than every candidate that
+    ran, by the spread of their values, so the surrogate learns to avoid the
+    region where fits fail; its value is updated as successes come in.
+    """
+
+    def __init__(self, dimensions, n_iter, n_points, optimizer_kwargs, random_state):
+        self.dimensions = dict(dimensions)
+        self.names = list(dimensions)
+        self.n_left = n_iter
+        self.n_points = n_points
+        kwargs = dict(optimizer_kwargs)
+        # skopt keeps every surrogate it ever fitted unless told otherwise
+        # (scikit-optimize/scikit-optimize#349): keep the last one only.
+        kwargs.setdefault("model_queue_size", 1)
+        kwargs["random_state"] = random_state
+        dims = [_to_skopt(d, name, indices=True) for name, d in dimensions.items()]
+        try:
+            self.optimizer = _Optimizer(dims, **kwargs)
+        except (ValueError, TypeError) as err:
+            raise type(err)(
+                f"optimizer_kwargs={optimizer_kwargs!r} was refused by "
+                f"skopt.Optimizer: {err}"
+            ) from err
+        self.space, self._shown_as_index = _display_space(self.dimensions)
+        self._failed: list[int] = []  # positions in optimizer.yi
+        self._ran: list[float] = []  # values told for candidates that ran
+        self.told_candidates: list[dict] = []
+        self.told_scores: list[float] = []
+
+    # -- candidate <-> optimizer point ------------------------------------------
+
+    def _to_point(self, candidate):
+        return [
+            d.index(candidate[name]) if isinstance(d, Categorical) else candidate[name]
+            for name, d in self.dimensions.items()
+        ]
+
+    def _to_candidate(self, point):
+        return {
+            name: d.categories[int(v)] if isinstance(d, Categorical) else _native(v)
+            for (name, d), v in zip(self.dimensions.items(), point)
+        }
+
+    # -- ask / tell -------------------------------------------------------------
+
+    def ask(self):
+        if self.n_left <= 0:
+            return []
+        n = min(self.n_points, self.n_left)
+        with warnings.catch_warnings():
+            # Near the end of a small space skopt warns at every point it has
+            # seen; the search loop says once that the space is exhausted.
+            warnings.filterwarnings("ignore", "The objective has been evaluated")
+            # One point needs no copy of the optimizer (skopt's ask(n_points=1)
+            # refits a copy for its constant-liar strategy).
+            points = (
+                [self.optimizer.ask()] if n == 1 else self.optimizer.ask(n_points=n)
+            )
+        return [self._to_candidate(point) for point in points]
+
+    def tell(self, candidates, scores):
+        self.n_left -= len(candidates)
+        self.told_candidates.extend(candidates)
+        self.told_scores.extend(float(s) for s in scores)
+        optimizer = self.optimizer
+        values = [-s if math.isfinite(s) else math.nan for s in scores]
+        self._ran.extend(v for v in values if not math.isnan(v))
+        penalty = self._penalty()
+        for position in self._failed:  # re-valued as successes come in
+            optimizer.yi[position] = penalty
+        start = len(optimizer.yi)
+        self._failed.extend(start + j for j, v in enumerate(values) if math.isnan(v))
+        values = [penalty if math.isnan(v) else v for v in values]
+        optimizer.tell([self._to_point(c) for c in candidates], values)
+
+    def _penalty(self):
+        """The value told for a failed candidate: worse than all that ran."""
+        if not self._ran:
+            return 0.0  # all failed so far: one flat value, nothing to prefer
+        worst, best = max(self._ran), min(self._ran)
+        spread = worst - best
+        return worst + (spread if spread > 0 else max(abs(worst), 1.0))
+
+    def result(self):
+        """skopt's result of the points told, as values of the choices."""
+        return _optimize_result(
+            self.names,
+            [self._display_candidate(c) for c in self.told_candidates],
+            self.told_scores,
+            self.space,
+            models=self.optimizer.models,
+            specs=self.optimizer.specs,
+        )
+
+    def optimize_result(self):
+        """The ``OptimizeResult`` skopt's BayesSearchCV keeps per sub-space.
+
+        Failed candidates carry the value the optimizer was told. None when
+        nothing was told.
+        """
+        optimizer = self.optimizer
+        if not optimizer.Xi:
+            return None
+        x_iters = [self._display_point(self._to_candidate(x)) for x in optimizer.Xi]
+        result = create_result(
+            x_iters, optimizer.yi, self.space, models=optimizer.models
+        )
+        result.specs = optimizer.specs
+        return result
+
+    def _display_candidate(self, candidate):
+        return dict(zip(self.names, self._display_point(candidate)))
+
+    def _display_point(self, candidate):
+        return [
+            self.dimensions[name].index(candidate[name])
+            if name in self._shown_as_index
+            else candidate[name]
+            for name in self.names
+        ]
+
+
+def _display_space(dimensions):
+    """The sub-space as skopt shows it, and the names shown as choice indices.
+
+    A Categorical shows its choices where skopt can hold them, else (for
+    unhashable choices, such as dicts) their indices.
+    """
+    dims, as_index = [], set()
+    for name, dimension in dimensions.items():
+        try:
+            dims.append(_to_skopt(dimension, name))
+        except TypeError:
+            dims.append(_to_skopt(dimension, name, indices=True))
+            as_index.add(name)
+    return skopt_space.Space(dims), as_index
