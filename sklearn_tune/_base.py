@@ -35,11 +35,11 @@ from ._compat import (
 )
 from ._evaluations import Evaluations, failed_fit_results
 from ._fingerprint import describe
-from ._journal import Journal
+from ._journal import Journal, describe_search
 from ._strategy import _SubspaceChain
 from .callbacks._base import _CallbackList, _EndSubspace
 from .exceptions import SearchWarning, StopSearch, _warn
-from .space import Categorical, check_search_space
+from .space import check_search_space
 
 __all__ = ["BaseTuneSearchCV"]
 
@@ -201,6 +201,13 @@ class BaseTuneSearchCV(BaseSearchCV):
             del self._run
         return self
 
+    def __getstate__(self):
+        # scikit-learn sends the search itself to joblib workers (as the
+        # ``caller`` of each fit): the state of a fit under way stays here.
+        state = dict(super().__getstate__())  # object's may be the live __dict__
+        state.pop("_run", None)
+        return state
+
     def _finish_without_refit(self, run, reason):
         """Set the fitted attributes of a search that ends without a refit.
 
@@ -281,7 +288,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         if self.checkpoint is not None:
             run.journal = Journal.open(
                 self.checkpoint,
-                self._journal_header(subspaces),
+                describe_search(self, subspaces),
                 joblib.hash((run.X, run.y, run.fit_params)),
                 seed,
             )
@@ -382,7 +389,11 @@ class BaseTuneSearchCV(BaseSearchCV):
         if new:
             subspace, batch = chain.index, chain.n_batches
             dimensions = run.subspaces[subspace].dimensions
-            replayed = self._replayed(run, subspace, batch, dimensions, new, i)
+            replayed = (
+                run.journal.replay(subspace, batch, i, dimensions, new)
+                if run.journal is not None
+                else []
+            )
             to_fit = new[len(replayed) :]
             fitted = self._fit(run, to_fit, i, evaluate_candidates) if to_fit else []
             if run.journal is not None and to_fit:
@@ -403,28 +414,6 @@ class BaseTuneSearchCV(BaseSearchCV):
                 new.append(candidate)
                 keys.add(key)
         return new
-
-    def _replayed(self, run, subspace, batch, dimensions, new, i):
-        """Fit results of the first candidates of ``new`` that the checkpoint holds.
-
-        The checkpoint must hold what the search asks now: the same candidates,
-        in the same order (it may hold fewer, when the last batch was cut short
-        by a smaller budget).
-        """
-        if run.journal is None:
-            return []
-        recorded = run.journal.recorded(subspace, batch, dimensions)
-        asked = [_candidate_key(c) for c in new]
-        stored = [_candidate_key(params) for params, _ in recorded]
-        if stored != asked[: len(stored)]:
-            raise ValueError(
-                f"Checkpoint {os.fspath(self.checkpoint)!r} does not replay: batch "
-                f"{i} asked {[dict(c) for c in new]} but the checkpoint recorded "
-                f"{[params for params, _ in recorded]}. The search settings or "
-                "library versions changed since it was written; pass a new "
-                "checkpoint path to start afresh."
-            )
-        return [outs for _, outs in recorded]
 
     def _fit(self, run, batch, i, evaluate_candidates):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
@@ -454,11 +443,12 @@ class BaseTuneSearchCV(BaseSearchCV):
                 raise
             # Every fit of the batch failed: BaseSearchCV raises instead of
             # returning them. The error holds their messages; they are failures.
+            message = str(err).split("Below are more details about the failures:")
             run.fitted = [
                 result
                 for _ in batch
                 for result in failed_fit_results(
-                    n_splits, str(err).strip(), self.return_train_score
+                    n_splits, message[-1].strip(), self.return_train_score
                 )
             ]
         finally:
@@ -536,50 +526,6 @@ class BaseTuneSearchCV(BaseSearchCV):
             return random.SystemRandom().randrange(_INT32_MAX)
         return int(check_random_state(self.random_state).randint(_INT32_MAX))
 
-    def _journal_header(self, subspaces):
-        """What identifies the search in its checkpoint, as stable descriptions.
-
-        The budget is left out, so that a larger one continues the search.
-        """
-        params = self.get_params(deep=False)
-        skip = {
-            "estimator",
-            "search_spaces",
-            "scoring",
-            "cv",
-            "n_jobs",
-            "pre_dispatch",
-            "verbose",
-            "checkpoint",
-            "refit",
-            self._budget_param,
-        }
-        if not (self.random_state is None or isinstance(self.random_state, Integral)):
-            skip.add("random_state")  # an instance: resume uses the recorded seed
-        estimator = {"class": describe(type(self.estimator))}
-        if hasattr(self.estimator, "get_params"):
-            estimator.update(
-                (name, describe(value))
-                for name, value in self.estimator.get_params(deep=True).items()
-            )
-        else:
-            estimator["value"] = describe(self.estimator)
-        return {
-            "searcher": type(self).__name__,
-            "estimator": estimator,
-            "search_spaces": [
-                {name: _describe_dimension(d) for name, d in s.dimensions.items()}
-                for s in subspaces
-            ],
-            "cv": describe(self.cv),
-            "scoring": describe(self.scoring),
-            "settings": {
-                name: describe(value)
-                for name, value in sorted(params.items())
-                if name not in skip
-            },
-        }
-
     # -- the end --------------------------------------------------------------
 
     def _raise_if_all_failed(self, run):
@@ -621,16 +567,3 @@ class BaseTuneSearchCV(BaseSearchCV):
             f"batch best {batch:.4g}, best so far {best:.4g} "
             f"({len(run.evaluations)} evaluated)"
         )
-
-
-def _describe_dimension(dimension):
-    if isinstance(dimension, Categorical):
-        return describe(
-            {
-                "categories": [describe(c) for c in dimension.categories],
-                "prior": dimension.prior,
-            }
-        )
-    data = dimension.to_dict()
-    data.pop("name", None)
-    return describe(data)

@@ -28,12 +28,13 @@ import contextlib
 import json
 import os
 from collections.abc import Mapping
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ._fingerprint import difference
+from ._fingerprint import describe, difference
 from .space import Categorical
 
 FORMAT = "sklearn-tune-journal"
@@ -71,6 +72,67 @@ def decode_params(encoded, dimensions) -> dict[str, Any]:
         else value
         for name, value in encoded.items()
     }
+
+
+def describe_search(search, subspaces) -> dict[str, Any]:
+    """What identifies a search in its checkpoint, as stable descriptions.
+
+    The budget (``search._budget_param``) is left out, so that a larger one
+    continues the search; so is everything that does not change its results
+    (``n_jobs``, ``verbose``...). Functions are described by their code, so the
+    description is the same in every process.
+    """
+    params = search.get_params(deep=False)
+    skip = {
+        "estimator",
+        "search_spaces",
+        "scoring",
+        "cv",
+        "n_jobs",
+        "pre_dispatch",
+        "verbose",
+        "checkpoint",
+        "refit",
+        search._budget_param,
+    }
+    if not (search.random_state is None or isinstance(search.random_state, Integral)):
+        skip.add("random_state")  # an instance: resume uses the recorded seed
+    estimator = {"class": describe(type(search.estimator))}
+    if hasattr(search.estimator, "get_params"):
+        estimator.update(
+            (name, describe(value))
+            for name, value in search.estimator.get_params(deep=True).items()
+        )
+    else:
+        estimator["value"] = describe(search.estimator)
+    return {
+        "searcher": type(search).__name__,
+        "estimator": estimator,
+        "search_spaces": [
+            {name: _describe_dimension(d) for name, d in s.dimensions.items()}
+            for s in subspaces
+        ],
+        "cv": describe(search.cv),
+        "scoring": describe(search.scoring),
+        "settings": {
+            name: describe(value)
+            for name, value in sorted(params.items())
+            if name not in skip
+        },
+    }
+
+
+def _describe_dimension(dimension):
+    if isinstance(dimension, Categorical):
+        return describe(
+            {
+                "categories": [describe(c) for c in dimension.categories],
+                "prior": dimension.prior,
+            }
+        )
+    data = dimension.to_dict()
+    data.pop("name", None)
+    return describe(data)
 
 
 class CheckpointWriteError(OSError):
@@ -130,12 +192,25 @@ class Journal:
             raise
         return cls(path, part, seed, records, part_lock)
 
-    def recorded(self, subspace: int, batch: int, dimensions) -> list[tuple]:
-        """The ``(params, outs)`` recorded for a batch, in order; [] if none."""
-        return [
-            (decode_params(c["params"], dimensions), c["outs"])
-            for c in self._records.get((subspace, batch), [])
-        ]
+    def replay(self, subspace, batch, iter, dimensions, asked) -> list[list]:
+        """The recorded fit results of the first candidates ``asked`` in a batch.
+
+        The journal must hold what the search asks now: the same candidates in
+        the same order (it may hold fewer, when a smaller budget cut the batch
+        short). Candidates are compared as the choice indices they are stored as.
+        """
+        recorded = self._records.get((subspace, batch), [])
+        stored = [c["params"] for c in recorded]
+        wanted = [encode_params(c, dimensions) for c in asked[: len(stored)]]
+        if _plain(wanted) != stored:
+            raise ValueError(
+                f"Checkpoint {self.path!r} does not replay: batch {iter} asked "
+                f"{[dict(c) for c in asked]} but the checkpoint recorded "
+                f"{[decode_params(p, dimensions) for p in stored]}. The search "
+                "settings or library versions changed since it was written; pass "
+                "a new checkpoint path to start afresh."
+            )
+        return [c["outs"] for c in recorded]
 
     def append(self, subspace, batch, iter, candidates, dimensions) -> None:
         """Write a finished batch durably: ``candidates`` are (params, outs)."""
