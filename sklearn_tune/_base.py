@@ -28,7 +28,7 @@ from sklearn.utils import check_random_state
 
 from ._compat import (
     BaseSearchCV,
-    is_all_fits_failed,
+    all_fits_failed,
     is_fit_failed_summary,
     search_scorers,
     select_best_index,
@@ -77,6 +77,7 @@ class _Run:
     # cv_results_: it is filled in once, when the search ends.
     results: dict = field(default_factory=dict)
     n_sklearn_fit_results: int = 0  # fit results evaluate_candidates has kept
+    n_splits: int | None = None
     fitted: list | None = None  # the fit results of the call under way
     sentinel: bool = False
     search_done: bool = False
@@ -334,7 +335,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                         iter=i,
                         candidates=candidates,
                         scores=scores,
-                        results=run.evaluations.cv_results(self, self.n_splits_),
+                        results=run.evaluations.cv_results(self, run.n_splits),
                         result=chain.result,
                     )
                 except _EndSubspace as stop:
@@ -372,7 +373,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         self._raise_if_all_failed(run)
         if stopped is None and run.n_sklearn_fit_results == 0:
             self._evaluate_once(run, evaluate_candidates)
-        run.results.update(run.evaluations.cv_results(self, self.n_splits_))
+        run.results.update(run.evaluations.cv_results(self, run.n_splits))
         self._warn_failures_once(run)
         run.search_done = True
         if stopped is not None:
@@ -417,12 +418,11 @@ class BaseTuneSearchCV(BaseSearchCV):
 
     def _fit(self, run, batch, i, evaluate_candidates):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
-        n_splits = self.n_splits_
         kwargs, batch_ctx = {}, None
-        if run.search_ctx is not None:
+        if run.search_ctx is not None:  # scikit-learn >= 1.9 sets n_splits_ early
             batch_ctx = run.search_ctx.subcontext(
                 task_name="batch",
-                max_subtasks=len(batch) * n_splits,
+                max_subtasks=len(batch) * self.n_splits_,
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
@@ -433,7 +433,8 @@ class BaseTuneSearchCV(BaseSearchCV):
                     batch, more_results={"iter": [i] * len(batch)}, **kwargs
                 )
         except Exception as err:
-            if not is_all_fits_failed(err, len(batch) * n_splits):
+            n_fits = all_fits_failed(err)
+            if n_fits is None or n_fits % len(batch):
                 if self.error_score == "raise":
                     err.add_note(
                         f"{type(self).__name__} was evaluating the candidate(s) "
@@ -443,20 +444,21 @@ class BaseTuneSearchCV(BaseSearchCV):
                 raise
             # Every fit of the batch failed: BaseSearchCV raises instead of
             # returning them. The error holds their messages; they are failures.
+            run.n_splits = n_fits // len(batch)
             message = str(err).split("Below are more details about the failures:")
             run.fitted = [
                 result
                 for _ in batch
                 for result in failed_fit_results(
-                    n_splits, message[-1].strip(), self.return_train_score
+                    run.n_splits, message[-1].strip(), self.return_train_score
                 )
             ]
         finally:
-            self._show_warnings(shown, run.fitted, len(batch) * n_splits)
+            self._show_warnings(shown, run.fitted)
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
-        fitted, run.fitted = run.fitted, None
-        return [fitted[j * n_splits : (j + 1) * n_splits] for j in range(len(batch))]
+        fitted, run.fitted, n = run.fitted, None, run.n_splits
+        return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
 
     def _collect_fit_results(self, candidate_params, n_splits, out):
         """Called by ``evaluate_candidates`` with every fit result it holds."""
@@ -465,20 +467,22 @@ class BaseTuneSearchCV(BaseSearchCV):
             return super()._collect_fit_results(candidate_params, n_splits, out)
         if not run.sentinel:
             run.fitted = list(out[run.n_sklearn_fit_results :])
-        run.n_sklearn_fit_results = len(out)
+        run.n_sklearn_fit_results, run.n_splits = len(out), n_splits
         return run.results
 
     @staticmethod
-    def _show_warnings(shown, fitted, n_fits):
+    def _show_warnings(shown, fitted):
         """Show the warnings of a batch, but for BaseSearchCV's per-call summary.
 
         Fit failures are summed up once, when the search ends.
         """
-        n_failed = sum(r["fit_error"] is not None for r in fitted or [])
+        fitted = fitted or []
+        n_fits, n_failed = len(fitted), sum(r["fit_error"] is not None for r in fitted)
         ours = [
             k
             for k, w in enumerate(shown)
             if issubclass(w.category, FitFailedWarning)
+            and n_failed
             and is_fit_failed_summary(str(w.message), n_failed, n_fits)
         ]
         for k, w in enumerate(shown):
@@ -511,9 +515,11 @@ class BaseTuneSearchCV(BaseSearchCV):
         ):
             return  # an iterable of splits may be a one-shot generator
         cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
+        groups = run.fit_params.get("groups")
         try:
-            for _ in cv.split(run.X, run.y, run.fit_params.get("groups")):
+            for _ in cv.split(run.X, run.y, groups):
                 pass
+            run.n_splits = cv.get_n_splits(run.X, run.y, groups)
         except Exception as err:
             err.add_note(
                 f"cv={self.cv!r} could not split the data; nothing was fitted."

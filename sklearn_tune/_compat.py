@@ -70,10 +70,11 @@ _ALL_FAILED = re.compile(r"\s*All the (\d+) fits failed\.")
 _SOME_FAILED = re.compile(r"\s*(\d+) fits failed out of a total of (\d+)\.")
 
 
-def is_all_fits_failed(error: BaseException, n_fits: int) -> bool:
-    """Whether ``error`` is BaseSearchCV's "all the fits of this call failed"."""
+def all_fits_failed(error: BaseException) -> int | None:
+    """The number of fits when ``error`` is BaseSearchCV's "all the fits of this
+    call failed", else None."""
     match = _ALL_FAILED.match(str(error)) if type(error) is ValueError else None
-    return match is not None and int(match.group(1)) == n_fits
+    return None if match is None else int(match.group(1))
 
 
 def is_fit_failed_summary(message: str, n_failed: int, n_fits: int) -> bool:

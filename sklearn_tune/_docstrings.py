@@ -19,8 +19,8 @@ search_spaces : dict, list of dict or list of (dict, int) pairs
     "scoring": """\
 scoring : str, callable, list, tuple or dict, default=None
     As in :class:`~sklearn.model_selection.GridSearchCV`; None uses the
-    estimator's ``score``. With several metrics, ``refit`` names the one the
-    search maximises.""",
+    estimator's ``score``. With several metrics, the search maximises the one
+    ``refit`` names, or the first one when ``refit`` is False or a callable.""",
     "n_jobs": """\
 n_jobs : int, default=None
     Fits run in parallel, one per (candidate, CV split) of a batch. None
@@ -35,8 +35,10 @@ cv : int, cross-validation generator or iterable, default=None
     same splits serve every candidate when the splitter is deterministic.""",
     "refit": """\
 refit : bool, str or callable, default=True
-    Refit the best candidate on the whole data (``best_estimator_``). With
-    multi-metric scoring, the name of the metric to maximise.""",
+    Refit the best candidate on the whole data (``best_estimator_``), as in
+    ``GridSearchCV``: with several metrics, the name of the metric that picks
+    the best candidate, False, or a callable that picks its index from
+    ``cv_results_``.""",
     "verbose": """\
 verbose : int, default=0
     1 prints a line per batch (best score so far); more adds scikit-learn's
@@ -48,16 +50,19 @@ return_train_score : bool, default=False
     "checkpoint": """\
 checkpoint : str or path-like, default=None
     A journal file (JSON Lines) that records every finished batch durably.
-    Fitting again with the same file resumes: recorded candidates are not
-    refitted and the results equal an uninterrupted run's. A checkpoint of
-    another search is refused. See ``docs/checkpointing.md``.""",
+    Fitting again with the same file resumes, in any process: recorded
+    candidates are not refitted and the results equal an uninterrupted run's;
+    a larger budget continues the search. A checkpoint of another search is
+    refused, naming what differs. See ``docs/checkpointing.md``.""",
     "search_attributes": """\
 cv_results_ : dict of numpy arrays
     As in ``GridSearchCV``, one row per fitted candidate, plus ``"iter"``:
     the batch (generation) in which each candidate was evaluated. A candidate
     proposed twice is fitted once and has one row.
 best_estimator_ : estimator
-    The best candidate refitted on all the data (when ``refit``).
+    The best candidate refitted on all the data (when ``refit``). Missing
+    after a search that was interrupted (Ctrl-C) or stopped by a failed
+    checkpoint write: then ``predict`` raises ``NotFittedError`` saying why.
 best_score_ : float
     Mean cross-validated score of the best candidate.
 best_params_ : dict
@@ -73,7 +78,8 @@ refit_time_ : float
 multimetric_ : bool
     Whether several metrics were scored.
 stop_reason_ : str
-    Why the search ended: its budget, a callback's reason, or an interrupt.""",
+    Why the search ended: its budget, a callback's reason, an exhausted
+    search space, or an interrupt.""",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<name>\w+)\}[ ]*$", re.MULTILINE)
