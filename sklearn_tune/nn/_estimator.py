@@ -37,7 +37,6 @@ from skorch.callbacks import (
     EpochScoring,
     EpochTimer,
     GradientNormClipping,
-    LRScheduler,
     PassthroughScoring,
     PrintLog,
 )
@@ -47,7 +46,14 @@ from torch import nn
 
 from ..exceptions import GPUOutOfMemoryError
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
-from ._optim import _TABLE, LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
+from ._optim import (
+    _TABLE,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    LRFactor,
+    _PerCallLRScheduler,
+    optimizer_recipe,
+)
 from ._resnet import (
     _TORCHVISION,
     RESNETS,
@@ -620,20 +626,7 @@ class _FineTuneMixin:
             )
         callbacks += [
             ("freezer", _StageFreezer()),
-            (
-                "lr_scheduler",
-                LRScheduler(
-                    policy=torch.optim.lr_scheduler.LambdaLR,
-                    lr_lambda=LRFactor(
-                        self.warmup_epochs,
-                        self.lr_schedule,
-                        self.step_size,
-                        self.gamma,
-                        self.max_epochs,
-                    ),
-                    step_every="epoch",
-                ),
-            ),
+            ("lr_scheduler", _PerCallLRScheduler()),
             ("gradient_clipping", GradientNormClipping(self.grad_clip_norm)),
         ]
         if self.checkpoint_dir is not None:
@@ -678,6 +671,16 @@ class _FineTuneMixin:
         return split(self.get_dataset(X, y), y)
 
     # -- training ---------------------------------------------------------------
+
+    def _lr_factor(self):
+        """The learning-rate factor per epoch of one training call."""
+        return LRFactor(
+            self.warmup_epochs,
+            self.lr_schedule,
+            self.step_size,
+            self.gamma,
+            self.max_epochs,
+        )
 
     def _amp_dtype(self):
         mode = self.mixed_precision
@@ -959,7 +962,12 @@ _PARAMS_DOC = """
         ``lr * gamma ** (t // step_size)``; ``lr * gamma ** t``; or
         ``lr * (1 + cos(pi * t / (max_epochs - warmup_epochs))) / 2``. Applied
         by skorch's ``LRScheduler`` (a ``LambdaLR``) once per epoch; the rate of
-        each epoch is in ``history[:, "event_lr"]``.
+        each epoch is in ``history[:, "event_lr"]``. Every ``fit`` and
+        ``partial_fit`` call (and ``fit`` with ``warm_start=True``) runs a
+        schedule of its own, warm-up included, counted from the first epoch of
+        that call and starting from the base rate (``lr``, or what
+        ``set_params(lr=...)`` set since): continued training never goes on
+        at the end of the previous call's schedule.
     step_size : int, default=10
         Epochs between two decays of the ``"step"`` schedule.
     gamma : float, default=0.1

@@ -128,3 +128,30 @@ def test_gradual_unfreezing_with_partial_fit(images, make_net):
     net.partial_fit(X, y)
     assert not torch.equal(net.module_.stem[0].weight, stem)
     assert net.freeze_plan_.frozen == []
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step"])
+def test_gradual_unfreezing_recipe_end_to_end(images, make_net, schedule):
+    """Fit the head on a frozen backbone, unfreeze, continue: the backbone learns."""
+    X, y = images
+    net = make_net(
+        n_trainable_stages=0,
+        lr_schedule=schedule,
+        step_size=1,
+        gamma=0.1,
+        max_epochs=3,
+        optimizer="sgd",
+        lr=0.05,
+    ).fit(X, y)
+    backbone = {n: p.detach().clone() for n, p in net.module_.named_parameters()}
+    net.set_params(n_trainable_stages=None)
+    net.partial_fit(X, y)
+    lrs = net.history[3:, "event_lr"]
+    assert lrs[0] == pytest.approx(0.05)
+    assert min(lrs) > 0
+    moved = [
+        n
+        for n, p in net.module_.named_parameters()
+        if n in net.freeze_plan_.backbone and not torch.equal(p, backbone[n])
+    ]
+    assert {n.split(".")[0] for n in moved} == {"stem", "stage1", "stage2", "stage3"}

@@ -88,3 +88,29 @@ def test_lr_factor_is_what_lambda_lr_applies():
     factor = LRFactor(1, "step", step_size=1, gamma=0.1, max_epochs=4)
     assert [factor(e) for e in range(4)] == pytest.approx([0.5, 1.0, 0.1, 0.01])
     assert "step" in repr(factor)
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "cosine"])
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_continued_training_restarts_the_schedule(images, make_net, schedule, how):
+    X, y = images
+    params = {"warmup_epochs": 1, "step_size": 1, "gamma": 0.5, "max_epochs": 3}
+    net = make_net(lr=0.01, lr_schedule=schedule, batch_size=24, **params)
+    net.fit(X, y)
+    first = net.history[:, "event_lr"]
+    if how == "warm_start":
+        net.set_params(warm_start=True).fit(X, y)
+    else:
+        net.partial_fit(X, y)
+    second = net.history[3:, "event_lr"]
+    assert second == pytest.approx(first)
+    assert min(second) > 0
+
+
+def test_set_lr_between_calls_is_the_new_base(images, make_net):
+    X, y = images
+    net = make_net(lr=0.01, lr_schedule="cosine", batch_size=24, max_epochs=2)
+    net.fit(X, y)
+    net.set_params(lr=0.001)
+    net.partial_fit(X, y)
+    assert net.history[2:, "event_lr"] == pytest.approx([0.001, 0.0005])
