@@ -76,6 +76,26 @@ def _resolve_device(device):
     return device
 
 
+def _autocast_dtype(mode, device):
+    """The autocast dtype of ``mixed_precision=mode`` on ``device``; None: off.
+
+    ``"auto"`` is off except on CUDA, where it is bfloat16 when the GPU
+    computes in bfloat16 natively (compute capability 8.0 or more, asked of
+    that very device) and float16, trained with a ``GradScaler``, elsewhere:
+    torch's emulated bfloat16 on older GPUs is slower than float32.
+    """
+    if mode == "no" or device is None:
+        return None
+    device = torch.device(device)
+    if mode == "auto":
+        if device.type != "cuda":
+            return None
+        with torch.cuda.device(device):
+            native = torch.cuda.is_bf16_supported(including_emulation=False)
+        return torch.bfloat16 if native else torch.float16
+    return torch.bfloat16 if mode == "bf16" else torch.float16
+
+
 def _valid_accuracy(net, X, y):
     """Accuracy on the validation set, whose targets are class indices."""
     y_pred = net.predict_proba(X).argmax(axis=1)
@@ -683,15 +703,7 @@ class _FineTuneMixin:
         )
 
     def _amp_dtype(self):
-        mode = self.mixed_precision
-        device = torch.device(self.device) if self.device is not None else None
-        if mode == "no" or device is None:
-            return None
-        if mode == "auto":
-            if device.type != "cuda":
-                return None
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.bfloat16 if mode == "bf16" else torch.float16
+        return _autocast_dtype(self.mixed_precision, self.device)
 
     def infer(self, x, **fit_params):
         """Forward pass; frozen BatchNorm layers stay in eval mode, autocast if set."""
@@ -1005,9 +1017,11 @@ _PARAMS_DOC = """
         (``"cpu"``, ``"cuda"``, ``"cuda:1"``; None: do not move anything).
         ``get_params`` keeps ``"auto"``.
     mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
-        Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the GPU
-        supports it and float16 (with a ``GradScaler``) elsewhere; off on the
-        CPU. Gradients are unscaled before clipping.
+        Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the
+        net's GPU computes in bfloat16 natively
+        (``torch.cuda.is_bf16_supported(including_emulation=False)``, compute
+        capability 8.0 or more) and float16 with a ``GradScaler`` elsewhere;
+        off on the CPU. Gradients are unscaled before clipping.
     random_state : int, RandomState or None, default=None
         Seeds the initialisation, shuffling, dropout and the validation split
         of each ``fit``: with an int, fits on the CPU are reproducible. The

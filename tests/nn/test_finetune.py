@@ -475,3 +475,52 @@ def test_genetic_search_tunes_flat_names(images, make_net):
     search.fit(X, y)
     assert set(search.best_params_) == set(space)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+class _FakeCudaDevice:
+    """Stands for torch.cuda.device: records which device was made current."""
+
+    entered = []
+
+    def __init__(self, device):
+        self.device = torch.device(device)
+
+    def __enter__(self):
+        _FakeCudaDevice.entered.append(self.device)
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize(
+    ("native_bf16", "expected"),
+    [
+        pytest.param({0: True, 1: True}, torch.bfloat16, id="ampere bf16"),
+        pytest.param({0: True, 1: False}, torch.float16, id="emulated bf16 -> fp16"),
+    ],
+)
+def test_mixed_precision_auto_asks_the_nets_own_gpu(
+    monkeypatch, make_net, native_bf16, expected
+):
+    asked = []
+
+    def is_bf16_supported(including_emulation=True):
+        asked.append(including_emulation)
+        current = _FakeCudaDevice.entered[-1] if _FakeCudaDevice.entered else None
+        index = current.index if current is not None else 0
+        return native_bf16[index] or including_emulation
+
+    def dtype(mode, device):
+        return make_net(mixed_precision=mode, device=device)._amp_dtype()
+
+    _FakeCudaDevice.entered = []
+    monkeypatch.setattr(torch.cuda, "device", _FakeCudaDevice)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    assert dtype("auto", "cuda:1") == expected
+    assert asked == [False]  # emulated bf16 does not count
+    assert _FakeCudaDevice.entered == [torch.device("cuda:1")]
+    assert dtype("auto", "cpu") is None
+    assert dtype("no", "cuda:1") is None
+    assert dtype("fp16", "cuda:0") == torch.float16
+    assert dtype("bf16", "cpu") == torch.bfloat16
+    assert len(asked) == 1
