@@ -23,6 +23,7 @@ import math
 import numbers
 import os
 import uuid
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 
@@ -41,11 +42,19 @@ from skorch.callbacks import (
     PrintLog,
 )
 from skorch.dataset import ValidSplit, unpack_data
-from skorch.utils import TeeGenerator, is_dataset, to_numpy
+from skorch.utils import TeeGenerator, is_dataset, to_numpy, to_tensor
 from torch import nn
 
 from ..exceptions import GPUOutOfMemoryError
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
+from ._images import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    check_normalize,
+    first_conv_in_channels,
+    prepare_images,
+    to_channels_first,
+)
 from ._optim import (
     _TABLE,
     LR_SCHEDULES,
@@ -58,13 +67,16 @@ from ._resnet import (
     _TORCHVISION,
     RESNETS,
     CifarResNet,
+    _is_file_weights,
     load_backbone_weights,
     make_resnet,
+    weights_in_channels,
 )
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
 _MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+_IMAGE_LAYOUTS = ("auto", "channels_first", "channels_last")
 _FIT_LOOP_ROUTES = (
     "_routing_method" in inspect.signature(NeuralNetClassifier.fit_loop).parameters
 )
@@ -94,6 +106,22 @@ def _autocast_dtype(mode, device):
             native = torch.cuda.is_bf16_supported(including_emulation=False)
         return torch.bfloat16 if native else torch.float16
     return torch.bfloat16 if mode == "bf16" else torch.float16
+
+
+def _default_normalize(module, weights):
+    """The image statistics of pretrained weights, when known; else None.
+
+    torchvision's registry weights of its ResNets were trained on ImageNet
+    with its mean and std; a file or a state dict says nothing of its data.
+    """
+    registry = (
+        isinstance(module, str)
+        and module in _TORCHVISION
+        and weights is not None
+        and not _is_file_weights(weights)
+        and not isinstance(weights, Mapping)
+    )
+    return (IMAGENET_MEAN, IMAGENET_STD) if registry else None
 
 
 def _valid_accuracy(net, X, y):
@@ -298,6 +326,15 @@ class _FineTuneMixin:
                 f"Use one of {list(_MIXED_PRECISION)} ('auto': bf16 or fp16 on CUDA, "
                 "off on the CPU).",
             )
+        if self.image_layout not in _IMAGE_LAYOUTS:
+            self._fail(
+                "image_layout",
+                self.image_layout,
+                "unknown image layout.",
+                f"Use one of {list(_IMAGE_LAYOUTS)}.",
+            )
+        if not (isinstance(self.normalize, str) and self.normalize == "auto"):
+            check_normalize(self.normalize, type(self).__name__)
         if self.random_state is not None and not (
             _is_int(self.random_state)
             or isinstance(self.random_state, np.random.RandomState)
@@ -404,20 +441,27 @@ class _FineTuneMixin:
         )
 
     def _check_X(self, X):
-        """X as float32 (arrays and tensors); shape checks for the ResNets."""
+        """Arrays and tensors as float32, channels first; shape checks for images.
+
+        4-D ``uint8`` images stay ``uint8`` (``infer`` scales each batch).
+        """
         if is_dataset(X) or isinstance(X, Mapping):
             return X
         if hasattr(X, "to_numpy"):  # pandas
             X = X.to_numpy()
+        if not isinstance(X, torch.Tensor):
+            X = np.asarray(X)
+        images = X.ndim == 4 and (self._image_module() or self.image_layout != "auto")
+        if images:
+            X = to_channels_first(X, self.image_layout, type(self).__name__)
         if isinstance(X, torch.Tensor):
-            if X.is_floating_point() and X.dtype != torch.float32:
-                X = X.float()
-            elif not X.is_floating_point():
+            if not (images and X.dtype == torch.uint8) and X.dtype != torch.float32:
                 X = X.float()
             shape = tuple(X.shape)
         else:
-            X = np.asarray(X)
-            if X.dtype.kind in "iub":
+            if images and X.dtype == np.uint8:
+                pass
+            elif X.dtype.kind in "iub":
                 X = X.astype(np.float32)
             elif X.dtype.kind == "f" and X.dtype != np.float32:
                 X = X.astype(np.float32)
@@ -427,7 +471,7 @@ class _FineTuneMixin:
                     "Convert X to a float array, e.g. np.asarray(X, dtype='float32')."
                 )
             shape = X.shape
-            if X.size and not np.isfinite(X).all():
+            if X.size and X.dtype.kind == "f" and not np.isfinite(X).all():
                 raise ValueError(
                     "X contains NaN or infinity. Impute or drop those values first."
                 )
@@ -556,6 +600,9 @@ class _FineTuneMixin:
         n_outputs = self._n_outputs()
         in_channels = getattr(self, "in_channels_", None)
         module = self.module
+        if in_channels == 1 and self.weights is not None:
+            # pretrained on RGB: build for RGB, repeat the gray channel
+            in_channels = weights_in_channels(self.weights) or in_channels
         if isinstance(module, str):
             kwargs.setdefault("in_channels", in_channels or 3)
             kwargs.setdefault("n_classes", n_outputs or 1)
@@ -579,7 +626,40 @@ class _FineTuneMixin:
                 module_ = replace_head(module_, n_outputs)
         self.module_ = module_
         self.freeze_plan_ = make_freeze_plan(module_, self.n_trainable_stages)
+        self._plan_image_inputs()
         return self
+
+    def _plan_image_inputs(self):
+        """Set ``repeat_channels_`` and ``normalize_`` for the new module."""
+        takes = first_conv_in_channels(self.module_)
+        given = getattr(self, "in_channels_", None)
+        self.repeat_channels_ = None
+        if given == 1 and takes == 3:
+            self.repeat_channels_ = 3
+            warnings.warn(
+                f"{type(self).__name__}: X holds grayscale images (1 channel) and "
+                f"module={self._module_name()} takes 3 (RGB, as pretrained): each "
+                "image is repeated to 3 channels. Give X 3 channels, or build the "
+                "module with 1 input channel (module__in_channels=1), to avoid "
+                "this.",
+                UserWarning,
+                stacklevel=4,
+            )
+        normalize = self.normalize
+        if isinstance(normalize, str) and normalize == "auto":
+            normalize = _default_normalize(self.module, self.weights)
+        self.normalize_ = check_normalize(normalize, type(self).__name__)
+        channels = takes or given
+        if self.normalize_ is not None and channels is not None:
+            n_stats = {len(v) for v in self.normalize_} - {1}
+            if n_stats and n_stats != {channels}:
+                self._fail(
+                    "normalize",
+                    self.normalize,
+                    f"has statistics for {n_stats.pop()} channels; the module "
+                    f"takes {channels}.",
+                    "Give one mean and std per channel, or a single value each.",
+                )
 
     def get_params_for(self, prefix):
         params = super().get_params_for(prefix)
@@ -706,11 +786,19 @@ class _FineTuneMixin:
         return _autocast_dtype(self.mixed_precision, self.device)
 
     def infer(self, x, **fit_params):
-        """Forward pass; frozen BatchNorm layers stay in eval mode, autocast if set."""
+        """Forward pass of images prepared for the module (see ``_images``).
+
+        Frozen BatchNorm layers stay in eval mode; autocast if set.
+        """
         plan = getattr(self, "freeze_plan_", None)
         if plan is not None and plan.frozen_norms and self.module_.training:
             for name in plan.frozen_norms:
                 self.module_.get_submodule(name).eval()
+        x = prepare_images(
+            to_tensor(x, device=self.device),
+            getattr(self, "repeat_channels_", None),
+            getattr(self, "normalize_", None),
+        )
         dtype = self._amp_dtype()
         if dtype is None:
             return super().infer(x, **fit_params)
@@ -862,7 +950,9 @@ class _FineTuneMixin:
         ----------
         X : array-like, torch tensor or torch Dataset
             Inputs; images of shape (n_samples, channels, height, width) for the
-            ResNets. Float64 and integer arrays are converted to float32.
+            ResNets, or channels last (see ``image_layout``). ``uint8`` images
+            are scaled to [0, 1]; other integer and float64 arrays are
+            converted to float32.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
             Targets; None when ``X`` is a Dataset that yields them.
         **fit_params : dict
@@ -1022,6 +1112,25 @@ _PARAMS_DOC = """
         (``torch.cuda.is_bf16_supported(including_emulation=False)``, compute
         capability 8.0 or more) and float16 with a ``GradScaler`` elsewhere;
         off on the CPU. Gradients are unscaled before clipping.
+    image_layout : {"auto", "channels_first", "channels_last"}, default="auto"
+        Where the channels of 4-D image arrays are: ``"channels_first"``
+        (n_samples, channels, height, width), as torch takes them, or
+        ``"channels_last"`` (n_samples, height, width, channels), as PIL,
+        OpenCV and Keras give them, transposed before training and
+        prediction. ``"auto"`` (for the ResNets): channels last when the last
+        axis has 1, 3 or 4 entries and the second has not; when both have, as
+        for (n, 3, 4, 4), the fit stops and asks. Any other module takes X as
+        it is unless the layout is given. ``uint8`` images (0 to 255) are
+        scaled to [0, 1], batch by batch on the device.
+    normalize : "auto", None or (mean, std), default="auto"
+        Per-channel normalisation of images, ``(x - mean) / std``, after
+        scaling to [0, 1]; mean and std are numbers or one per channel.
+        ``"auto"``: the statistics of the pretrained weights when they are
+        known, i.e. ImageNet's for torchvision's weights by name
+        (``weights="DEFAULT"``); otherwise none. Weights from a file carry no
+        statistics: give them here. Grayscale images given to a network
+        whose first convolution takes 3 channels (pretrained on RGB) are
+        repeated to 3 channels, with a warning.
     random_state : int, RandomState or None, default=None
         Seeds the initialisation, shuffling, dropout and the validation split
         of each ``fit``: with an int, fits on the CPU are reproducible. The
@@ -1066,6 +1175,11 @@ _ATTRIBUTES_DOC = """
         Outputs of the head: {n_outputs}.
     in_channels_ : int or None
         Channels of the training images (None when X is not 4-D).
+    repeat_channels_ : int or None
+        Channels grayscale images are repeated to (3 for an RGB network),
+        or None.
+    normalize_ : (tuple, tuple) or None
+        The per-channel mean and std applied to images, or None.
     seed_ : int or None
         The torch seed of the last fit.
     history_ : skorch.history.History
@@ -1142,6 +1256,8 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         checkpoint_dir=None,
         device="auto",
         mixed_precision="auto",
+        image_layout="auto",
+        normalize="auto",
         random_state=None,
         criterion=torch.nn.CrossEntropyLoss,
         classes=None,
@@ -1181,6 +1297,8 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
+        self.image_layout = image_layout
+        self.normalize = normalize
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
@@ -1314,6 +1432,8 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         checkpoint_dir=None,
         device="auto",
         mixed_precision="auto",
+        image_layout="auto",
+        normalize="auto",
         random_state=None,
         criterion=torch.nn.MSELoss,
         train_split=None,
@@ -1351,6 +1471,8 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
+        self.image_layout = image_layout
+        self.normalize = normalize
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):

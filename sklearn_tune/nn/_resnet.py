@@ -174,6 +174,44 @@ def _is_file_weights(weights):
     )
 
 
+def _read_state_dict(weights):
+    """The state dict of ``weights`` (a mapping or a file), unwrapped."""
+    state = weights
+    if not isinstance(weights, Mapping):
+        if not os.path.exists(weights):
+            raise FileNotFoundError(
+                f"weights={str(weights)!r}: no such file. Give the path of a "
+                "state_dict saved with torch.save(module.state_dict(), path)."
+            )
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    for key in ("state_dict", "model"):
+        if isinstance(state.get(key), Mapping):
+            state = state[key]
+    return state
+
+
+def weights_in_channels(weights):
+    """Input channels of the first convolution that ``weights`` were trained with.
+
+    Parameters
+    ----------
+    weights : str, path-like or mapping
+        A torchvision registry name (always 3 channels: RGB), a state dict or
+        the file it was saved to.
+
+    Returns
+    -------
+    n_channels : int or None
+        None when the weights hold no 4-D convolution kernel.
+    """
+    if not (_is_file_weights(weights) or isinstance(weights, Mapping)):
+        return 3
+    for value in _read_state_dict(weights).values():
+        if isinstance(value, torch.Tensor) and value.ndim == 4:
+            return int(value.shape[1])
+    return None
+
+
 def make_resnet(name, n_classes, in_channels=3, weights=None, **kwargs):
     """Build a ResNet by name with a fresh head of ``n_classes`` outputs.
 
@@ -258,17 +296,7 @@ def load_backbone_weights(module, weights):
     """
     from ._freezing import find_head
 
-    state = weights
-    if not isinstance(weights, Mapping):
-        if not os.path.exists(weights):
-            raise FileNotFoundError(
-                f"weights={str(weights)!r}: no such file. Give the path of a "
-                "state_dict saved with torch.save(module.state_dict(), path)."
-            )
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-    for key in ("state_dict", "model"):
-        if isinstance(state.get(key), Mapping):
-            state = state[key]
+    state = _read_state_dict(weights)
     head = find_head(module)
     head_prefix = f"{head}." if head else None
     own = {
