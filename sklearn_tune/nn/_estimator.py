@@ -661,6 +661,26 @@ class _FineTuneMixin:
                     "Give one mean and std per channel, or a single value each.",
                 )
 
+    def torch_compile(self, module, name):
+        """Compile as skorch does; the freeze plan then names the compiled module.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The module to compile (when ``compile=True``).
+        name : str
+            Its name in the net (``"module"`` for the network).
+
+        Returns
+        -------
+        module : torch.nn.Module
+        """
+        compiled = super().torch_compile(module, name)
+        if name == "module" and compiled is not module:
+            # planned on the network inside the compiled wrapper (_orig_mod)
+            self.freeze_plan_ = make_freeze_plan(compiled, self.n_trainable_stages)
+        return compiled
+
     def get_params_for(self, prefix):
         params = super().get_params_for(prefix)
         if prefix == "iterator_train":

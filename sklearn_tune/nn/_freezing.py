@@ -11,6 +11,10 @@ The split works on any ``torch.nn.Module``:
   ``layer1`` ... ``layer4``) and :class:`~sklearn_tune.nn.CifarResNet` four
   (``stem``, ``stage1`` ... ``stage3``).
 
+A wrapper whose only child is the network, such as the module that
+``torch.compile`` returns (``_orig_mod``), is looked through: the stages are
+those of the network inside, named as the wrapper names them.
+
 ``n_trainable_stages`` counts trainable stages from the head down: 0 trains
 the head only, 1 the head and the last stage, and None (or any number at least
 the number of stages) every parameter: a full fine-tune. Frozen parameters get
@@ -141,6 +145,7 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
     -------
     plan : FreezePlan
     """
+    wrapper_prefix, module = _unwrap(module)
     head = find_head(module)
     head_prefix = "" if head == "" else f"{head}."
     names = [name for name, _ in module.named_parameters()]
@@ -170,7 +175,29 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
         if isinstance(child, _NORMS)
         and (name in frozen_children_exact or name.startswith(frozen_children))
     ]
+    if wrapper_prefix:
+        stages = [[wrapper_prefix + n for n in stage] for stage in stages]
+        head_params, frozen, frozen_norms = (
+            [wrapper_prefix + n for n in names]
+            for names in (head_params, frozen, frozen_norms)
+        )
     return FreezePlan(stages, head_params, frozen, frozen_norms)
+
+
+def _unwrap(module):
+    """The network inside wrappers with a single child, and the names' prefix.
+
+    ``torch.compile`` returns a module whose only child, ``_orig_mod``, is the
+    network; a user's wrapper (``self.model = resnet``) looks the same. Stages
+    are found in the network itself, and named as the wrapper names them.
+    """
+    prefix = ""
+    while True:
+        children = list(module.named_children())
+        if len(children) != 1 or any(True for _ in module.parameters(recurse=False)):
+            return prefix, module
+        name, module = children[0]
+        prefix += f"{name}."
 
 
 class _StageFreezer(Freezer):

@@ -155,3 +155,56 @@ def test_gradual_unfreezing_recipe_end_to_end(images, make_net, schedule):
         if n in net.freeze_plan_.backbone and not torch.equal(p, backbone[n])
     ]
     assert {n.split(".")[0] for n in moved} == {"stem", "stage1", "stage2", "stage3"}
+
+
+class _Wrapper(nn.Module):
+    """A user's wrapper around the network: one top-level child."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = CifarResNet(8, 3, 1, width=4)
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def test_a_wrapper_is_looked_through():
+    plan = make_freeze_plan(_Wrapper(), n_trainable_stages=1)
+    tops = [
+        sorted({".".join(n.split(".")[:2]) for n in stage}) for stage in plan.stages
+    ]
+    assert tops == [
+        ["model.stem"],
+        ["model.stage1"],
+        ["model.stage2"],
+        ["model.stage3"],
+    ]
+    assert plan.head == ["model.fc.weight", "model.fc.bias"]
+    assert {n.split(".")[1] for n in plan.frozen} == {"stem", "stage1", "stage2"}
+
+
+@pytest.mark.slow
+def test_compile_keeps_freezing(images, make_net):
+    X, y = images
+    snapshot = Snapshot()
+    net = make_net(
+        n_trainable_stages=1,
+        lr=0.05,
+        optimizer="sgd",
+        compile=True,
+        compile__backend="eager",
+        callbacks=[snapshot],
+    ).fit(X, y)
+    assert type(net.module_).__name__ == "OptimizedModule"
+    frozen = set(net.freeze_plan_.frozen)
+    assert {n.split(".")[1] for n in frozen} == {"stem", "stage1", "stage2"}
+    after = net.module_.state_dict()
+    for name in frozen:
+        assert torch.equal(snapshot.state_[name], after[name]), name
+    assert not torch.equal(
+        snapshot.state_["_orig_mod.fc.weight"], after["_orig_mod.fc.weight"]
+    )
+    norms = net.freeze_plan_.frozen_norms
+    assert norms and all(n.startswith("_orig_mod.") for n in norms)
+    key = f"{norms[0]}.running_mean"
+    assert torch.equal(snapshot.state_[key], after[key])
