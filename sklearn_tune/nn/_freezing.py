@@ -9,7 +9,9 @@ The split works on any ``torch.nn.Module``:
   normalisation layer at the top level (torchvision's ``bn1``) joins the stage
   before it, so torchvision's ResNets have five stages (``conv1`` + ``bn1``,
   ``layer1`` ... ``layer4``) and :class:`~sklearn_tune.nn.CifarResNet` four
-  (``stem``, ``stage1`` ... ``stage3``).
+  (``stem``, ``stage1`` ... ``stage3``);
+- parameters of the module itself (``torch.nn.Parameter`` attributes such as a
+  vision transformer's ``cls_token`` and ``pos_embed``) join the first stage.
 
 A wrapper whose only child is the network, such as the module that
 ``torch.compile`` returns (``_orig_mod``), is looked through: the stages are
@@ -163,6 +165,15 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
             [n for n in names if n.startswith(prefixes) and n not in head_params]
         )
     stages = [stage for stage in stages if stage]
+    # Parameters of the module itself (a ViT's cls_token and pos_embed) feed
+    # the first stage: they join it, and are frozen and scaled with it.
+    own = [
+        name
+        for name, _ in module.named_parameters(recurse=False)
+        if name not in head_params
+    ]
+    if own:
+        stages = [own + stages[0], *stages[1:]] if stages else [own]
     n_frozen = 0
     if n_trainable_stages is not None:
         n_frozen = max(len(stages) - n_trainable_stages, 0)

@@ -1,5 +1,7 @@
 """Stages, head and freezing: frozen parameters do not move, the head does."""
 
+from functools import partial
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -10,6 +12,7 @@ from torch import nn  # noqa: E402
 
 from sklearn_tune.nn import (  # noqa: E402
     CifarResNet,
+    FineTuneClassifier,
     find_head,
     make_freeze_plan,
     replace_head,
@@ -208,3 +211,52 @@ def test_compile_keeps_freezing(images, make_net):
     assert norms and all(n.startswith("_orig_mod.") for n in norms)
     key = f"{norms[0]}.running_mean"
     assert torch.equal(snapshot.state_[key], after[key])
+
+
+class _TinyViT(nn.Module):
+    """The top-level layout of a vision transformer: parameters of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(1, 8, 4, stride=4)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, 8))
+        self.pos_embed = nn.Parameter(torch.randn(1, 5, 8) * 0.02)
+        self.blocks = nn.Sequential(nn.Linear(8, 8), nn.GELU())
+        self.norm = nn.LayerNorm(8)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        tokens = self.patch_embed(x).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(len(x), -1, -1)
+        tokens = torch.cat([cls, tokens], dim=1) + self.pos_embed
+        return self.head(self.norm(self.blocks(tokens))[:, 0])
+
+
+def test_top_level_parameters_join_the_first_stage():
+    plan = make_freeze_plan(_TinyViT(), n_trainable_stages=1)
+    assert plan.stages[0][:2] == ["cls_token", "pos_embed"]
+    assert {"cls_token", "pos_embed"} <= set(plan.frozen)
+    assert "blocks.0.weight" not in plan.frozen
+
+
+def test_top_level_parameters_are_frozen_and_scaled(images):
+    X, y = images
+    snapshot = Snapshot()
+    make_net = partial(FineTuneClassifier, device="cpu", max_epochs=2, random_state=0)
+    net = make_net(
+        _TinyViT(),
+        n_trainable_stages=0,
+        optimizer="sgd",
+        lr=0.1,
+        callbacks=[snapshot],
+    ).fit(X, y)
+    params = dict(net.module_.named_parameters())
+    for name in ("cls_token", "pos_embed"):
+        assert not params[name].requires_grad
+        assert torch.equal(snapshot.state_[name], params[name]), name
+    net = make_net(_TinyViT(), lr=0.1, backbone_lr_scale=0.01).initialize()
+    head, body = net.optimizer_.param_groups
+    body_ids = {id(p) for p in body["params"]}
+    assert id(net.module_.cls_token) in body_ids
+    assert id(net.module_.pos_embed) in body_ids
+    assert body["lr"] == pytest.approx(0.001)
