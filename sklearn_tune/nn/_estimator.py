@@ -236,7 +236,7 @@ class _FineTuneMixin:
         self._check_real("lr", low=0.0, low_open=True, example="lr=1e-3")
         self._check_real("momentum", low=0.0, high=1.0, high_open=True)
         self._check_real("beta1", low=0.0, high=1.0, high_open=True)
-        self._check_real("beta2", low=0.0, high=1.0, high_open=True)
+        self._check_real("beta2", low=0.0, high=1.0, high_open=True, none=True)
         self._check_real("eps", low=0.0, low_open=True, example="eps=1e-8")
         self._check_real("weight_decay", low=0.0, example="weight_decay=1e-4")
         if self.optimizer == "nesterov" and self.momentum == 0:
@@ -264,7 +264,15 @@ class _FineTuneMixin:
         self._check_real("gamma", low=0.0, high=1.0, low_open=True)
         self._check_int("warmup_epochs", low=0)
         self._check_int("step_size", low=1)
-        self._check_int("batch_size", low=1)
+        if not (
+            _is_int(self.batch_size) and (self.batch_size >= 1 or self.batch_size == -1)
+        ):
+            self._fail(
+                "batch_size",
+                self.batch_size,
+                "batch_size must be an int >= 1, or -1 for one batch of all samples.",
+                "",
+            )
         self._check_int("max_epochs", low=1)
         self._check_int("n_trainable_stages", low=0, none=True, none_means="all")
         self._check_int("patience", low=1, none=True, none_means="no early stopping")
@@ -1069,9 +1077,12 @@ _PARAMS_DOC = """
         Learning rate of the head (and base of the schedule); > 0.
     momentum : float, default=0.9
         Momentum of ``"momentum"`` and ``"nesterov"``; in [0, 1).
-    beta1, beta2 : float, default=0.9, 0.999
-        Adam's and AdamW's decay rates of the moment estimates; ``beta2`` is
-        also RMSprop's smoothing constant. In [0, 1).
+    beta1 : float, default=0.9
+        Adam's and AdamW's decay rate of the first moment estimate; in [0, 1).
+    beta2 : float or None, default=None
+        Adam's and AdamW's decay rate of the second moment estimate, and
+        RMSprop's smoothing constant ``alpha``; in [0, 1). None: torch's
+        default of the optimizer, 0.999 for Adam and AdamW, 0.99 for RMSprop.
     eps : float, default=1e-8
         Term added to the denominator (Adam, AdamW, RMSprop, Adagrad); > 0.
     weight_decay : float, default=0.0
@@ -1098,7 +1109,8 @@ _PARAMS_DOC = """
         Clip the L2 norm of all gradients together to this value (skorch's
         ``GradientNormClipping``); None: no clipping.
     batch_size : int, default=64
-        Samples per batch, for training and prediction.
+        Samples per batch, for training and prediction; -1: all samples in one
+        batch (as in skorch).
     max_epochs : int, default=10
         Epochs per ``fit`` (and per ``partial_fit`` call).
     validation_fraction : float or None, default=None
@@ -1261,7 +1273,7 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         lr=1e-3,
         momentum=0.9,
         beta1=0.9,
-        beta2=0.999,
+        beta2=None,
         eps=1e-8,
         weight_decay=0.0,
         warmup_epochs=0,
@@ -1437,7 +1449,7 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         lr=1e-3,
         momentum=0.9,
         beta1=0.9,
-        beta2=0.999,
+        beta2=None,
         eps=1e-8,
         weight_decay=0.0,
         warmup_epochs=0,

@@ -25,6 +25,9 @@ _TABLE = {
     "rmsprop": (torch.optim.RMSprop, {}, ("alpha", "eps", "weight_decay")),
     "adagrad": (torch.optim.Adagrad, {}, ("eps", "weight_decay")),
 }
+# torch's defaults, used when beta2 is None
+_ADAM_BETA2 = 0.999
+_RMSPROP_ALPHA = 0.99
 OPTIMIZERS = tuple(_TABLE)
 """Optimizer names the estimators accept."""
 LR_SCHEDULES = ("constant", "step", "exponential", "cosine")
@@ -56,6 +59,8 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
         One of :data:`OPTIMIZERS`.
     momentum, beta1, beta2, eps, weight_decay : float
         The flat knobs; those that do not apply to ``name`` are ignored.
+        ``beta2=None`` is torch's default of each optimizer: 0.999 for Adam
+        and AdamW, 0.99 for RMSprop's ``alpha``.
 
     Returns
     -------
@@ -67,8 +72,8 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
     cls, fixed, used = _TABLE[name]
     values = {
         "momentum": momentum,
-        "betas": (beta1, beta2),
-        "alpha": beta2,
+        "betas": (beta1, _ADAM_BETA2 if beta2 is None else beta2),
+        "alpha": _RMSPROP_ALPHA if beta2 is None else beta2,
         "eps": eps,
         "weight_decay": weight_decay,
     }

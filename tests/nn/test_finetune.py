@@ -275,7 +275,7 @@ def no_training(monkeypatch):
         ),
         ({"lr": float("nan")}, "lr=nan): lr must be"),
         ({"momentum": 1.5}, "momentum=1.5): momentum must be a number in [0, 1)"),
-        ({"batch_size": 0}, "batch_size=0): batch_size must be an int >= 1"),
+        ({"batch_size": 0}, "batch_size=0): batch_size must be an int >= 1, or -1"),
         ({"patience": 3}, "patience=3): early stopping watches the validation loss"),
         (
             {"optimizer": "nesterov", "momentum": 0.0},

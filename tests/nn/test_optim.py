@@ -114,3 +114,27 @@ def test_set_lr_between_calls_is_the_new_base(images, make_net):
     net.set_params(lr=0.001)
     net.partial_fit(X, y)
     assert net.history[2:, "event_lr"] == pytest.approx([0.001, 0.0005])
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "beta2", "key", "expected"),
+    [
+        pytest.param("rmsprop", None, "alpha", 0.99, id="rmsprop default"),
+        pytest.param("rmsprop", 0.9, "alpha", 0.9, id="rmsprop set"),
+        pytest.param("adam", None, "betas", (0.9, 0.999), id="adam default"),
+        pytest.param("adamw", 0.99, "betas", (0.9, 0.99), id="adamw set"),
+    ],
+)
+def test_beta2_defaults_to_torchs_default_of_each_optimizer(
+    make_net, optimizer, beta2, key, expected
+):
+    knobs = {} if beta2 is None else {"beta2": beta2}  # None: the default
+    net = make_net(optimizer=optimizer, **knobs).initialize()
+    assert net.optimizer_.param_groups[0][key] == pytest.approx(expected)
+
+
+def test_batch_size_minus_one_is_one_batch(images, make_net):
+    X, y = images
+    net = make_net(batch_size=-1, max_epochs=1).fit(X, y)
+    assert net.history[-1, "train_batch_count"] == 1
+    assert net.predict(X).shape == (24,)
