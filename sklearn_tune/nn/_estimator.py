@@ -478,6 +478,8 @@ class _FineTuneMixin:
                     f"X has dtype {X.dtype}; {type(self).__name__} needs numbers. "
                     "Convert X to a float array, e.g. np.asarray(X, dtype='float32')."
                 )
+            if not X.flags.writeable:  # torch takes only writable memory
+                X = X.copy()
             shape = X.shape
             if X.size and X.dtype.kind == "f" and not np.isfinite(X).all():
                 raise ValueError(
@@ -505,6 +507,51 @@ class _FineTuneMixin:
                 f"{hint}."
             )
         return X
+
+    def _check_dataset(self, dataset, y):
+        """The first samples of a torch Dataset, checked as arrays are.
+
+        Returns the inputs of (up to) its first two samples as a batch, for the
+        shape and forward checks; their targets are checked against the task.
+        """
+        try:
+            n_samples = len(dataset)
+        except TypeError:  # an IterableDataset: nothing to index
+            return {}
+        if n_samples == 0:
+            raise ValueError("X is an empty Dataset; fit needs at least one sample.")
+        items = [dataset[i] for i in range(min(2, n_samples))]
+        pairs = all(
+            isinstance(item, (tuple, list)) and len(item) == 2 for item in items
+        )
+        batch = torch.utils.data.default_collate(items)
+        Xs, ys = (batch[0], batch[1]) if pairs else (batch, None)
+        if isinstance(Xs, Mapping):
+            return Xs
+        checked = self._check_X(Xs)
+        if tuple(checked.shape) != tuple(Xs.shape):
+            raise ValueError(
+                f"X is a Dataset of images of shape {tuple(Xs.shape[1:])}, channels "
+                f"last; module={self._module_name()} takes (channels, height, "
+                "width). Transpose them in the Dataset, e.g. "
+                "image.permute(2, 0, 1), or give an array."
+            )
+        if y is None and ys is not None and is_classifier(self):
+            codes = to_numpy(torch.as_tensor(ys)).ravel()
+            n_classes = self.n_outputs_
+            if (
+                codes.dtype.kind not in "iu"
+                or (codes < 0).any()
+                or (codes >= n_classes).any()
+            ):
+                raise ValueError(
+                    f"X is a Dataset whose first targets are {codes.tolist()}; "
+                    f"{type(self).__name__} needs class indices 0 .. "
+                    f"{n_classes - 1} for its {n_classes} classes "
+                    f"{list(self.classes_)[:20]}. Make the Dataset yield the index "
+                    "of each label in classes."
+                )
+        return checked
 
     def _module_name(self):
         module = self.module
@@ -646,7 +693,7 @@ class _FineTuneMixin:
             self.repeat_channels_ = 3
             warnings.warn(
                 f"{type(self).__name__}: X holds grayscale images (1 channel) and "
-                f"module={self._module_name()} takes 3 (RGB, as pretrained): each "
+                f"module={self._module_name()} takes 3 (RGB): each "
                 "image is repeated to 3 channels. Give X 3 channels, or build the "
                 "module with 1 input channel (module__in_channels=1), to avoid "
                 "this.",
@@ -784,6 +831,40 @@ class _FineTuneMixin:
         callbacks.append(("print_log", PrintLog()))
         return callbacks
 
+    def get_iterator(self, dataset, training=False):
+        """skorch's batches; a last training batch of one sample is dropped.
+
+        A batch of one sample breaks BatchNorm in training mode (no variance
+        to normalise by), so when ``len(dataset) % batch_size == 1`` that one
+        sample sits out the epoch (a different one each epoch, as batches are
+        shuffled), unless ``iterator_train__drop_last`` is given.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+            The data to batch.
+        training : bool, default=False
+            Training batches (``iterator_train``) or not (``iterator_valid``).
+
+        Returns
+        -------
+        iterator : torch DataLoader (or the iterator class set)
+        """
+        if not training:
+            return super().get_iterator(dataset, training)
+        kwargs = self.get_params_for("iterator_train")
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        try:
+            n_samples = len(dataset)
+        except TypeError:  # an IterableDataset
+            return super().get_iterator(dataset, training)
+        if batch_size == -1:
+            batch_size = n_samples
+        kwargs["batch_size"] = batch_size
+        if "drop_last" not in kwargs and n_samples > 1 and n_samples % batch_size == 1:
+            kwargs["drop_last"] = True
+        return self.iterator_train(dataset, **kwargs)
+
     def check_data(self, X, y=None):
         """Data were checked and targets encoded before training; nothing to do."""
 
@@ -837,7 +918,23 @@ class _FineTuneMixin:
         return out
 
     def train_step(self, batch, **fit_params):
-        """skorch's step, with loss scaling when training in float16."""
+        """skorch's step (loss scaling in float16); stop when the loss diverges."""
+        step = self._train_step(batch, **fit_params)
+        loss = float(step["loss"].detach())
+        if not math.isfinite(loss):
+            epoch = len(self.history)
+            n_batch = len(self.history[-1, "batches"]) if epoch else 1
+            lrs = sorted({group["lr"] for group in self.optimizer_.param_groups})
+            raise FloatingPointError(
+                f"{type(self).__name__}: the training loss is {loss} in epoch "
+                f"{epoch}, batch {n_batch} (learning rates {lrs}): the fit "
+                "diverged and was stopped. Use a smaller lr, gradient clipping "
+                "(grad_clip_norm=1.0), a warm-up (warmup_epochs=1), or "
+                "mixed_precision='no'."
+            )
+        return step
+
+    def _train_step(self, batch, **fit_params):
         scaler = getattr(self, "grad_scaler_", None)
         if scaler is None:
             return super().train_step(batch, **fit_params)
@@ -950,8 +1047,10 @@ class _FineTuneMixin:
         # a net built with initialize() (e.g. to load_params) sees data here first
         new_data = first or not hasattr(self, "n_outputs_")
         y = self._check_y(X, y, reset=new_data, classes=classes)
-        if new_data and not is_dataset(X) and not isinstance(X, Mapping):
-            self.in_channels_ = int(X.shape[1]) if len(X.shape) == 4 else None
+        # a Dataset is checked on its first samples, as arrays are on all
+        sample = self._check_dataset(X, y) if is_dataset(X) else X
+        if new_data and not isinstance(sample, Mapping):
+            self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
         message = None
         seeded = self._seeded() if first else nullcontext()
         try:
@@ -959,7 +1058,7 @@ class _FineTuneMixin:
                 if first:
                     self.initialize()
                 if new_data:
-                    self._check_forward(X)
+                    self._check_forward(sample)
                 self._train(X, y, "partial_fit" if partial else "fit", **fit_params)
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."

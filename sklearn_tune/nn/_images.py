@@ -124,7 +124,8 @@ def prepare_images(x, repeat_to, stats):
     Parameters
     ----------
     x : torch.Tensor
-        A batch; only 4-D tensors are changed.
+        A batch; float64 becomes float32, and only 4-D tensors are changed
+        otherwise.
     repeat_to : int or None
         Repeat a single channel this many times.
     stats : (tuple of float, tuple of float) or None
@@ -134,7 +135,11 @@ def prepare_images(x, repeat_to, stats):
     -------
     x : torch.Tensor
     """
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+    if not isinstance(x, torch.Tensor):
+        return x
+    if x.dtype == torch.float64:  # from a Dataset; arrays are float32 already
+        x = x.float()
+    if x.ndim != 4:
         return x
     if x.dtype == torch.uint8:
         x = x.float().div_(255.0)
