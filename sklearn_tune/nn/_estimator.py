@@ -108,6 +108,25 @@ def _autocast_dtype(mode, device):
     return torch.bfloat16 if mode == "bf16" else torch.float16
 
 
+def _holds_tensors(value):
+    """Whether ``value`` keeps tensors alive (directly, or one level down)."""
+    direct = (
+        torch.Tensor,
+        nn.Module,
+        torch.optim.Optimizer,
+        torch.optim.lr_scheduler.LRScheduler,
+        torch.optim.lr_scheduler.ReduceLROnPlateau,
+        torch.amp.GradScaler,
+    )
+    if isinstance(value, direct):
+        return True
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(v, direct) for v in value
+    )
+
+
 def _default_normalize(module, weights):
     """The image statistics of pretrained weights, when known; else None.
 
@@ -1020,8 +1039,18 @@ class _FineTuneMixin:
             yield
 
     def _release_device_memory(self):
+        """Drop everything that holds tensors: modules, optimizer, callbacks' copies.
+
+        Callbacks keep the optimizer (an LR scheduler) and copies of the
+        weights (``EarlyStopping``'s best ones); every fitted attribute of a
+        callback that holds tensors is set to None.
+        """
         for name in self._modules + self._criteria + self._optimizers:
             setattr(self, name + "_", None)
+        for _, callback in getattr(self, "callbacks_", None) or []:
+            for key, value in list(vars(callback).items()):
+                if key.endswith("_") and _holds_tensors(value):
+                    setattr(callback, key, None)
         self.grad_scaler_ = None
         self.initialized_ = False
         gc.collect()
@@ -1034,8 +1063,9 @@ class _FineTuneMixin:
         message = message.rstrip(".") + "."
         return GPUOutOfMemoryError(
             f"{type(self).__name__}(module={self._module_name()}, {batch}) ran out of "
-            f"GPU memory: {message} The module, optimizer and criterion were dropped "
-            "and torch.cuda.empty_cache() called, so the next fit starts clean. Use a "
+            f"GPU memory: {message} The module, optimizer, criterion and the "
+            "callbacks' copies (LR scheduler, best weights) were dropped and "
+            "torch.cuda.empty_cache() called, so the next fit starts clean. Use a "
             "smaller batch_size or network, or mixed_precision='auto'."
         )
 

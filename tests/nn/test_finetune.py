@@ -1,9 +1,11 @@
 """FineTuneClassifier / FineTuneRegressor: the scikit-learn contract and training."""
 
+import gc
 import pickle
 import re
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -362,6 +364,48 @@ def test_out_of_memory_frees_and_raises_a_scorable_error(images, make_net, monke
         net.fit(X, y)
     assert emptied
     assert net.module_ is None and net.optimizer_ is None and not net.initialized_
+
+
+class KeepWeakRefs(Callback):
+    """Weak references to what a fit holds on the device, after each epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        cbs = dict(net.callbacks_)
+        optimizer = net.optimizer_
+        state = next(iter(optimizer.state.values()))
+        self.refs_ = {
+            "optimizer": weakref.ref(optimizer),
+            "optimizer state": weakref.ref(state["exp_avg"]),
+            "scheduler": weakref.ref(cbs["lr_scheduler"].lr_scheduler_),
+            "best weights": weakref.ref(
+                next(iter(cbs["early_stopping"].best_model_weights_.values()))
+            ),
+            "module": weakref.ref(net.module_),
+        }
+
+
+def test_out_of_memory_releases_optimizer_scheduler_and_best_weights(
+    images, make_net, monkeypatch
+):
+    X, y = images
+    _simulate_oom(monkeypatch, when=lambda net: len(net.history) == 3)
+    refs = KeepWeakRefs()
+    net = make_net(
+        optimizer="adam",
+        max_epochs=5,
+        validation_fraction=0.25,
+        patience=5,
+        callbacks=[refs],
+    )
+    with pytest.raises(GPUOutOfMemoryError):
+        net.fit(X, y)
+    assert len(net.history) == 3
+    gc.collect()
+    alive = [name for name, ref in refs.refs_.items() if ref() is not None]
+    assert alive == []
+    cbs = dict(net.callbacks_)
+    assert cbs["lr_scheduler"].lr_scheduler_ is None
+    assert cbs["early_stopping"].best_model_weights_ is None
 
 
 def test_out_of_memory_while_predicting(images, make_net, monkeypatch):
