@@ -22,7 +22,6 @@ import inspect
 import math
 import numbers
 import os
-import uuid
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
@@ -33,7 +32,6 @@ from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import (
-    Checkpoint,
     EarlyStopping,
     EpochScoring,
     EpochTimer,
@@ -42,10 +40,12 @@ from skorch.callbacks import (
     PrintLog,
 )
 from skorch.dataset import ValidSplit, unpack_data
+from skorch.history import History
 from skorch.utils import TeeGenerator, is_dataset, to_numpy, to_tensor
 from torch import nn
 
 from ..exceptions import GPUOutOfMemoryError
+from ._checkpoint import _TrainingCheckpoint, read_training_state
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
 from ._images import (
     IMAGENET_MEAN,
@@ -147,18 +147,6 @@ def _valid_accuracy(net, X, y):
     """Accuracy on the validation set, whose targets are class indices."""
     y_pred = net.predict_proba(X).argmax(axis=1)
     return float(np.mean(y_pred == to_numpy(y)))
-
-
-class _BestCheckpoint(Checkpoint):
-    """skorch's Checkpoint, writing each fit's files under a name of its own.
-
-    Parallel fits of a search share ``dirname``; a prefix unique to each fit
-    keeps them from overwriting each other's best weights.
-    """
-
-    def initialize(self):
-        self.fn_prefix = f"fit-{os.getpid()}-{uuid.uuid4().hex[:8]}-"
-        return super().initialize()
 
 
 def _is_real(value):
@@ -824,18 +812,11 @@ class _FineTuneMixin:
             ("gradient_clipping", GradientNormClipping(self.grad_clip_norm)),
         ]
         if self.checkpoint_dir is not None:
-            monitor = "valid_loss_best" if has_validation else "train_loss_best"
+            monitor = "valid_loss" if has_validation else "train_loss"
             callbacks.append(
                 (
                     "checkpoint",
-                    _BestCheckpoint(
-                        monitor=monitor,
-                        dirname=os.fspath(self.checkpoint_dir),
-                        f_optimizer=None,
-                        f_criterion=None,
-                        f_history=None,
-                        load_best=True,
-                    ),
+                    _TrainingCheckpoint(os.fspath(self.checkpoint_dir), monitor),
                 )
             )
         if self.patience is not None:
@@ -977,7 +958,7 @@ class _FineTuneMixin:
         scaler.update()
         return {"loss": loss, "y_pred": y_pred}
 
-    def _train(self, X, y, routing_method, **fit_params):
+    def _train(self, X, y, routing_method, epochs=None, **fit_params):
         self.freeze_plan_ = make_freeze_plan(self.module_, self.n_trainable_stages)
         if len(self.history):
             # Training goes on (partial_fit, warm_start), so the freezer, which
@@ -1004,7 +985,7 @@ class _FineTuneMixin:
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            self.fit_loop(X, y, **fit_params)
+            self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
             # swallows every one of them; a real Ctrl-C must reach the caller
@@ -1069,7 +1050,7 @@ class _FineTuneMixin:
             "smaller batch_size or network, or mixed_precision='auto'."
         )
 
-    def _fit(self, X, y, fit_params, *, partial, classes=None):
+    def _fit(self, X, y, fit_params, *, partial, classes=None, resume=None):
         self._check_params()
         X = self._check_X(X)
         self._check_lengths(X, y)
@@ -1089,12 +1070,69 @@ class _FineTuneMixin:
                     self.initialize()
                 if new_data:
                     self._check_forward(sample)
-                self._train(X, y, "partial_fit" if partial else "fit", **fit_params)
+                epochs = None
+                if resume is not None:
+                    epochs = self._load_training_state(*resume)
+                self._resume_epoch = 0 if resume is None else resume[0]["epoch"]
+                try:
+                    self._train(
+                        X,
+                        y,
+                        "partial_fit" if partial else "fit",
+                        epochs=epochs,
+                        **fit_params,
+                    )
+                finally:
+                    self._resume_epoch = 0
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         if message is not None:  # outside the except block: its frames are gone
             raise self._out_of_memory(message)
         return self
+
+    def _load_training_state(self, state, path):
+        """Load a stopped fit's state into the new net; return the epochs left."""
+        try:
+            self.module_.load_state_dict(state["module"])
+            self.optimizer_.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(
+                f"{type(self).__name__}.resume({os.fspath(path)!r}): the saved state "
+                f"does not fit this net ({type(err).__name__}: {err}). Resume with "
+                "the parameters of the fit that wrote it."
+            ) from err
+        self.history = History(state["history"])
+        checkpoint = dict(self.callbacks_).get("checkpoint")
+        if checkpoint is not None:
+            checkpoint.resume_from(state, path)
+        return max(self.max_epochs - state["epoch"], 0)
+
+    def resume(self, state_file, X, y=None, **fit_params):
+        """Finish a fit that was stopped, from its state in ``checkpoint_dir``.
+
+        The net is built, the module, optimizer and history of the stopped
+        fit are loaded from ``state_file``, and training goes on for the
+        epochs of its ``max_epochs`` that were not done, on the same
+        learning-rate schedule. Early stopping counts its patience anew.
+
+        Parameters
+        ----------
+        state_file : str or path-like
+            The ``fit-<pid>-<id>-state.pt`` file the fit left in
+            ``checkpoint_dir``; removed once the fit has finished.
+        X : array-like, torch tensor or torch Dataset
+            The training data of the stopped fit, as for :meth:`fit`.
+        y : array-like or None, default=None
+            Its targets, as for :meth:`fit`.
+        **fit_params : dict
+            As for :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        state = read_training_state(state_file)
+        return self._fit(X, y, fit_params, partial=False, resume=(state, state_file))
 
     def fit(self, X, y, **fit_params):
         """Build the net (unless ``warm_start``) and train it.
@@ -1257,12 +1295,15 @@ _PARAMS_DOC = """
         (``validation_fraction`` or ``train_split``). None: train
         ``max_epochs`` epochs.
     checkpoint_dir : str, path-like or None, default=None
-        Best-weights checkpointing: save the module's parameters in this
-        folder whenever the validation loss (the training loss without a
-        validation set) reaches a new best, and load the best ones back when
-        training ends (skorch's ``Checkpoint``). Each fit writes its own
-        ``fit-<pid>-<id>-params.pt``, so parallel fits of a search do not
-        collide. None: no files.
+        A folder where each fit keeps, while it runs, the module's parameters
+        at its best epoch (lowest validation loss, or training loss without a
+        validation set), loaded back when training ends, and its training
+        state after the last epoch (module, optimizer, learning-rate
+        scheduler, epochs done, history), from which :meth:`resume` finishes
+        a fit that was stopped. Two files per running fit,
+        ``fit-<pid>-<id>-best.pt`` and ``fit-<pid>-<id>-state.pt``, so that
+        parallel fits of a search do not collide; both are removed when the
+        fit ends, and ``verbose`` says how much is kept. None: no files.
     device : str, torch.device or None, default="auto"
         ``"auto"``: CUDA when available, else the CPU. Otherwise as in skorch
         (``"cpu"``, ``"cuda"``, ``"cuda:1"``; None: do not move anything).

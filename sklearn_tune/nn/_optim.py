@@ -140,6 +140,17 @@ class LRFactor:
         )
 
 
+class _From:
+    """The factor of ``lr_lambda`` from epoch ``first`` on (picklable)."""
+
+    def __init__(self, lr_lambda, first):
+        self.lr_lambda = lr_lambda
+        self.first = first
+
+    def __call__(self, epoch):
+        return self.lr_lambda(epoch + self.first)
+
+
 class _PerCallLRScheduler(LRScheduler):
     """skorch's ``LRScheduler`` with a new schedule for every training call.
 
@@ -151,7 +162,9 @@ class _PerCallLRScheduler(LRScheduler):
     group, counting the epochs of that call only.
 
     The base learning rate of a group is the one it had when the optimizer was
-    built, or the one set with ``set_params(lr=...)`` since the last call.
+    built, or the one set with ``set_params(lr=...)`` since the last call. A
+    call that resumes a stopped fit (``resume``) goes on with that fit's
+    schedule.
 
     Parameters
     ----------
@@ -177,6 +190,9 @@ class _PerCallLRScheduler(LRScheduler):
         scheduler_kwargs = self.kwargs
         if scheduler_kwargs.get("lr_lambda") is None:
             scheduler_kwargs["lr_lambda"] = net._lr_factor()
+        done = getattr(net, "_resume_epoch", 0)  # a resumed call goes on
+        if done:
+            scheduler_kwargs["lr_lambda"] = _From(scheduler_kwargs["lr_lambda"], done)
         last = self.last_lrs_
         for i, group in enumerate(net.optimizer_.param_groups):
             changed = last is not None and i < len(last) and group["lr"] != last[i]

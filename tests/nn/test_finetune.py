@@ -194,7 +194,9 @@ def test_early_stopping_restores_the_best_weights(images, make_net):
         assert torch.equal(value, recorder.states_[best][name]), name
 
 
-def test_checkpoint_dir_keeps_and_reloads_the_best_weights(images, make_net, tmp_path):
+def test_checkpoint_dir_reloads_the_best_weights_and_cleans_up(
+    images, make_net, tmp_path, capsys
+):
     X, y = images
     recorder = Recorder()
     net = make_net(
@@ -204,14 +206,65 @@ def test_checkpoint_dir_keeps_and_reloads_the_best_weights(images, make_net, tmp
         validation_fraction=0.5,
         checkpoint_dir=tmp_path,
         callbacks=[recorder],
+        verbose=1,
     )
     net.fit(X, y)
-    files = list(tmp_path.glob("fit-*-params.pt"))
-    assert len(files) == 1
+    assert list(tmp_path.iterdir()) == []  # the fit ended: nothing is needed
+    out = capsys.readouterr().out
+    assert re.search(r"checkpoint_dir: keeping [\d.]+ kB for this fit", out)
     best = int(np.argmin(net.history[:, "valid_loss"]))
     for name, value in net.module_.state_dict().items():
         assert torch.equal(value, recorder.states_[best][name]), name
     assert net.get_params()["device"] == "cpu"
+
+
+class Crash(Callback):
+    """Stop the process (as a power cut would) when epoch ``at`` begins."""
+
+    def __init__(self, at=None):
+        self.at = at
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.at:
+            raise RuntimeError("power cut")
+
+
+def test_checkpoint_dir_resumes_a_stopped_fit(images, make_net, tmp_path):
+    X, y = images
+    params = {
+        "optimizer": "adam",
+        "lr": 0.01,
+        "lr_schedule": "cosine",
+        "warmup_epochs": 1,
+        "max_epochs": 6,
+        "checkpoint_dir": tmp_path,
+        "n_trainable_stages": 1,
+    }
+    reference = make_net(**params).fit(X, y)
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=4))]).fit(X, y)
+    kept = sorted(p.name[-8:] for p in tmp_path.iterdir())
+    assert kept == ["-best.pt", "state.pt"]  # what resuming needs, no more
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    net = make_net(**params).resume(state_file, X, y)
+    assert len(net.history) == 6
+    assert net.history[:, "event_lr"] == pytest.approx(reference.history[:, "event_lr"])
+    steps = {float(s["step"]) for s in net.optimizer_.state.values()}
+    assert steps == {6 * 3.0}  # the optimizer went on from its saved state
+    frozen = dict(net.module_.named_parameters())
+    assert not any(frozen[n].requires_grad for n in net.freeze_plan_.frozen)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="does not fit this net"):
+        make_net(**{**params, "module": "resnet14"}).resume(
+            _state_file_of(make_net, params, X, y, tmp_path), X, y
+        )
+
+
+def _state_file_of(make_net, params, X, y, folder):
+    with pytest.raises(RuntimeError):
+        make_net(**params, callbacks=[("crash", Crash(at=2))]).fit(X, y)
+    (state_file,) = folder.glob("fit-*-state.pt")
+    return state_file
 
 
 def test_gradient_clipping(images, make_net):
