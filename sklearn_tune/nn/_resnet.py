@@ -190,6 +190,23 @@ def _read_state_dict(weights):
     return state
 
 
+_WRAPPER_PREFIXES = ("module.", "model.", "_orig_mod.")
+
+
+def _strip_wrappers(keys):
+    """Strip the prefixes that every key shares from wrappers; return both."""
+    prefix = ""
+    while keys:
+        for candidate in _WRAPPER_PREFIXES:
+            if all(k.startswith(candidate) for k in keys):
+                keys = [k[len(candidate) :] for k in keys]
+                prefix += candidate
+                break
+        else:
+            break
+    return prefix, keys
+
+
 def weights_in_channels(weights):
     """Input channels of the first convolution that ``weights`` were trained with.
 
@@ -287,22 +304,31 @@ def load_backbone_weights(module, weights):
     weights : str, path-like or mapping
         A state dict, or the file it was saved to with ``torch.save`` (read
         with ``weights_only=True`` onto the CPU). A dict holding the state dict
-        under ``"state_dict"`` or ``"model"`` (a training checkpoint) works too.
+        under ``"state_dict"`` or ``"model"`` (a training checkpoint) works too,
+        and so do keys behind a wrapper's prefix (``"module."`` of
+        ``DataParallel``, ``"model."`` of Lightning, ``"_orig_mod."`` of
+        ``torch.compile``). Keys that do not fit are listed in the error.
 
     Returns
     -------
     module : torch.nn.Module
         The same module.
     """
-    from ._freezing import find_head
+    from ._freezing import _unwrap, find_head
 
     state = _read_state_dict(weights)
+    own_prefix, _ = _unwrap(module)  # the module's own wrappers, e.g. "0."
+    own_keys = [k[len(own_prefix) :] for k in module.state_dict()]
+    _, state_keys = _strip_wrappers(list(state))
+    # keys as the module names them: wrappers' prefixes (DataParallel's
+    # "module.", Lightning's "model.", torch.compile's "_orig_mod.") swapped
+    state = {own_prefix + k: v for k, v in zip(state_keys, state.values())}
     head = find_head(module)
     head_prefix = f"{head}." if head else None
     own = {
-        k
-        for k in module.state_dict()
-        if not (head_prefix and k.startswith(head_prefix))
+        own_prefix + k
+        for k in own_keys
+        if not (head_prefix and (own_prefix + k).startswith(head_prefix))
     }
     backbone = {
         k: v
@@ -312,11 +338,17 @@ def load_backbone_weights(module, weights):
     missing = sorted(own - set(backbone))
     unexpected = sorted(set(backbone) - own)
     if missing or unexpected:
+
+        def listing(keys):
+            shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+            return f"{len(keys)} ({shown})" if keys else "none"
+
         raise ValueError(
-            f"weights do not fit {type(module).__name__}: missing keys "
-            f"{missing[:5]}{' ...' if len(missing) > 5 else ''}, unexpected keys "
-            f"{unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}. Save and load "
-            "the same architecture (same depth, width and in_channels)."
+            f"weights do not fit {type(module).__name__}: missing keys (in the "
+            f"module, not in the weights): {listing(missing)}; unexpected keys (in "
+            f"the weights, not in the module): {listing(unexpected)}. Save and load "
+            "the same architecture (same depth, width and in_channels), or give "
+            "only the keys of the module's state_dict()."
         )
     try:
         module.load_state_dict(backbone, strict=False)
