@@ -536,18 +536,17 @@ def test_in_a_pipeline(images, make_net):
 def test_bayes_search_tunes_flat_names(images, make_net):
     X, y = images
     pipe = make_pipeline(FunctionTransformer(_to_images), make_net(max_epochs=1))
-    space = make_finetune_space("finetuneclassifier__", n_stages=4)
+    space = make_finetune_space("finetuneclassifier__", module="resnet8")
     search = BayesSearchCV(
         pipe,
-        space,
-        n_iter=3,
+        [(subspace, 1) for subspace in space],
         cv=2,
         random_state=0,
-        optimizer_kwargs={"n_initial_points": 3},
+        optimizer_kwargs={"n_initial_points": 1},
     )
     search.fit(X.reshape(24, 64), y)
-    assert len(search.cv_results_["params"]) == 3
-    assert set(search.best_params_) == set(space)
+    assert len(search.cv_results_["params"]) == len(space)
+    assert set(search.best_params_) in [set(subspace) for subspace in space]
     assert search.best_estimator_.predict(X.reshape(24, 64)).shape == (24,)
 
 
