@@ -16,11 +16,9 @@ wins over the flat knob.
 from __future__ import annotations
 
 import copy
-import difflib
 import gc
 import inspect
 import math
-import numbers
 import os
 import warnings
 from collections.abc import Mapping
@@ -57,26 +55,22 @@ from ._images import (
 )
 from ._optim import (
     _TABLE,
-    LR_SCHEDULES,
-    OPTIMIZERS,
     LRFactor,
     _PerCallLRScheduler,
     optimizer_recipe,
 )
 from ._resnet import (
     _TORCHVISION,
-    RESNETS,
     CifarResNet,
     _is_file_weights,
     load_backbone_weights,
     make_resnet,
     weights_in_channels,
 )
+from ._validation import PARAMETER_CONSTRAINTS, check_params, fail
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
-_MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
-_IMAGE_LAYOUTS = ("auto", "channels_first", "channels_last")
 _FIT_LOOP_ROUTES = (
     "_routing_method" in inspect.signature(NeuralNetClassifier.fit_loop).parameters
 )
@@ -149,16 +143,6 @@ def _valid_accuracy(net, X, y):
     return float(np.mean(y_pred == to_numpy(y)))
 
 
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
 class _FineTuneMixin:
     """What both estimators add to skorch; see FineTuneClassifier's docstring."""
 
@@ -213,235 +197,6 @@ class _FineTuneMixin:
                 self.__dict__["device"] = device
 
     # -- validation, before any training ----------------------------------------
-
-    def _fail(self, name, value, problem, fix):
-        raise ValueError(
-            f"{type(self).__name__}({name}={value!r}): {problem} {fix}".rstrip()
-        )
-
-    def _check_params(self):
-        """Check the flat parameters; raise with the fix before anything is built."""
-        name = self.optimizer
-        if isinstance(name, str):
-            if name not in OPTIMIZERS:
-                close = difflib.get_close_matches(name.lower(), OPTIMIZERS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                self._fail(
-                    "optimizer",
-                    name,
-                    f"unknown optimizer{hint}.",
-                    f"Use one of {list(OPTIMIZERS)}, or pass a torch.optim.Optimizer "
-                    "subclass such as torch.optim.SGD.",
-                )
-        elif not (inspect.isclass(name) and issubclass(name, torch.optim.Optimizer)):
-            self._fail(
-                "optimizer",
-                name,
-                "optimizer must be a name or a torch.optim.Optimizer subclass.",
-                f"Use one of {list(OPTIMIZERS)}, or e.g. torch.optim.SGD.",
-            )
-        self._check_real("lr", low=0.0, low_open=True, example="lr=1e-3")
-        self._check_real("momentum", low=0.0, high=1.0, high_open=True)
-        self._check_real("beta1", low=0.0, high=1.0, high_open=True)
-        self._check_real("beta2", low=0.0, high=1.0, high_open=True, none=True)
-        self._check_real("eps", low=0.0, low_open=True, example="eps=1e-8")
-        self._check_real("weight_decay", low=0.0, example="weight_decay=1e-4")
-        if self.optimizer == "nesterov" and self.momentum == 0:
-            self._fail(
-                "momentum",
-                self.momentum,
-                "optimizer='nesterov' needs momentum > 0.",
-                "Set momentum=0.9, or use optimizer='sgd' for plain SGD.",
-            )
-        self._check_real(
-            "backbone_lr_scale",
-            low=0.0,
-            low_open=True,
-            example="backbone_lr_scale=0.1; freeze stages with n_trainable_stages",
-        )
-        if self.lr_schedule not in LR_SCHEDULES:
-            close = difflib.get_close_matches(str(self.lr_schedule), LR_SCHEDULES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self._fail(
-                "lr_schedule",
-                self.lr_schedule,
-                f"unknown learning-rate schedule{hint}.",
-                f"Use one of {list(LR_SCHEDULES)}.",
-            )
-        self._check_real("gamma", low=0.0, high=1.0, low_open=True)
-        self._check_int("warmup_epochs", low=0)
-        self._check_int("step_size", low=1)
-        if not (
-            _is_int(self.batch_size) and (self.batch_size >= 1 or self.batch_size == -1)
-        ):
-            self._fail(
-                "batch_size",
-                self.batch_size,
-                "batch_size must be an int >= 1, or -1 for one batch of all samples.",
-                "",
-            )
-        self._check_int("max_epochs", low=1)
-        self._check_int("n_trainable_stages", low=0, none=True, none_means="all")
-        self._check_int("patience", low=1, none=True, none_means="no early stopping")
-        self._check_real(
-            "grad_clip_norm", low=0.0, low_open=True, none=True, example="1.0"
-        )
-        self._check_real(
-            "validation_fraction",
-            low=0.0,
-            high=1.0,
-            low_open=True,
-            high_open=True,
-            none=True,
-            example="0.1",
-        )
-        has_validation = self.train_split is not None or bool(self.validation_fraction)
-        if self.patience is not None and not has_validation:
-            self._fail(
-                "patience",
-                self.patience,
-                "early stopping watches the validation loss, and there is no "
-                "validation set.",
-                "Set validation_fraction=0.1 to hold out 10% of the training data of "
-                "each fit (stratified for classifiers), or "
-                "train_split=skorch.helper.predefined_split(valid_dataset), or "
-                "patience=None.",
-            )
-        device = self.__dict__.get("device")
-        if device is not None and not isinstance(device, torch.device):
-            if not isinstance(device, str):
-                self._fail(
-                    "device", device, "not a device.", "Use 'auto', 'cpu' or 'cuda'."
-                )
-            if device != "auto":
-                try:
-                    torch.device(device)
-                except RuntimeError:
-                    self._fail(
-                        "device",
-                        device,
-                        "not a torch device.",
-                        "Use 'auto', 'cpu', 'cuda' or 'cuda:<index>'.",
-                    )
-        resolved = torch.device(self.device) if self.device is not None else None
-        if resolved is not None and resolved.type == "cuda":
-            if not torch.cuda.is_available():
-                self._fail(
-                    "device",
-                    device,
-                    "CUDA is not available on this machine.",
-                    "Use device='auto' to train on CUDA where there is a GPU and on "
-                    "the CPU elsewhere.",
-                )
-        if self.mixed_precision not in _MIXED_PRECISION:
-            self._fail(
-                "mixed_precision",
-                self.mixed_precision,
-                "unknown mixed-precision mode.",
-                f"Use one of {list(_MIXED_PRECISION)} ('auto': bf16 or fp16 on CUDA, "
-                "off on the CPU).",
-            )
-        if self.image_layout not in _IMAGE_LAYOUTS:
-            self._fail(
-                "image_layout",
-                self.image_layout,
-                "unknown image layout.",
-                f"Use one of {list(_IMAGE_LAYOUTS)}.",
-            )
-        if not (isinstance(self.normalize, str) and self.normalize == "auto"):
-            check_normalize(self.normalize, type(self).__name__)
-        if self.random_state is not None and not (
-            _is_int(self.random_state)
-            or isinstance(self.random_state, np.random.RandomState)
-        ):
-            self._fail(
-                "random_state",
-                self.random_state,
-                "must be None, an int or a numpy RandomState.",
-                "Use e.g. random_state=0 for reproducible fits on the CPU.",
-            )
-        module = self.module
-        if isinstance(module, str) and module not in RESNETS:
-            close = difflib.get_close_matches(module, RESNETS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self._fail(
-                "module",
-                module,
-                f"unknown network{hint}.",
-                f"Use one of {list(RESNETS)}, or any torch.nn.Module class or "
-                "instance.",
-            )
-        if not isinstance(module, (str, nn.Module)) and not callable(module):
-            self._fail(
-                "module",
-                module,
-                "not a network.",
-                f"Use one of {list(RESNETS)}, or a torch.nn.Module class or instance.",
-            )
-        weights = self.weights
-        if isinstance(weights, (str, os.PathLike)):
-            is_registry = (
-                isinstance(module, str)
-                and module in _TORCHVISION
-                and not os.path.exists(weights)
-                and os.sep not in str(weights)
-                and not str(weights).endswith((".pt", ".pth", ".bin"))
-            )
-            if not is_registry and not os.path.exists(weights):
-                self._fail(
-                    "weights",
-                    str(weights),
-                    "no such file.",
-                    "Give the path of a state_dict saved with "
-                    "torch.save(net.module_.state_dict(), path), or None.",
-                )
-
-    def _check_real(
-        self,
-        name,
-        low=None,
-        high=None,
-        low_open=False,
-        high_open=False,
-        none=False,
-        example=None,
-    ):
-        value = getattr(self, name)
-        if value is None and none:
-            return
-        ok = _is_real(value) and math.isfinite(value)
-        if ok and low is not None:
-            ok = value > low if low_open else value >= low
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
-        if ok:
-            return
-        left = "(" if low_open else "["
-        right = ")" if high_open or high is None else "]"
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        allowed = f"a number in {left}{lo}, {hi}{right}"
-        if none:
-            allowed += " or None"
-        fix = f"e.g. {name}={example}" if example and "=" not in example else ""
-        fix = fix or (f"e.g. {example}" if example else "")
-        self._fail(
-            name,
-            value,
-            f"{name} must be {allowed}.",
-            f"Use {allowed}{', ' + fix if fix else ''}.",
-        )
-
-    def _check_int(self, name, low=0, none=False, none_means=None):
-        value = getattr(self, name)
-        if value is None and none:
-            return
-        if _is_int(value) and value >= low:
-            return
-        allowed = f"an int >= {low}"
-        if none:
-            allowed += f" or None ({none_means})"
-        self._fail(name, value, f"{name} must be {allowed}.", "")
 
     # -- data -------------------------------------------------------------------
 
@@ -584,7 +339,8 @@ class _FineTuneMixin:
         n_classes = len(self.classes_) if is_classifier(self) else 1
         if is_classifier(self) and y is not None and n_valid < n_classes:
             need = min(n_classes / n_samples, 0.5)
-            self._fail(
+            fail(
+                self,
                 "validation_fraction",
                 self.validation_fraction,
                 f"holds out {n_valid} of {n_samples} samples, fewer than the "
@@ -593,7 +349,8 @@ class _FineTuneMixin:
                 "validation_fraction=None to train on every sample.",
             )
         if n_samples - n_valid < 1:
-            self._fail(
+            fail(
+                self,
                 "validation_fraction",
                 self.validation_fraction,
                 f"leaves no training sample out of {n_samples}.",
@@ -653,7 +410,7 @@ class _FineTuneMixin:
         -------
         self : object
         """
-        self._check_params()
+        check_params(self)
         return super().initialize()
 
     def initialize_module(self):
@@ -715,7 +472,8 @@ class _FineTuneMixin:
         if self.normalize_ is not None and channels is not None:
             n_stats = {len(v) for v in self.normalize_} - {1}
             if n_stats and n_stats != {channels}:
-                self._fail(
+                fail(
+                    self,
                     "normalize",
                     self.normalize,
                     f"has statistics for {n_stats.pop()} channels; the module "
@@ -1051,7 +809,7 @@ class _FineTuneMixin:
         )
 
     def _fit(self, X, y, fit_params, *, partial, classes=None, resume=None):
-        self._check_params()
+        check_params(self)
         X = self._check_X(X)
         self._check_lengths(X, y)
         first = not (partial or self.warm_start) or not self.initialized_
@@ -1390,6 +1148,7 @@ _ATTRIBUTES_DOC = """
 
 
 class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
+    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
     __doc__ = (
         """Fine-tune a PyTorch network for classification, with flat knobs to tune.
 
@@ -1582,6 +1341,9 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
 
 
 class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
+    _parameter_constraints: dict = {
+        k: v for k, v in PARAMETER_CONSTRAINTS.items() if k != "classes"
+    }
     __doc__ = (
         """Fine-tune a PyTorch network for regression, with flat knobs to tune.
 

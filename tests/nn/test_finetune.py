@@ -1,6 +1,7 @@
 """FineTuneClassifier / FineTuneRegressor: the scikit-learn contract and training."""
 
 import gc
+import inspect
 import pickle
 import re
 import subprocess
@@ -311,40 +312,80 @@ def no_training(monkeypatch):
     monkeypatch.setattr(FineTuneClassifier, "train_step", fail)
 
 
+def test_parameter_constraints_cover_every_parameter():
+    for cls in (FineTuneClassifier, FineTuneRegressor):
+        own = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
+        assert set(cls._parameter_constraints) == own, cls.__name__
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (
+        pytest.param(
             {"optimizer": "adamx"},
-            "optimizer='adamx'): unknown optimizer (did you mean 'adam'?). Use one of",
+            "The 'optimizer' parameter of FineTuneClassifier must be a str among",
+            id="unknown optimizer",
         ),
-        (
+        pytest.param(
+            {"optimizer": "adamx"},
+            "Got 'adamx' instead. Did you mean 'adam'?",
+            id="adamx",
+        ),
+        pytest.param(
             {"lr_schedule": "cosin"},
-            "lr_schedule='cosin'): unknown learning-rate schedule "
-            "(did you mean 'cosine'?)",
+            "Got 'cosin' instead. Did you mean 'cosine'?",
+            id="unknown schedule",
         ),
-        (
+        pytest.param(
             {"lr": -0.1},
-            "lr=-0.1): lr must be a number in (0, inf). "
-            "Use a number in (0, inf), e.g. lr=1e-3.",
+            "The 'lr' parameter of FineTuneClassifier must be a float in the range "
+            "(0.0, inf). Got -0.1 instead. Use e.g. lr=1e-3.",
+            id="negative lr",
         ),
-        ({"lr": float("nan")}, "lr=nan): lr must be"),
-        ({"momentum": 1.5}, "momentum=1.5): momentum must be a number in [0, 1)"),
-        ({"batch_size": 0}, "batch_size=0): batch_size must be an int >= 1, or -1"),
-        ({"patience": 3}, "patience=3): early stopping watches the validation loss"),
-        (
+        pytest.param({"lr": float("nan")}, "Got nan instead", id="nan lr"),
+        pytest.param(
+            {"momentum": 1.5},
+            "The 'momentum' parameter of FineTuneClassifier must be a float in the "
+            "range [0.0, 1.0). Got 1.5 instead.",
+            id="momentum 1.5",
+        ),
+        pytest.param(
+            {"batch_size": 0},
+            "The 'batch_size' parameter of FineTuneClassifier must be an int in the "
+            "range [1, inf) or a int among {-1}. Got 0 instead. Use e.g. "
+            "batch_size=64, or -1",
+            id="batch_size 0",
+        ),
+        pytest.param(
+            {"patience": 3},
+            "patience=3): early stopping watches the validation loss",
+            id="patience without validation",
+        ),
+        pytest.param(
             {"optimizer": "nesterov", "momentum": 0.0},
             "optimizer='nesterov' needs momentum > 0",
+            id="nesterov without momentum",
         ),
-        (
+        pytest.param(
             {"mixed_precision": "fp8"},
-            "mixed_precision='fp8'): unknown mixed-precision mode",
+            "The 'mixed_precision' parameter of FineTuneClassifier must be a str among",
+            id="fp8",
         ),
-        ({"module": "resnet19"}, "module='resnet19'): unknown network"),
-        (
+        pytest.param(
+            {"module": "resnet19"},
+            "Got 'resnet19' instead. Did you mean",
+            id="resnet19",
+        ),
+        pytest.param(
             {"validation_fraction": 0.05},
             "validation_fraction=0.05): holds out 2 of 24 samples, "
             "fewer than the 3 classes",
+            id="validation too small",
+        ),
+        pytest.param(
+            {"optimizer": torch.nn.Linear},
+            "optimizer must be a name or a torch.optim.Optimizer subclass",
+            id="optimizer not an optimizer",
         ),
     ],
 )
