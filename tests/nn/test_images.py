@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from sklearn_tune.nn import CifarResNet  # noqa: E402
-from sklearn_tune.nn._estimator import _default_normalize  # noqa: E402
+from sklearn_tune.nn._build import _default_normalize  # noqa: E402
 from sklearn_tune.nn._images import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 
 
