@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 from sklearn.base import is_classifier
-from skorch.dataset import ValidSplit
+from skorch.dataset import Dataset, ValidSplit
 from skorch.utils import is_dataset, to_numpy
 
 from ._images import (
@@ -25,6 +25,98 @@ from ._resnet import (
     CifarResNet,
 )
 from ._validation import fail
+
+# DataLoader settings that batching by indexing keeps
+_BATCHED_LOADER_KEYS = {
+    "batch_size",
+    "shuffle",
+    "drop_last",
+    "num_workers",
+    "pin_memory",
+    "persistent_workers",
+    "prefetch_factor",
+    "timeout",
+}
+
+
+class _BatchedTensors(torch.utils.data.Dataset):
+    """Tensors ``X`` and ``y`` indexed a whole batch at a time.
+
+    ``X[indices][batch]``: ``indices`` selects a subset (a validation split)
+    or is None. Without ``y`` (prediction) the targets are zeros, which
+    nothing reads, as skorch's placeholder.
+    """
+
+    def __init__(self, X, y, indices=None):
+        self.X = X
+        self.y = y
+        self.indices = indices
+
+    def __len__(self):
+        return len(self.X) if self.indices is None else len(self.indices)
+
+    def __getitem__(self, batch):
+        idx = torch.as_tensor(batch)
+        if self.indices is not None:
+            idx = self.indices[idx]
+        yb = torch.zeros(len(idx)) if self.y is None else self.y[idx]
+        return self.X[idx], yb
+
+
+class _TensorBatches:
+    """Batches of tensors by indexing, as a plain PyTorch loop makes them.
+
+    Iterated once per epoch, reshuffled each time (torch's random state,
+    which ``random_state`` seeds); without shuffling, batches are slices.
+    """
+
+    def __init__(self, X, y, indices, batch_size, shuffle=False, drop_last=False):
+        self.X = X
+        self.y = y
+        self.indices = indices
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+
+    def __len__(self):
+        n = len(self.X) if self.indices is None else len(self.indices)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        X, y, size = self.X, self.y, self.batch_size
+        n = len(X) if self.indices is None else len(self.indices)
+        order = None
+        if self.shuffle:
+            order = torch.randperm(n)
+            if self.indices is not None:
+                order = self.indices[order]
+        elif self.indices is not None:
+            order = self.indices
+        stop = n - n % size if self.drop_last else n
+        for start in range(0, stop, size):
+            idx = (
+                slice(start, start + size)
+                if order is None
+                else order[start : start + size]
+            )
+            Xb = X[idx]
+            yield Xb, (torch.zeros(len(Xb)) if y is None else y[idx])
+
+
+def _indexable_tensors(dataset):
+    """``(X, y, indices)`` of a skorch Dataset of tensors (or a Subset of one)."""
+    indices = None
+    if type(dataset) is torch.utils.data.Subset:
+        indices = torch.as_tensor(dataset.indices, dtype=torch.long)
+        dataset = dataset.dataset
+    if type(dataset) is not Dataset:  # subclasses may transform samples
+        return None
+    X, y = dataset.X, dataset.y
+    if not isinstance(X, torch.Tensor) or not (
+        y is None or isinstance(y, torch.Tensor)
+    ):
+        return None
+    return X, y, indices
 
 
 class _DataMixin:
@@ -228,11 +320,14 @@ class _DataMixin:
             )
 
     def get_iterator(self, dataset, training=False):
-        """skorch's batches; a last training batch of one sample is dropped.
+        """Batches of ``dataset``, indexed a batch at a time where possible.
 
-        A batch of one sample breaks BatchNorm in training mode (no variance
-        to normalise by), so when ``len(dataset) % batch_size == 1`` that one
-        sample sits out the epoch (a different one each epoch, as batches are
+        Tensors (what arrays become) are batched by indexing them with the
+        batch's indices, as a plain PyTorch loop does, instead of skorch's
+        sample-by-sample indexing and collation; other data, or an iterator
+        given sampler or collate settings, go through skorch's iterator. A
+        last training batch of one sample is dropped (it breaks BatchNorm in
+        training mode; a different sample sits out each epoch, as batches are
         shuffled), unless ``iterator_train__drop_last`` is given.
 
         Parameters
@@ -246,20 +341,41 @@ class _DataMixin:
         -------
         iterator : torch DataLoader (or the iterator class set)
         """
-        if not training:
-            return super().get_iterator(dataset, training)
-        kwargs = self.get_params_for("iterator_train")
-        batch_size = kwargs.get("batch_size", self.batch_size)
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = self.iterator_train if training else self.iterator_valid
+        kwargs = self.get_params_for(prefix)
         try:
             n_samples = len(dataset)
         except TypeError:  # an IterableDataset
             return super().get_iterator(dataset, training)
-        if batch_size == -1:
-            batch_size = n_samples
-        kwargs["batch_size"] = batch_size
-        if "drop_last" not in kwargs and n_samples > 1 and n_samples % batch_size == 1:
-            kwargs["drop_last"] = True
-        return self.iterator_train(dataset, **kwargs)
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        kwargs["batch_size"] = n_samples if batch_size == -1 else batch_size
+        if training and "drop_last" not in kwargs:
+            kwargs["drop_last"] = (
+                n_samples > 1 and n_samples % kwargs["batch_size"] == 1
+            )
+        tensors = _indexable_tensors(dataset)
+        if (
+            tensors is None
+            or iterator is not torch.utils.data.DataLoader
+            or set(kwargs) - _BATCHED_LOADER_KEYS
+        ):
+            return iterator(dataset, **kwargs)
+        if not set(kwargs) - {"batch_size", "shuffle", "drop_last"}:
+            # no workers: batches straight from the tensors, no DataLoader
+            return _TensorBatches(*tensors, **kwargs)
+        batched = _BatchedTensors(*tensors)
+        sampler = (
+            torch.utils.data.RandomSampler(batched)
+            if kwargs.pop("shuffle", False)
+            else torch.utils.data.SequentialSampler(batched)
+        )
+        batches = torch.utils.data.BatchSampler(
+            sampler, kwargs.pop("batch_size"), kwargs.pop("drop_last", False)
+        )
+        return torch.utils.data.DataLoader(
+            batched, sampler=batches, batch_size=None, **kwargs
+        )
 
     def check_data(self, X, y=None):
         """Data were checked and targets encoded before training; nothing to do."""

@@ -124,22 +124,72 @@ class _DeviceMixin:
                 self.__dict__["device"] = device
 
     def _amp_dtype(self):
-        return _autocast_dtype(self.mixed_precision, self.device)
+        """The autocast dtype of the current settings (cached: asked per batch)."""
+        key = (self.mixed_precision, self.device)
+        cached = self.__dict__.get("_amp_dtype_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, _autocast_dtype(*key))
+            self.__dict__["_amp_dtype_cache"] = cached
+        return cached[1]
 
-    def _train_step(self, batch, **fit_params):
-        """skorch's training step; in float16, with the loss scaled."""
+    def _torch_device(self):
+        """``self.device`` as a ``torch.device`` (cached: asked per batch)."""
+        device = self.device
+        cached = self.__dict__.get("_torch_device_cache")
+        if cached is None or cached[0] != device:
+            cached = (device, torch.device(device) if device is not None else None)
+            self.__dict__["_torch_device_cache"] = cached
+        return cached[1]
+
+    def _set_training(self, training=True):
+        """skorch's train/eval switch, skipped when the net is already so.
+
+        skorch switches every batch; walking the module tree each time costs
+        as much as a tiny model's forward pass. Submodules set apart (the
+        frozen BatchNorm layers, in eval mode) stay as they are.
+        """
+        modules = [
+            getattr(self, name + "_", None) for name in self._modules + self._criteria
+        ]
+        if all(not isinstance(m, nn.Module) or m.training == training for m in modules):
+            return
+        super()._set_training(training)
+
+    def train_step(self, batch, **fit_params):
+        """One training step: forward, loss, backward, hooks, optimizer step.
+
+        The steps of skorch's, without its closure (which only optimizers
+        such as LBFGS need: a torch optimizer class given as ``optimizer``
+        keeps skorch's step). In float16 the loss is scaled, and the
+        gradients unscaled before the ``on_grad_computed`` hooks (clipping).
+
+        Parameters
+        ----------
+        batch : tuple
+            ``(X, y)`` of one batch.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        step : dict
+            ``loss`` and ``y_pred``, as skorch's.
+        """
         scaler = getattr(self, "grad_scaler_", None)
-        if scaler is None:
+        if scaler is None and not isinstance(self.optimizer, str):
             return super().train_step(batch, **fit_params)
         self._zero_grad_optimizer()
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        scaler.scale(loss).backward()
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        for optimizer in optimizers:
-            scaler.unscale_(optimizer)  # clipping sees the true gradients
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+            for optimizer in optimizers:
+                scaler.unscale_(optimizer)  # clipping sees the true gradients
         self.notify(
             "on_grad_computed",
             named_parameters=TeeGenerator(self.get_all_learnable_params()),
@@ -147,8 +197,12 @@ class _DeviceMixin:
             training=True,
         )
         for optimizer in optimizers:
-            scaler.step(optimizer)
-        scaler.update()
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+        if scaler is not None:
+            scaler.update()
         return {"loss": loss, "y_pred": y_pred}
 
     @contextmanager

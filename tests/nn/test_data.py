@@ -125,3 +125,32 @@ def test_search_scores_a_diverging_candidate_as_error_score(images, make_net):
     )
     assert np.isnan(scores[1]) and np.isfinite(scores[0])
     assert search.best_params_ == {"criterion__poison": 0}
+
+
+@pytest.mark.parametrize(
+    ("iterator_params", "expected"),
+    [
+        pytest.param({}, "_TensorBatches", id="plain: batches by indexing"),
+        pytest.param(
+            {"iterator_train__num_workers": 0}, "DataLoader", id="loader settings"
+        ),
+        pytest.param(
+            {"iterator_train__collate_fn": torch.utils.data.default_collate},
+            "DataLoader",
+            id="own collate: skorch's loader",
+        ),
+    ],
+)
+def test_batches_are_the_same_whichever_iterator(
+    images, make_net, iterator_params, expected
+):
+    X, y = images
+    net = make_net(max_epochs=1, batch_size=5, **iterator_params).fit(X, y)
+    dataset = net.get_dataset(torch.from_numpy(X).float(), torch.from_numpy(y))
+    iterator = net.get_iterator(dataset, training=True)  # as fit makes it
+    assert type(iterator).__name__ == expected
+    batches = list(iterator)
+    assert [len(xb) for xb, _ in batches] == [5, 5, 5, 5, 4]
+    seen = torch.cat([yb for _, yb in batches])
+    assert sorted(seen.tolist()) == sorted(y.tolist())  # every sample once
+    assert net.history[-1, "batches", :, "train_batch_size"] == [5, 5, 5, 5, 4]
