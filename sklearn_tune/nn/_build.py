@@ -216,8 +216,10 @@ class _BuildMixin:
             body = [p for p in rest if id(p) in backbone]
             lr = kwargs.get("lr", self.lr)
             groups += [{"params": head}] if head else []
+            scale = self.backbone_lr_scale
+            # lr_scale: set_params(lr=...) later scales this group's rate too
             groups += (
-                [{"params": body, "lr": lr * self.backbone_lr_scale}] if body else []
+                [{"params": body, "lr": lr * scale, "lr_scale": scale}] if body else []
             )
         cls = (
             _TABLE[self.optimizer][0]

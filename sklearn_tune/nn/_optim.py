@@ -162,7 +162,8 @@ class _PerCallLRScheduler(LRScheduler):
     group, counting the epochs of that call only.
 
     The base learning rate of a group is the one it had when the optimizer was
-    built, or the one set with ``set_params(lr=...)`` since the last call. A
+    built, or the one set with ``set_params(lr=...)`` since the last call
+    (times ``backbone_lr_scale`` for the backbone's group). A
     call that resumes a stopped fit (``resume``) goes on with that fit's
     schedule.
 
@@ -196,7 +197,9 @@ class _PerCallLRScheduler(LRScheduler):
         last = self.last_lrs_
         for i, group in enumerate(net.optimizer_.param_groups):
             changed = last is not None and i < len(last) and group["lr"] != last[i]
-            if changed or "initial_lr" not in group:
+            if changed:  # set_params(lr=...) gave every group the new rate
+                group["initial_lr"] = group["lr"] * group.get("lr_scale", 1.0)
+            elif "initial_lr" not in group:
                 group["initial_lr"] = group["lr"]
             group["lr"] = group["initial_lr"]
         self.lr_scheduler_ = self.policy_(

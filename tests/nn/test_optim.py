@@ -7,6 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from skorch.callbacks import Callback  # noqa: E402
+
 from sklearn_tune.nn import LRFactor  # noqa: E402
 
 KNOBS = {"momentum": 0.8, "beta1": 0.85, "beta2": 0.95, "eps": 1e-6}
@@ -138,3 +140,26 @@ def test_batch_size_minus_one_is_one_batch(images, make_net):
     net = make_net(batch_size=-1, max_epochs=1).fit(X, y)
     assert net.history[-1, "train_batch_count"] == 1
     assert net.predict(X).shape == (24,)
+
+
+class Rates(Callback):
+    """The learning rate of every parameter group when each epoch begins."""
+
+    def initialize(self):
+        self.seen_ = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.seen_.append([group["lr"] for group in net.optimizer_.param_groups])
+
+
+def test_set_lr_between_calls_keeps_the_backbone_scale(images, make_net):
+    X, y = images
+    rates = Rates()
+    net = make_net(
+        lr=0.1, backbone_lr_scale=0.1, batch_size=24, max_epochs=1, callbacks=[rates]
+    )
+    net.fit(X, y)
+    net.set_params(lr=0.01)
+    net.partial_fit(X, y)
+    assert rates.seen_ == [pytest.approx([0.1, 0.01]), pytest.approx([0.01, 0.001])]
