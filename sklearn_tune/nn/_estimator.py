@@ -36,6 +36,7 @@ from skorch.callbacks import (
 from skorch.dataset import get_len
 from skorch.history import History
 from skorch.utils import is_dataset, to_tensor
+from torch import nn
 
 from ._build import _BuildMixin
 from ._checkpoint import read_training_state
@@ -226,8 +227,15 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             frozen = set(self.freeze_plan_.frozen)
             for name, param in self.module_.named_parameters():
                 param.requires_grad_(name not in frozen)
-        # Tensors (sharing the arrays' memory) batch faster than arrays: the
-        # DataLoader stacks samples instead of converting each one.
+        # Every layer back in training mode: the normalisation layers of
+        # stages frozen before (in eval mode) train again if the new plan
+        # unfroze them; infer puts those of frozen stages back in eval mode.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, nn.Module):
+                module.train()
+        # Tensors (sharing the arrays' memory) batch by indexing (see
+        # get_iterator), much faster than sample by sample.
         if isinstance(X, np.ndarray):
             X = torch.from_numpy(X)
         if isinstance(y, np.ndarray):

@@ -147,8 +147,12 @@ def test_gradual_unfreezing_recipe_end_to_end(images, make_net, schedule):
         lr=0.05,
     ).fit(X, y)
     backbone = {n: p.detach().clone() for n, p in net.module_.named_parameters()}
+    stem_mean = net.module_.stem[1].running_mean.clone()  # a BatchNorm, frozen
     net.set_params(n_trainable_stages=None)
     net.partial_fit(X, y)
+    # unfrozen BatchNorm layers learn their statistics again
+    assert net.module_.stem[1].training
+    assert not torch.equal(net.module_.stem[1].running_mean, stem_mean)
     lrs = net.history[3:, "event_lr"]
     assert lrs[0] == pytest.approx(0.05)
     assert min(lrs) > 0
