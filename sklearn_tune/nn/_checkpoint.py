@@ -47,6 +47,21 @@ def _size(n_bytes):
     return f"{n_bytes:.1f} GB"
 
 
+def _scheduler_state(scheduler):
+    """Where the learning-rate schedule stands, in plain numbers.
+
+    Not ``state_dict()``: a ``LambdaLR`` puts its factor object's attributes
+    there, which ``torch.load(weights_only=True)`` may refuse to read back.
+    """
+    if scheduler is None:
+        return None
+    return {
+        "last_epoch": int(scheduler.last_epoch),
+        "base_lrs": [float(lr) for lr in scheduler.base_lrs],
+        "last_lrs": [float(lr) for lr in scheduler.get_last_lr()],
+    }
+
+
 def read_training_state(path):
     """Read a training state written by ``checkpoint_dir``.
 
@@ -58,7 +73,8 @@ def read_training_state(path):
     Returns
     -------
     state : dict
-        ``module``, ``optimizer``, ``lr_scheduler`` (state dicts), ``epoch``
+        ``module``, ``optimizer`` (state dicts), ``lr_scheduler`` (its
+        ``last_epoch``, ``base_lrs`` and ``last_lrs``), ``epoch``
         (epochs done in the interrupted call), ``history`` (a list of dicts)
         and ``prefix`` (the fit's file prefix).
     """
@@ -125,7 +141,7 @@ class _TrainingCheckpoint(Callback):
                 "epoch": len(net.history) - self.first_epoch_,
                 "module": net.module_.state_dict(),
                 "optimizer": net.optimizer_.state_dict(),
-                "lr_scheduler": scheduler.state_dict() if scheduler else None,
+                "lr_scheduler": _scheduler_state(scheduler),
                 "history": json.dumps(net.history.to_list()),
             },
             self._path("state"),

@@ -187,7 +187,19 @@ class _PerCallLRScheduler(LRScheduler):
         self.last_lrs_ = None
         return self
 
+    @property
+    def kwargs(self):
+        kwargs = super().kwargs
+        if kwargs.get("lr_lambda") is None and self._per_call() is False:
+            kwargs.pop("lr_lambda", None)  # another policy, set by the user
+        return kwargs
+
+    def _per_call(self):
+        return self._get_policy_cls() is torch.optim.lr_scheduler.LambdaLR
+
     def on_train_begin(self, net, **kwargs):
+        if not self._per_call():  # callbacks__lr_scheduler__policy: skorch's way
+            return super().on_train_begin(net, **kwargs)
         scheduler_kwargs = self.kwargs
         if scheduler_kwargs.get("lr_lambda") is None:
             scheduler_kwargs["lr_lambda"] = net._lr_factor()

@@ -661,3 +661,17 @@ def test_mixed_precision_auto_asks_the_nets_own_gpu(
     assert dtype("fp16", "cuda:0") == torch.float16
     assert dtype("bf16", "cpu") == torch.bfloat16
     assert len(asked) == 1
+
+
+def test_a_resumed_fit_can_be_resumed_again(images, make_net, tmp_path):
+    X, y = images
+    params = {"max_epochs": 6, "checkpoint_dir": tmp_path, "lr_schedule": "cosine"}
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=2))]).fit(X, y)
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=4))]).resume(state_file, X, y)
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    net = make_net(**params).resume(state_file, X, y)
+    assert len(net.history) == 6
+    assert list(tmp_path.iterdir()) == []

@@ -163,3 +163,14 @@ def test_set_lr_between_calls_keeps_the_backbone_scale(images, make_net):
     net.set_params(lr=0.01)
     net.partial_fit(X, y)
     assert rates.seen_ == [pytest.approx([0.1, 0.01]), pytest.approx([0.01, 0.001])]
+
+
+def test_another_scheduler_policy_is_skorchs(images, make_net):
+    X, y = images
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
+    net = make_net(
+        lr=0.1, batch_size=24, max_epochs=3, callbacks__lr_scheduler__policy=plateau
+    ).fit(X, y)
+    assert net.history[:, "event_lr"] == pytest.approx([0.1, 0.1, 0.1])
+    scheduler = dict(net.callbacks_)["lr_scheduler"].lr_scheduler_
+    assert isinstance(scheduler, plateau)
