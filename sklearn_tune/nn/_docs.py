@@ -1,8 +1,8 @@
 """numpydoc fragments of the fine-tuning estimators, for ``_docstrings``.
 
 The parameters and attributes both estimators share are written once here and
-put into their docstrings by :func:`sklearn_tune._docstrings._fill_doc`, the
-templater of the searchers: a line holding only ``{nn_parameters}`` becomes
+put into their docstrings by :func:`sklearn_tune._docstrings._fill_doc_with`,
+the templater of the searchers: a line holding only ``{nn_parameters}`` becomes
 the fragment, indented as the line.
 """
 
@@ -204,5 +204,4 @@ history_ : skorch.history.History
 }
 
 # One templater for the whole package: the fragments join the searchers' ones.
-_docstrings._FRAGMENTS.update(NN_FRAGMENTS)
-fill_doc = _docstrings._fill_doc
+fill_doc = _docstrings._fill_doc_with(NN_FRAGMENTS)

@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import torch
-from sklearn.utils._param_validation import (  # the one private import of nn
+from torch import nn
+
+from .._compat import (
     Interval,
     InvalidParameterError,
     Options,
     StrOptions,
     validate_parameter_constraints,
 )
-from torch import nn
-
 from ._images import check_normalize
 from ._optim import LR_SCHEDULES, OPTIMIZERS
 from ._resnet import _TORCHVISION, RESNETS
