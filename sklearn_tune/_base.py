@@ -35,7 +35,7 @@ from ._compat import (
 )
 from ._evaluations import Evaluations, failed_fit_results
 from ._fingerprint import describe
-from ._journal import Journal, describe_search
+from ._journal import CheckpointWriteError, Journal, describe_search
 from ._strategy import _SubspaceChain
 from .callbacks._base import _CallbackList, _EndSubspace
 from .exceptions import SearchWarning, StopSearch, _warn
@@ -335,7 +335,9 @@ class BaseTuneSearchCV(BaseSearchCV):
                         iter=i,
                         candidates=candidates,
                         scores=scores,
-                        results=run.evaluations.cv_results(self, run.n_splits),
+                        results=run.evaluations.cv_results(self, run.n_splits)
+                        if callbacks.callbacks
+                        else None,
                         result=chain.result,
                     )
                 except _EndSubspace as stop:
@@ -356,8 +358,8 @@ class BaseTuneSearchCV(BaseSearchCV):
             if not run.evaluations:
                 raise
             stopped = _SearchStopped("interrupted by KeyboardInterrupt")
-        except OSError as err:
-            if run.journal is None or not run.evaluations:
+        except CheckpointWriteError as err:
+            if not run.evaluations:
                 raise
             stopped = _SearchStopped(
                 "stopped: its checkpoint could not be written", err

@@ -685,3 +685,21 @@ def test_an_interrupt_warning_points_at_the_users_line(make):
     with pytest.warns(SearchWarning) as caught:
         make().fit(X, y)
     assert [w.filename for w in caught if w.category is SearchWarning] == [__file__]
+
+
+def test_an_estimators_own_os_error_is_not_a_checkpoint_failure(make, tmp_path):
+    class Disk(Bowl):
+        def fit(self, X, y=None):
+            super().fit(X, y)
+            if Bowl.fits > 15:  # after the first batches were recorded
+                raise OSError(errno.EACCES, "the estimator's own file is locked")
+            return self
+
+    search = make(Disk(), checkpoint=tmp_path / "c.jsonl", error_score="raise")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(OSError, match="own file is locked"):
+            search.fit(X, y)
+    # raised as GridSearchCV raises it, not taken for a failed checkpoint write
+    assert not [w for w in caught if w.category is SearchWarning]
+    assert not hasattr(search, "cv_results_")
