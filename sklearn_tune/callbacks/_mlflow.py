@@ -41,9 +41,9 @@ class MLflowLogger(Callback):
     logged in ``on_batch_end``: put this logger before any callback that stops
     the search, so that the last batch is logged too. The refitted
     ``best_estimator_`` does not exist yet when the search ends (the refit
-    follows it); log it yourself after ``fit``, e.g. with
-    ``mlflow.sklearn.log_model(search.best_estimator_, ...)`` and
-    ``run_id=logger.run_id_``.
+    follows it); log it yourself after ``fit``, e.g. in
+    ``with mlflow.start_run(run_id=logger.run_id_):`` with
+    ``mlflow.sklearn.log_model(search.best_estimator_, ...)``.
 
     Parameters
     ----------
@@ -124,9 +124,7 @@ class MLflowLogger(Callback):
         if name is None:
             if experiment_id := os.environ.get("MLFLOW_EXPERIMENT_ID"):
                 return experiment_id
-            name = os.environ.get("MLFLOW_EXPERIMENT_NAME")
-        if name is None:
-            return client.get_experiment_by_name("Default").experiment_id
+            name = os.environ.get("MLFLOW_EXPERIMENT_NAME", "Default")
         experiment = client.get_experiment_by_name(name)
         if experiment is not None:
             return experiment.experiment_id

@@ -207,6 +207,27 @@ def test_the_search_run_nests_in_the_active_run(tracking_uri, monkeypatch):
     assert search_runs[0].info.run_name == "BayesSearchCV"
 
 
+def test_without_a_name_the_runs_go_to_the_default_experiment(tracking_uri):
+    _small_search().fit(X, y, callback=MLflowLogger(tracking_uri))
+    parent, nested = runs_of(tracking_uri, "Default")
+    assert parent.info.run_name == "BayesSearchCV" and len(nested) == 2
+
+
+def test_the_refitted_estimator_can_be_logged_in_the_search_run(
+    tracking_uri, tmp_path, monkeypatch
+):
+    # As the README shows: the refit follows the search, so it is logged after fit.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    logger = MLflowLogger(experiment_name="exp")
+    search = _small_search().fit(X, y, callback=logger)
+    with mlflow.start_run(run_id=logger.run_id_):
+        mlflow.log_text(repr(search.best_estimator_), "best.txt")
+    client = mlflow.MlflowClient()
+    path = client.download_artifacts(logger.run_id_, "best.txt", tmp_path)
+    assert open(path).read() == repr(search.best_estimator_)
+    assert client.get_run(logger.run_id_).info.status == "FINISHED"
+
+
 def test_parameters_are_checked_before_any_fit(tracking_uri):
     search = _small_search()
     with pytest.raises(InvalidParameterError, match="run_name"):
