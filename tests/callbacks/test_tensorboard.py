@@ -180,6 +180,7 @@ def test_skorch_tensorboard_logs_one_fit(tmp_path, images):
 
 
 def test_epoch_logger_gives_every_fit_of_a_search_its_folder(tmp_path, images):
+    pytest.importorskip("skorch")
     from sklearn_tune.callbacks import TensorBoardEpochLogger
 
     logger = TensorBoardEpochLogger(tmp_path / "nets")
