@@ -335,6 +335,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                         iter=i,
                         candidates=candidates,
                         scores=scores,
+                        errors=[run.evaluations.get(c).error for c in candidates],
                         results=run.evaluations.cv_results(self, run.n_splits)
                         if callbacks.callbacks
                         else None,

@@ -123,6 +123,7 @@ def test_every_hook_receives_its_arguments(make_search):
     assert events[1] == ("batch_begin", ["candidates", "iter"])
     assert events[2][1] == [
         "candidates",
+        "errors",
         "iter",
         "result",
         "results",
