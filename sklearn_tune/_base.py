@@ -366,7 +366,9 @@ class BaseTuneSearchCV(BaseSearchCV):
                 "stopped: its checkpoint could not be written", err
             )
         finally:
-            callbacks.on_search_end(self)
+            callbacks.on_search_end(
+                self, stop_reason=reason if stopped is None else stopped.reason
+            )
             if run.search_ctx is not None:
                 run.search_ctx.call_on_fit_task_end(estimator=self)
             if run.journal is not None:

@@ -129,7 +129,7 @@ def test_every_hook_receives_its_arguments(make_search):
         "results",
         "scores",
     ]
-    assert events[-1] == ("end", [])
+    assert events[-1] == ("end", ["stop_reason"])
 
 
 def test_callback_hooks_take_kwargs():

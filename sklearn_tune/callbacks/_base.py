@@ -41,7 +41,8 @@ class Callback:
         entry is ``inf``)."""
 
     def on_search_end(self, search, **kwargs):
-        """Called once after the last batch, also when the search was stopped."""
+        """Called once after the last batch, also when the search was stopped:
+        ``stop_reason`` is why it ended (``stop_reason_`` of the search)."""
 
 
 def _validate(callback):

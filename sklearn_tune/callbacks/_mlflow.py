@@ -192,7 +192,7 @@ class MLflowLogger(Callback):
             metrics = metrics[_MAX_METRICS:]
             params, tags = params[_MAX_PARAMS:], tags[_MAX_PARAMS:]
 
-    def on_search_end(self, search, **kwargs):
+    def on_search_end(self, search, *, stop_reason=None, **kwargs):
         from mlflow.entities import Param, RunTag
 
         if not hasattr(self, "run_id_"):  # on_search_begin failed
@@ -213,10 +213,12 @@ class MLflowLogger(Callback):
             if failed:
                 message = f"{type(error).__name__}: {last_line(str(error))}"
                 self._log_batch(self.run_id_, tags=[RunTag("error", message)])
+            if stop_reason is not None:
+                self._log_batch(self.run_id_, tags=[RunTag("stop_reason", stop_reason)])
         finally:
-            self.client_.set_terminated(
-                self.run_id_, status="FAILED" if failed else "FINISHED"
-            )
+            interrupted = stop_reason is not None and "interrupted" in stop_reason
+            status = "FAILED" if failed else "KILLED" if interrupted else "FINISHED"
+            self.client_.set_terminated(self.run_id_, status=status)
             self.outer_error_ = None
 
     def __repr__(self):

@@ -9,10 +9,10 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 
+from sklearn_tune._compat import InvalidParameterError
 from sklearn_tune.callbacks import Callback, MLflowLogger
-from sklearn_tune.exceptions import StopSearch
+from sklearn_tune.exceptions import SearchWarning, StopSearch
 from sklearn_tune.space import Categorical, Real
 
 mlflow = pytest.importorskip("mlflow")
@@ -162,12 +162,28 @@ def test_a_stopped_search_closes_its_runs(make_search, tracking_uri, stopper_fir
     assert search.stop_reason_ == "StopAfter: 2 batches"
     parent, nested = runs_of(tracking_uri, "exp")
     assert parent.info.status == "FINISHED"
+    assert parent.data.tags["stop_reason"] == "StopAfter: 2 batches"
     assert parent.info.end_time is not None
     assert all(r.info.status == "FINISHED" for r in nested)
     n_logged = np.sum(search.cv_results_["iter"] == 0) if stopper_first else None
     # a stopper before the logger ends the search before the last batch is logged
     expected = n_logged if stopper_first else len(search.cv_results_["params"])
     assert len(nested) == expected
+
+
+def test_an_interrupted_search_is_killed(tracking_uri):
+    class Interrupt(Callback):
+        def on_batch_end(self, search, *, iter, **kwargs):
+            if iter == 1:
+                raise KeyboardInterrupt
+
+    search = _small_search()
+    logger = MLflowLogger(tracking_uri, experiment_name="exp")
+    with pytest.warns(SearchWarning, match="interrupted"):
+        search.fit(X, y, callback=[logger, Interrupt()])
+    parent, _ = runs_of(tracking_uri, "exp")
+    assert parent.info.status == "KILLED"
+    assert parent.data.tags["stop_reason"] == "interrupted by KeyboardInterrupt"
 
 
 def test_a_search_that_raises_fails_its_run(tracking_uri):
