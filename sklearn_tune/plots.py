@@ -18,7 +18,6 @@ line or a colour scale; where they are shown, they are drawn apart, in grey.
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
 
@@ -34,6 +33,7 @@ __all__ = [
 ]
 
 _FAILED_COLOR = "0.6"
+_LABEL_BOX = {"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1}
 _CACHE_ENTRIES = 2**17  # cross-covariance entries per GP prediction call
 
 
@@ -347,10 +347,12 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
     for x, column in zip(xs, columns):
         ax.axvline(x, color="0.2", linewidth=0.8)
         for y, text in _axis_labels(column):
-            ax.text(x + 0.04, y, text, fontsize=7, va="center", ha="left")
+            ax.text(x + 0.04, y, text, fontsize=7, va="center", bbox=_LABEL_BOX)
     ax.axvline(xs[-1], color="0.2", linewidth=0.8)
     for y, value in ((0, low), (1, high)):
-        ax.text(xs[-1] + 0.04, y, f"{value:.3g}", fontsize=7, va="center")
+        ax.text(
+            xs[-1] + 0.04, y, f"{value:.3g}", fontsize=7, va="center", bbox=_LABEL_BOX
+        )
     ax.set_xticks(
         xs,
         [
@@ -448,9 +450,7 @@ class _Axis:
         else:
             space = np.geomspace if self.log else np.linspace
             grid = space(model_dim.low, model_dim.high, n_points)
-            if isinstance(model_dim.low, Integral) or type(model_dim).__name__ == (
-                "Integer"
-            ):
+            if type(model_dim).__name__ == "Integer":
                 grid = np.unique(np.round(grid).astype(int))
             self.grid = list(grid)
             self.positions = np.asarray(grid, dtype=float)
