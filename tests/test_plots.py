@@ -23,9 +23,6 @@ from sklearn_tune.plots import (  # noqa: E402
     plot_parallel_coordinates,
 )
 
-X = np.zeros((8, 1))
-y = np.zeros(8)
-
 
 class Cheap(BaseEstimator):
     """A score that is a fixed function of the parameters; fits fail for a > fail."""
@@ -51,10 +48,10 @@ SPACE = {
 GRID = {"a": [0.0, 0.25, 0.5, 0.75, 1.0], "b": [1e-3, 1.0, 1e3], "kind": ["x", "z"]}
 
 
-def _fit(search):
+def _fit(search, n=8):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return search.fit(X, y)
+        return search.fit(np.zeros((n, 1)), np.zeros(n))
 
 
 @pytest.fixture(scope="module")
@@ -475,3 +472,28 @@ def test_objective_needs_a_surrogate(searches):
         plot_objective(search)
     with pytest.raises(TypeError, match="needs a fitted BayesSearchCV"):
         plot_objective(searches["grid"])
+
+
+def test_halving_search():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    search = _fit(
+        HalvingRandomSearchCV(
+            Cheap(),
+            {"a": np.linspace(0, 1, 9), "b": [1e-3, 1e-1, 10.0], "kind": ["x", "z"]},
+            n_candidates=12,
+            factor=2,
+            min_resources=4,
+            cv=2,
+            random_state=0,
+        ),
+        n=32,
+    )
+    scores = _scores(search)
+    ax = plot_convergence(search)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.maximum.accumulate(scores))
+    ax = plot_parallel_coordinates(search)
+    assert len(ax.collections[0].get_segments()) == len(scores)
+    ax = plot_importance(search)
+    assert sum(p.get_width() for p in ax.patches) == pytest.approx(1.0)
