@@ -408,6 +408,12 @@ def test_objective_of_a_plain_skopt_result_is_the_objective():
     kind = axes[1, 1].lines[0].get_ydata()
     np.testing.assert_allclose(kind - kind[0], [0.0, 1.0, 3.0])
     assert axes[0, 0].get_ylabel() == "partial dependence (objective)"
+    # the pair (kind, C): a surface with one row per choice and one column
+    # per grid value of C; sum of both effects
+    surface = np.asarray(axes[1, 0].collections[0].get_array()).reshape(3, -1)
+    log_c = np.log10(np.geomspace(1e-2, 1e2, surface.shape[1]))
+    expected = 2.0 * log_c[None, :] + np.array([0.0, 1.0, 3.0])[:, None]
+    np.testing.assert_allclose(surface - surface[0, 0], expected - expected[0, 0])
 
 
 def test_objective_leaves_failed_candidates_out(searches):
