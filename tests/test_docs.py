@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "sklearn_tune.callbacks",
     "sklearn_tune.exceptions",
     "sklearn_tune.datasets",
+    "sklearn_tune.plots",
 ]
 # What a docstring must get right: every parameter documented, none invented,
 # in the signature's order, and a summary line.
@@ -54,6 +55,7 @@ def test_numpydoc(name):
         "sklearn_tune.callbacks._mlflow",
         "sklearn_tune.callbacks._tensorboard",
         "sklearn_tune.datasets",
+        "sklearn_tune._importance",
     ],
 )
 def test_docstring_examples_run(module_name):
