@@ -12,7 +12,7 @@ import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BayesSearchCV", "GeneticSearchCV", "__version__"]
+__all__ = ["BayesSearchCV", "GeneticSearchCV", "__version__", "importance"]
 
 _LAZY = {
     "BayesSearchCV": "._bayes",
