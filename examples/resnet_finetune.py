@@ -164,7 +164,8 @@ def main(argv=None):
         f"({n_train} images); testing on the other {len(y_test)}.\n"
     )
     cv = StratifiedKFold(setting["cv"], shuffle=True, random_state=args.seed)
-    space = make_optimizer_space(
+    # without momentum, every optimizer reads the same knobs: one sub-space
+    (space,) = make_optimizer_space(
         optimizers=("sgd", "nesterov", "adam", "adamw"),
         lr=(1e-4, 3e-2),
         momentum=None,

@@ -18,6 +18,8 @@ from sklearn.model_selection._search import BaseSearchCV as _BaseSearchCV
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
     HasMethods,
     Interval,
+    InvalidParameterError,
+    Options,
     StrOptions,
     validate_parameter_constraints,
 )

@@ -85,12 +85,22 @@ stop_reason_ : str
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<name>\w+)\}[ ]*$", re.MULTILINE)
 
 
-def _fill_doc(obj):
+def _fill_doc_with(fragments):
+    """A decorator like :func:`_fill_doc` that also knows ``fragments``."""
+    known = {**_FRAGMENTS, **fragments}
+
+    def fill(obj):
+        def replace(match):
+            fragment = known[match.group("name")]
+            return textwrap.indent(fragment, match.group("indent"))
+
+        obj.__doc__ = _PLACEHOLDER.sub(replace, obj.__doc__)
+        return obj
+
+    return fill
+
+
+_fill_doc = _fill_doc_with({})
+_fill_doc.__doc__ = (
     """Replace ``{name}`` lines of ``obj.__doc__`` by the shared fragments."""
-
-    def replace(match):
-        fragment = _FRAGMENTS[match.group("name")]
-        return textwrap.indent(fragment, match.group("indent"))
-
-    obj.__doc__ = _PLACEHOLDER.sub(replace, obj.__doc__)
-    return obj
+)

@@ -123,15 +123,20 @@ def describe_search(search, subspaces) -> dict[str, Any]:
 
 
 def _describe_dimension(dimension):
+    condition = dimension.condition
+    if condition is not None:
+        condition = [condition.parent, [describe(v) for v in condition.values]]
     if isinstance(dimension, Categorical):
         return describe(
             {
                 "categories": [describe(c) for c in dimension.categories],
                 "prior": dimension.prior,
+                "condition": condition,
             }
         )
     data = dimension.to_dict()
     data.pop("name", None)
+    data["condition"] = condition
     return describe(data)
 
 

@@ -22,7 +22,9 @@ what you mean with :class:`Real`, :class:`Integer` and :class:`Categorical`.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import itertools
 import math
 import numbers
 from collections.abc import Mapping
@@ -35,6 +37,7 @@ from .exceptions import _warn
 
 __all__ = [
     "Categorical",
+    "Condition",
     "Dimension",
     "Integer",
     "Real",
@@ -61,8 +64,72 @@ def _native(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+class Condition(NamedTuple):
+    """When a dimension is active: its ``parent`` takes one of ``values``.
+
+    Built by :meth:`Dimension.when`.
+
+    Parameters
+    ----------
+    parent : str
+        Name of a :class:`Categorical` dimension of the same search space.
+    values : tuple
+        The parent's choices for which the dimension is active.
+    """
+
+    parent: str
+    values: tuple
+
+
 class Dimension:
     """Base class of the search-space dimensions."""
+
+    condition: Condition | None = None
+
+    def when(self, **condition) -> Dimension:
+        """A copy of this dimension, active only when another one takes given values.
+
+        The other dimension (the parent) must be a :class:`Categorical` of the
+        same search space. While the condition does not hold, the parameter is
+        left out of the candidate (the estimator's own default applies) and
+        ``cv_results_`` shows it masked; candidates that differ only in
+        inactive parameters are the same candidate.
+
+        Parameters
+        ----------
+        **condition : one ``parent=values`` pair
+            The parent's name and the value, or list of values, for which this
+            dimension is active.
+
+        Examples
+        --------
+        >>> from sklearn_tune.space import Categorical, Real
+        >>> space = {
+        ...     "optimizer": Categorical(["sgd", "momentum", "adam"]),
+        ...     "momentum": Real(0.5, 0.99).when(optimizer="momentum"),
+        ...     "beta1": Real(0.8, 0.99).when(optimizer=["adam"]),
+        ... }
+        >>> space["momentum"].condition
+        Condition(parent='optimizer', values=('momentum',))
+        """
+        if len(condition) != 1:
+            raise TypeError(
+                f"when() takes one parent=values pair; got {sorted(condition)}. "
+                "Example: Real(0.5, 0.99).when(optimizer=['momentum', 'nesterov'])."
+            )
+        ((parent, values),) = condition.items()
+        if isinstance(values, (str, bytes)) or not isinstance(
+            values, (list, tuple, set, frozenset)
+        ):
+            values = [values]
+        if not values:
+            raise ValueError(
+                f"when({parent}=[]): give at least one value of {parent!r} for "
+                "which the dimension is active."
+            )
+        new = copy.copy(self)
+        new.condition = Condition(parent, tuple(_native(v) for v in values))
+        return new
 
     def to_unit(self, value) -> float:
         """Map a value of this dimension into ``[0, 1]``."""
@@ -98,16 +165,45 @@ class Dimension:
             raise ValueError(
                 f"Unknown dimension type {kind!r}; expected one of {sorted(kinds)}."
             )
-        return kinds[kind](**data)
+        condition = data.pop("condition", None)
+        dimension = kinds[kind](**data)
+        if condition is not None:
+            dimension = dimension.when(**{condition["parent"]: condition["values"]})
+        return dimension
 
     def _key(self):
         raise NotImplementedError
 
+    def _condition_key(self):
+        if self.condition is None:
+            return None
+        return (self.condition.parent, tuple(repr(v) for v in self.condition.values))
+
+    def _condition_dict(self):
+        if self.condition is None:
+            return {}
+        return {
+            "condition": {
+                "parent": self.condition.parent,
+                "values": [_jsonable(v) for v in self.condition.values],
+            }
+        }
+
+    def _condition_repr(self):
+        if self.condition is None:
+            return ""
+        values = list(self.condition.values)
+        return f".when({self.condition.parent}={values!r})"
+
     def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
+        return (
+            type(self) is type(other)
+            and self._key() == other._key()
+            and self._condition_key() == other._condition_key()
+        )
 
     def __hash__(self):
-        return hash((type(self).__name__, repr(self._key())))
+        return hash((type(self).__name__, repr(self._key()), self._condition_key()))
 
 
 class _Numeric(Dimension):
@@ -179,6 +275,7 @@ class _Numeric(Dimension):
             "prior": self.prior,
             "base": self.base,
             "name": self.name,
+            **self._condition_dict(),
         }
 
     def _key(self):
@@ -188,7 +285,10 @@ class _Numeric(Dimension):
         extra = "" if self.prior == "uniform" else f", prior={self.prior!r}"
         extra += "" if self.base == 10 else f", base={self.base!r}"
         extra += "" if self.name is None else f", name={self.name!r}"
-        return f"{type(self).__name__}({self.low!r}, {self.high!r}{extra})"
+        return (
+            f"{type(self).__name__}({self.low!r}, {self.high!r}{extra})"
+            + self._condition_repr()
+        )
 
 
 class Real(_Numeric):
@@ -369,6 +469,7 @@ class Categorical(Dimension):
             "categories": [_jsonable(c) for c in self.categories],
             "prior": None if self.prior is None else list(self.prior),
             "name": self.name,
+            **self._condition_dict(),
         }
 
     def _key(self):
@@ -377,7 +478,7 @@ class Categorical(Dimension):
     def __repr__(self):
         extra = "" if self.prior is None else f", prior={list(self.prior)}"
         extra += "" if self.name is None else f", name={self.name!r}"
-        return f"Categorical({list(self.categories)!r}{extra})"
+        return f"Categorical({list(self.categories)!r}{extra})" + self._condition_repr()
 
 
 def _jsonable(value):
@@ -403,12 +504,90 @@ class SubSpace(NamedTuple):
 
     @property
     def size(self) -> float:
-        """Number of distinct candidates (``inf`` when a dimension is real)."""
-        return math.prod(d.size for d in self.dimensions.values())
+        """Number of distinct candidates (``inf`` when a dimension is real).
+
+        Candidates that differ only in inactive (conditional) parameters count
+        once.
+        """
+        sizes = [d.size for d in self.dimensions.values()]
+        total = math.prod(sizes)
+        if not self.is_conditional or total == math.inf or total > 100_000:
+            return total
+        names = list(self.dimensions)
+        grids = [
+            d.categories if isinstance(d, Categorical) else range(d.low, d.high + 1)
+            for d in self.dimensions.values()
+        ]
+        return len(
+            {
+                tuple(sorted(self.active(dict(zip(names, values))).items(), key=str))
+                for values in itertools.product(*grids)
+            }
+        )
+
+    @property
+    def is_conditional(self) -> bool:
+        return any(d.condition is not None for d in self.dimensions.values())
+
+    def active(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """``point`` without the parameters whose condition does not hold."""
+        if not self.is_conditional:
+            return dict(point)
+        return {
+            name: value for name, value in point.items() if self._is_active(name, point)
+        }
+
+    def _is_active(self, name, point):
+        condition = self.dimensions[name].condition
+        if condition is None:
+            return True
+        parent = self.dimensions[condition.parent]
+        if not self._is_active(condition.parent, point):
+            return False
+        index = parent.index(point[condition.parent])
+        return any(parent.index(v) == index for v in condition.values)
 
     def distance(self, a, b) -> float:
         """Distance between two points (value lists in name order), as skopt's."""
         return sum(d.distance(x, y) for d, x, y in zip(self.dimensions.values(), a, b))
+
+
+def _check_conditions(dimensions, where):
+    """Refuse a condition on a missing or non-Categorical parent, before any fit."""
+    for name, dimension in dimensions.items():
+        condition = dimension.condition
+        if condition is None:
+            continue
+        label = f"{where}[{name!r}] is active when {condition.parent!r} is in " + (
+            f"{list(condition.values)!r}"
+        )
+        parent = dimensions.get(condition.parent)
+        if parent is None:
+            raise ValueError(
+                f"{label}, but {where} has no {condition.parent!r}. Add "
+                f"{condition.parent!r} as a Categorical of the same dict, or drop "
+                "the condition."
+            )
+        if not isinstance(parent, Categorical):
+            raise ValueError(
+                f"{label}, but {where}[{condition.parent!r}] is {parent!r}, not a "
+                "Categorical. A condition's parent must be a Categorical."
+            )
+        missing = [v for v in condition.values if v not in parent]
+        if missing:
+            raise ValueError(
+                f"{label}, but {missing!r} are not choices of "
+                f"{where}[{condition.parent!r}] = {parent!r}."
+            )
+        seen, current = {name}, condition.parent
+        while dimensions[current].condition is not None:
+            current = dimensions[current].condition.parent
+            if current in seen:
+                raise ValueError(
+                    f"{label}, and the conditions of {sorted(seen)} form a cycle: "
+                    "each parent must be active on its own terms."
+                )
+            seen.add(current)
 
 
 def _from_skopt(dimension):
@@ -548,6 +727,7 @@ def _check_subspace(subspace, where):
                 f"{where} has key {_describe(key)}; parameter names must be str."
             )
         dimensions[key] = check_dimension(subspace[key], name=f"{where}[{key!r}]")
+    _check_conditions(dimensions, where)
     return dimensions
 
 

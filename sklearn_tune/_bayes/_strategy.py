@@ -18,7 +18,7 @@ from skopt import space as skopt_space
 from skopt.utils import create_result
 
 from .._strategy import _optimize_result
-from ..space import Categorical, Real, _native
+from ..space import Categorical, Real, SubSpace, _native
 from ._optimizer import _Optimizer
 
 _OPTIMIZER_ARGS = [
@@ -88,6 +88,7 @@ class _BayesStrategy:
 
     def __init__(self, dimensions, n_iter, n_points, optimizer_kwargs, random_state):
         self.dimensions = dict(dimensions)
+        self.subspace = SubSpace(self.dimensions)
         self.names = list(dimensions)
         self.n_left = n_iter
         self.n_points = n_points
@@ -112,17 +113,34 @@ class _BayesStrategy:
 
     # -- candidate <-> optimizer point ------------------------------------------
 
+    def _complete(self, candidate):
+        """The candidate with a fixed value for each inactive parameter.
+
+        The surrogate sees an inactive (conditional) parameter at one imputed
+        value, its lower bound or first choice, as SMAC does, so values that
+        never reached the estimator do not mislead it.
+        """
+        return {
+            name: candidate[name]
+            if name in candidate
+            else (d.categories[0] if isinstance(d, Categorical) else d.low)
+            for name, d in self.dimensions.items()
+        }
+
     def _to_point(self, candidate):
+        complete = self._complete(candidate)
         return [
-            d.index(candidate[name]) if isinstance(d, Categorical) else candidate[name]
+            d.index(complete[name]) if isinstance(d, Categorical) else complete[name]
             for name, d in self.dimensions.items()
         ]
 
     def _to_candidate(self, point):
-        return {
-            name: d.categories[int(v)] if isinstance(d, Categorical) else _native(v)
-            for (name, d), v in zip(self.dimensions.items(), point)
-        }
+        return self.subspace.active(
+            {
+                name: d.categories[int(v)] if isinstance(d, Categorical) else _native(v)
+                for (name, d), v in zip(self.dimensions.items(), point)
+            }
+        )
 
     # -- ask / tell -------------------------------------------------------------
 
@@ -195,6 +213,7 @@ class _BayesStrategy:
         return dict(zip(self.names, self._display_point(candidate)))
 
     def _display_point(self, candidate):
+        candidate = self._complete(candidate)
         return [
             self.dimensions[name].index(candidate[name])
             if name in self._shown_as_index

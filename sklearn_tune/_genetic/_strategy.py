@@ -76,6 +76,7 @@ class _GeneticStrategy:
         keep_top_k,
         random_state,
     ):
+        self.space = SubSpace(dict(dimensions))
         self.dimensions = list(dimensions.values())
         self.names = list(dimensions)
         self.population_size = population_size
@@ -103,24 +104,46 @@ class _GeneticStrategy:
 
     # -- genome <-> parameters ------------------------------------------------
 
-    def _decode(self, individual):
+    def _full(self, individual):
+        """Every gene's value, inactive (conditional) parameters included."""
         return {
             name: dim.from_unit(gene)
             for name, dim, gene in zip(self.names, self.dimensions, individual)
         }
 
+    def _decode(self, individual):
+        """The candidate: the active parameters' values."""
+        return self.space.active(self._full(individual))
+
+    def _active_genes(self, individual):
+        active = self._decode(individual)
+        return [i for i, name in enumerate(self.names) if name in active]
+
     def _same(self, ind1, ind2):
         return self._key(ind1) == self._key(ind2)
 
     def _key(self, individual):
-        return repr([dim.from_unit(g) for dim, g in zip(self.dimensions, individual)])
+        """Equal for genomes that make the same candidate (inactive genes aside)."""
+        active = self._decode(individual)
+        return repr(
+            [
+                (name, dim.index(active[name]) if cat else active[name])
+                for name, dim, cat in zip(self.names, self.dimensions, self.categorical)
+                if name in active
+            ]
+        )
 
     # -- operators (registered on the toolbox) --------------------------------
 
     def _mate(self, ind1, ind2, eta):
-        """Simulated binary crossover on numeric genes, uniform on categorical."""
-        numeric = [i for i, cat in enumerate(self.categorical) if not cat]
-        categorical = [i for i, cat in enumerate(self.categorical) if cat]
+        """Simulated binary crossover on numeric genes, uniform on categorical.
+
+        Only genes active in either parent take part: exchanging genes that
+        neither parent uses changes no candidate.
+        """
+        used = set(self._active_genes(ind1)) | set(self._active_genes(ind2))
+        numeric = [i for i, cat in enumerate(self.categorical) if not cat and i in used]
+        categorical = [i for i, cat in enumerate(self.categorical) if cat and i in used]
         for positions, operator in (
             (numeric, lambda a, b: tools.cxSimulatedBinaryBounded(a, b, eta, 0.0, 1.0)),
             (categorical, lambda a, b: tools.cxUniform(a, b, 0.5)),
@@ -135,16 +158,16 @@ class _GeneticStrategy:
         return ind1, ind2
 
     def _mutate(self, individual, eta):
-        """Mutate about one gene in ``len(genome)``, and at least one.
+        """Mutate about one active gene in their number, and at least one.
 
         A numeric gene moves by a bounded polynomial step, so bounds always
         hold; a categorical gene jumps to another category.
         """
-        n_genes = len(individual)
-        mask = [random.random() < 1.0 / n_genes for _ in range(n_genes)]
+        genes = self._active_genes(individual)  # an inactive gene changes nothing
+        mask = [random.random() < 1.0 / len(genes) for _ in genes]
         if not any(mask):
-            mask[random.randrange(n_genes)] = True
-        for i in (i for i in range(n_genes) if mask[i]):
+            mask[random.randrange(len(genes))] = True
+        for i in (i for i, chosen in zip(genes, mask) if chosen):
             dim = self.dimensions[i]
             if self.categorical[i]:
                 n = len(dim)
@@ -216,7 +239,7 @@ class _GeneticStrategy:
             key = self._key(individual)
             n_new += key not in self.evaluated
             self.evaluated[key] = float(score)
-            self.told_candidates.append(candidate)
+            self.told_candidates.append(self._full(individual))
             self.told_scores.append(float(score))
         self.generation += 1
         self.population = self._survivors(offspring)

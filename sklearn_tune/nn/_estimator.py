@@ -5,732 +5,220 @@
 takes still works (``module__*``, ``optimizer__*``, ``callbacks``,
 ``iterator_train__*``, ``callbacks__<name>__*``). What they add is a set of flat
 parameters, such as ``optimizer="adamw"``, ``lr``, ``warmup_epochs`` or
-``n_trainable_stages``, that the searchers tune by name and that this module
-maps onto skorch's machinery: the optimizer class and its keyword arguments,
-parameter groups, and the callbacks ``LRScheduler``, ``GradientNormClipping``,
-``Freezer``, ``EarlyStopping`` and ``Checkpoint``. A routed parameter given
-explicitly (``optimizer__eps=1e-6``, ``callbacks__early_stopping__threshold``)
-wins over the flat knob.
+``n_trainable_stages``, that the searchers tune by name. A routed parameter
+given explicitly (``optimizer__eps=1e-6``,
+``callbacks__early_stopping__threshold``) wins over the flat knob.
+
+This file holds the estimators and their training calls (``fit``,
+``partial_fit``, ``resume``, the forward pass and the training step); each
+other job has a file of its own: parameter validation (``_validation``), data
+checks and encoding (``_data``, ``_images``), device, precision and
+out-of-memory handling (``_device``), building the net (``_build``), the
+optimizer recipe and schedule (``_optim``), checkpoints (``_checkpoint``) and
+the shared docstring fragments (``_docs``).
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import gc
 import inspect
 import math
-import numbers
 import os
-import uuid
 from collections.abc import Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import numpy as np
 import torch
-from sklearn.base import is_classifier
-from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import (
-    Checkpoint,
+    Callback,
     EarlyStopping,
-    EpochScoring,
-    EpochTimer,
-    GradientNormClipping,
-    LRScheduler,
-    PassthroughScoring,
-    PrintLog,
 )
-from skorch.dataset import ValidSplit, unpack_data
-from skorch.utils import TeeGenerator, is_dataset, to_numpy
+from skorch.dataset import get_len
+from skorch.history import History
+from skorch.utils import is_dataset, to_tensor
 from torch import nn
 
-from ..exceptions import GPUOutOfMemoryError
-from ._freezing import _StageFreezer, make_freeze_plan, replace_head
-from ._optim import _TABLE, LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
-from ._resnet import (
-    _TORCHVISION,
-    RESNETS,
-    CifarResNet,
-    load_backbone_weights,
-    make_resnet,
+from ._build import _BuildMixin
+from ._checkpoint import read_training_state
+from ._data import _DataMixin, check_labels, check_targets
+from ._device import _DeviceMixin
+from ._docs import fill_doc
+from ._freezing import make_freeze_plan
+from ._images import (
+    prepare_images,
 )
+from ._validation import PARAMETER_CONSTRAINTS, check_params
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
-_MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
 _FIT_LOOP_ROUTES = (
     "_routing_method" in inspect.signature(NeuralNetClassifier.fit_loop).parameters
 )
 
 
-def _resolve_device(device):
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
-def _valid_accuracy(net, X, y):
-    """Accuracy on the validation set, whose targets are class indices."""
-    y_pred = net.predict_proba(X).argmax(axis=1)
-    return float(np.mean(y_pred == to_numpy(y)))
-
-
-class _BestCheckpoint(Checkpoint):
-    """skorch's Checkpoint, writing each fit's files under a name of its own.
-
-    Parallel fits of a search share ``dirname``; a prefix unique to each fit
-    keeps them from overwriting each other's best weights.
-    """
-
-    def initialize(self):
-        self.fn_prefix = f"fit-{os.getpid()}-{uuid.uuid4().hex[:8]}-"
-        return super().initialize()
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
-class _FineTuneMixin:
+class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     """What both estimators add to skorch; see FineTuneClassifier's docstring."""
 
-    # -- device="auto" ----------------------------------------------------------
-    #
-    # skorch reads ``self.device`` wherever it moves a tensor. The parameter is
-    # kept as given (get_params and clone see "auto"), while skorch's code reads
-    # the resolved device: CUDA when available, else the CPU.
+    def infer(self, x, **fit_params):
+        """Forward pass of images prepared for the module (see ``_images``).
 
-    @property
-    def device(self):
-        return _resolve_device(self.__dict__.get("device", "cpu"))
-
-    @device.setter
-    def device(self, value):
-        self.__dict__["device"] = value
-
-    def get_params(self, deep=True, **kwargs):
-        params = super().get_params(deep=deep, **kwargs)
-        if "device" in params:
-            params["device"] = self.__dict__.get("device")
-        return params
-
-    def __setstate__(self, state):
-        device = state.get("device")
-        state["device"] = _resolve_device(device)
-        super().__setstate__(state)
-        if isinstance(device, str) and device == "auto":
-            self.__dict__["device"] = device
-
-    def load_params(self, *args, **kwargs):
-        """Load saved parameters, as skorch's ``NeuralNet.load_params``.
-
-        ``device="auto"`` stays ``"auto"`` (skorch writes the device it loaded
-        onto back into ``device``).
+        Frozen BatchNorm layers stay in eval mode; autocast if set.
 
         Parameters
         ----------
-        *args, **kwargs
-            As for :meth:`skorch.NeuralNet.load_params` (``f_params``,
-            ``f_optimizer``, ``checkpoint``, ...).
+        x : torch.Tensor, array or mapping
+            One batch of inputs.
+        **fit_params : dict
+            Passed to the module's ``forward``.
 
         Returns
         -------
-        None
+        y_pred : torch.Tensor
+            The module's output (float32 under autocast).
         """
-        device = self.__dict__.get("device")
-        try:
-            return super().load_params(*args, **kwargs)
-        finally:
-            if isinstance(device, str) and device == "auto":
-                self.__dict__["device"] = device
-
-    # -- validation, before any training ----------------------------------------
-
-    def _fail(self, name, value, problem, fix):
-        raise ValueError(
-            f"{type(self).__name__}({name}={value!r}): {problem} {fix}".rstrip()
-        )
-
-    def _check_params(self):
-        """Check the flat parameters; raise with the fix before anything is built."""
-        name = self.optimizer
-        if isinstance(name, str):
-            if name not in OPTIMIZERS:
-                close = difflib.get_close_matches(name.lower(), OPTIMIZERS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                self._fail(
-                    "optimizer",
-                    name,
-                    f"unknown optimizer{hint}.",
-                    f"Use one of {list(OPTIMIZERS)}, or pass a torch.optim.Optimizer "
-                    "subclass such as torch.optim.SGD.",
-                )
-        elif not (inspect.isclass(name) and issubclass(name, torch.optim.Optimizer)):
-            self._fail(
-                "optimizer",
-                name,
-                "optimizer must be a name or a torch.optim.Optimizer subclass.",
-                f"Use one of {list(OPTIMIZERS)}, or e.g. torch.optim.SGD.",
-            )
-        self._check_real("lr", low=0.0, low_open=True, example="lr=1e-3")
-        self._check_real("momentum", low=0.0, high=1.0, high_open=True)
-        self._check_real("beta1", low=0.0, high=1.0, high_open=True)
-        self._check_real("beta2", low=0.0, high=1.0, high_open=True)
-        self._check_real("eps", low=0.0, low_open=True, example="eps=1e-8")
-        self._check_real("weight_decay", low=0.0, example="weight_decay=1e-4")
-        if self.optimizer == "nesterov" and self.momentum == 0:
-            self._fail(
-                "momentum",
-                self.momentum,
-                "optimizer='nesterov' needs momentum > 0.",
-                "Set momentum=0.9, or use optimizer='sgd' for plain SGD.",
-            )
-        self._check_real(
-            "backbone_lr_scale",
-            low=0.0,
-            low_open=True,
-            example="backbone_lr_scale=0.1; freeze stages with n_trainable_stages",
-        )
-        if self.lr_schedule not in LR_SCHEDULES:
-            close = difflib.get_close_matches(str(self.lr_schedule), LR_SCHEDULES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self._fail(
-                "lr_schedule",
-                self.lr_schedule,
-                f"unknown learning-rate schedule{hint}.",
-                f"Use one of {list(LR_SCHEDULES)}.",
-            )
-        self._check_real("gamma", low=0.0, high=1.0, low_open=True)
-        self._check_int("warmup_epochs", low=0)
-        self._check_int("step_size", low=1)
-        self._check_int("batch_size", low=1)
-        self._check_int("max_epochs", low=1)
-        self._check_int("n_trainable_stages", low=0, none=True, none_means="all")
-        self._check_int("patience", low=1, none=True, none_means="no early stopping")
-        self._check_real(
-            "grad_clip_norm", low=0.0, low_open=True, none=True, example="1.0"
-        )
-        self._check_real(
-            "validation_fraction",
-            low=0.0,
-            high=1.0,
-            low_open=True,
-            high_open=True,
-            none=True,
-            example="0.1",
-        )
-        has_validation = self.train_split is not None or bool(self.validation_fraction)
-        if self.patience is not None and not has_validation:
-            self._fail(
-                "patience",
-                self.patience,
-                "early stopping watches the validation loss, and there is no "
-                "validation set.",
-                "Set validation_fraction=0.1 to hold out 10% of the training data of "
-                "each fit (stratified for classifiers), or "
-                "train_split=skorch.helper.predefined_split(valid_dataset), or "
-                "patience=None.",
-            )
-        device = self.__dict__.get("device")
-        if device is not None and not isinstance(device, torch.device):
-            if not isinstance(device, str):
-                self._fail(
-                    "device", device, "not a device.", "Use 'auto', 'cpu' or 'cuda'."
-                )
-            if device != "auto":
-                try:
-                    torch.device(device)
-                except RuntimeError:
-                    self._fail(
-                        "device",
-                        device,
-                        "not a torch device.",
-                        "Use 'auto', 'cpu', 'cuda' or 'cuda:<index>'.",
-                    )
-        resolved = torch.device(self.device) if self.device is not None else None
-        if resolved is not None and resolved.type == "cuda":
-            if not torch.cuda.is_available():
-                self._fail(
-                    "device",
-                    device,
-                    "CUDA is not available on this machine.",
-                    "Use device='auto' to train on CUDA where there is a GPU and on "
-                    "the CPU elsewhere.",
-                )
-        if self.mixed_precision not in _MIXED_PRECISION:
-            self._fail(
-                "mixed_precision",
-                self.mixed_precision,
-                "unknown mixed-precision mode.",
-                f"Use one of {list(_MIXED_PRECISION)} ('auto': bf16 or fp16 on CUDA, "
-                "off on the CPU).",
-            )
-        if self.random_state is not None and not (
-            _is_int(self.random_state)
-            or isinstance(self.random_state, np.random.RandomState)
-        ):
-            self._fail(
-                "random_state",
-                self.random_state,
-                "must be None, an int or a numpy RandomState.",
-                "Use e.g. random_state=0 for reproducible fits on the CPU.",
-            )
-        module = self.module
-        if isinstance(module, str) and module not in RESNETS:
-            close = difflib.get_close_matches(module, RESNETS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self._fail(
-                "module",
-                module,
-                f"unknown network{hint}.",
-                f"Use one of {list(RESNETS)}, or any torch.nn.Module class or "
-                "instance.",
-            )
-        if not isinstance(module, (str, nn.Module)) and not callable(module):
-            self._fail(
-                "module",
-                module,
-                "not a network.",
-                f"Use one of {list(RESNETS)}, or a torch.nn.Module class or instance.",
-            )
-        weights = self.weights
-        if isinstance(weights, (str, os.PathLike)):
-            is_registry = (
-                isinstance(module, str)
-                and module in _TORCHVISION
-                and not os.path.exists(weights)
-                and os.sep not in str(weights)
-                and not str(weights).endswith((".pt", ".pth", ".bin"))
-            )
-            if not is_registry and not os.path.exists(weights):
-                self._fail(
-                    "weights",
-                    str(weights),
-                    "no such file.",
-                    "Give the path of a state_dict saved with "
-                    "torch.save(net.module_.state_dict(), path), or None.",
-                )
-
-    def _check_real(
-        self,
-        name,
-        low=None,
-        high=None,
-        low_open=False,
-        high_open=False,
-        none=False,
-        example=None,
-    ):
-        value = getattr(self, name)
-        if value is None and none:
-            return
-        ok = _is_real(value) and math.isfinite(value)
-        if ok and low is not None:
-            ok = value > low if low_open else value >= low
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
-        if ok:
-            return
-        left = "(" if low_open else "["
-        right = ")" if high_open or high is None else "]"
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        allowed = f"a number in {left}{lo}, {hi}{right}"
-        if none:
-            allowed += " or None"
-        fix = f"e.g. {name}={example}" if example and "=" not in example else ""
-        fix = fix or (f"e.g. {example}" if example else "")
-        self._fail(
-            name,
-            value,
-            f"{name} must be {allowed}.",
-            f"Use {allowed}{', ' + fix if fix else ''}.",
-        )
-
-    def _check_int(self, name, low=0, none=False, none_means=None):
-        value = getattr(self, name)
-        if value is None and none:
-            return
-        if _is_int(value) and value >= low:
-            return
-        allowed = f"an int >= {low}"
-        if none:
-            allowed += f" or None ({none_means})"
-        self._fail(name, value, f"{name} must be {allowed}.", "")
-
-    # -- data -------------------------------------------------------------------
-
-    def _image_module(self):
-        """Whether the module is one of the ResNets, which take 4-D images."""
-        module = self.module
-        if isinstance(module, str):
-            return True
-        cls = module if inspect.isclass(module) else type(module)
-        return issubclass(cls, CifarResNet) or (
-            cls.__name__ == "ResNet" and cls.__module__.startswith("torchvision.")
-        )
-
-    def _check_X(self, X):
-        """X as float32 (arrays and tensors); shape checks for the ResNets."""
-        if is_dataset(X) or isinstance(X, Mapping):
-            return X
-        if hasattr(X, "to_numpy"):  # pandas
-            X = X.to_numpy()
-        if isinstance(X, torch.Tensor):
-            if X.is_floating_point() and X.dtype != torch.float32:
-                X = X.float()
-            elif not X.is_floating_point():
-                X = X.float()
-            shape = tuple(X.shape)
-        else:
-            X = np.asarray(X)
-            if X.dtype.kind in "iub":
-                X = X.astype(np.float32)
-            elif X.dtype.kind == "f" and X.dtype != np.float32:
-                X = X.astype(np.float32)
-            elif X.dtype.kind != "f":
-                raise ValueError(
-                    f"X has dtype {X.dtype}; {type(self).__name__} needs numbers. "
-                    "Convert X to a float array, e.g. np.asarray(X, dtype='float32')."
-                )
-            shape = X.shape
-            if X.size and not np.isfinite(X).all():
-                raise ValueError(
-                    "X contains NaN or infinity. Impute or drop those values first."
-                )
-        if len(shape) < 2:
-            raise ValueError(
-                f"X has shape {shape}; {type(self).__name__} needs one row per "
-                "sample, shape (n_samples, ...). Use X.reshape(-1, 1) for a single "
-                "feature."
-            )
-        if self._image_module() and len(shape) != 4:
-            side = int(round(math.sqrt(shape[1]))) if len(shape) == 2 else None
-            hint = (
-                f" e.g. X.reshape(-1, 1, {side}, {side}) for {side}x{side} grayscale "
-                "images"
-                if side and side * side == shape[1]
-                else (
-                    " e.g. X[:, None] for grayscale images" if len(shape) == 3 else ""
-                )
-            )
-            raise ValueError(
-                f"X has shape {shape}, but module={self._module_name()} takes images "
-                "of shape (n_samples, channels, height, width). Reshape X first,"
-                f"{hint}."
-            )
-        return X
-
-    def _module_name(self):
-        module = self.module
-        if isinstance(module, str):
-            return repr(module)
-        return getattr(module, "__name__", type(module).__name__)
-
-    def _check_lengths(self, X, y):
-        if y is None or is_dataset(X) or isinstance(X, Mapping):
-            return
-        n_x, n_y = len(X), len(y)
-        if n_x != n_y:
-            raise ValueError(
-                f"X has {n_x} samples but y has {n_y}; give one target per row of X."
-            )
-        if n_x == 0:
-            raise ValueError("X and y are empty; fit needs at least one sample.")
-
-    def _check_validation_size(self, y, n_samples):
-        if self.train_split is not None or not self.validation_fraction:
-            return
-        n_valid = math.ceil(self.validation_fraction * n_samples)
-        n_classes = len(self.classes_) if is_classifier(self) else 1
-        if is_classifier(self) and y is not None and n_valid < n_classes:
-            need = min(n_classes / n_samples, 0.5)
-            self._fail(
-                "validation_fraction",
-                self.validation_fraction,
-                f"holds out {n_valid} of {n_samples} samples, fewer than the "
-                f"{n_classes} classes; a stratified split needs one per class.",
-                f"Use validation_fraction>={need:.2f}, or patience=None and "
-                "validation_fraction=None to train on every sample.",
-            )
-        if n_samples - n_valid < 1:
-            self._fail(
-                "validation_fraction",
-                self.validation_fraction,
-                f"leaves no training sample out of {n_samples}.",
-                "Use a smaller fraction.",
-            )
-
-    def _check_forward(self, X):
-        """Run two samples through the new module: shape errors before training."""
-        if is_dataset(X) or isinstance(X, Mapping) or len(X) == 0:
-            return
-        module = self.module_
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                out = self.infer(X[:2])
-        except Exception as err:
-            raise ValueError(
-                f"module={self._module_name()} cannot process X of shape "
-                f"{tuple(X.shape)} ({type(err).__name__}: {err}). Give X the shape "
-                "the module expects: (n_samples, channels, height, width) for the "
-                "ResNets, with the channels it was built for "
-                "(module__in_channels)."
-            ) from err
-        finally:
-            module.train(was_training)
-        if isinstance(out, (tuple, list)):
-            out = out[0]
-        n_out = out.shape[1] if out.ndim == 2 else (1 if out.ndim == 1 else None)
-        if n_out != self.n_outputs_:
-            what = (
-                f"{self.n_outputs_} classes {list(self.classes_)}"
-                if is_classifier(self)
-                else f"{self.n_outputs_} target(s)"
-            )
-            raise ValueError(
-                f"module={self._module_name()} returns output of shape "
-                f"{tuple(out.shape)} for 2 samples, but y has {what}: it needs one "
-                f"output per {'class' if is_classifier(self) else 'target'}. End "
-                f"the module with a torch.nn.Linear (which {type(self).__name__} "
-                f"resizes to {self.n_outputs_} outputs) or build it with "
-                f"{self.n_outputs_} outputs."
-            )
-
-    # -- building the net -------------------------------------------------------
-
-    def _n_outputs(self):
-        n_outputs = getattr(self, "n_outputs_", None)
-        if n_outputs is None and getattr(self, "classes", None) is not None:
-            return len(self.classes) or None
-        return n_outputs
-
-    def initialize(self):
-        """Check the parameters, then build module, criterion, optimizer, callbacks.
-
-        Returns
-        -------
-        self : object
-        """
-        self._check_params()
-        return super().initialize()
-
-    def initialize_module(self):
-        """Build the module: by name, or skorch's way; then load weights, new head."""
-        kwargs = self.get_params_for("module")
-        n_outputs = self._n_outputs()
-        in_channels = getattr(self, "in_channels_", None)
-        module = self.module
-        if isinstance(module, str):
-            kwargs.setdefault("in_channels", in_channels or 3)
-            kwargs.setdefault("n_classes", n_outputs or 1)
-            module_ = make_resnet(module, weights=self.weights, **kwargs)
-        else:
-            if isinstance(module, nn.Module):
-                # fit never changes the module passed in: train a copy
-                module = copy.deepcopy(module)
-            elif inspect.isclass(module):
-                accepted = inspect.signature(module).parameters
-                for key, value in (
-                    ("n_classes", n_outputs),
-                    ("in_channels", in_channels),
-                ):
-                    if key in accepted and key not in kwargs and value is not None:
-                        kwargs[key] = value
-            module_ = self.initialized_instance(module, kwargs)
-            if self.weights is not None:
-                load_backbone_weights(module_, self.weights)
-            if n_outputs is not None:
-                module_ = replace_head(module_, n_outputs)
-        self.module_ = module_
-        self.freeze_plan_ = make_freeze_plan(module_, self.n_trainable_stages)
-        return self
-
-    def get_params_for(self, prefix):
-        params = super().get_params_for(prefix)
-        if prefix == "iterator_train":
-            return {"shuffle": True, **params}
-        if prefix == "optimizer" and isinstance(self.optimizer, str):
-            _, recipe = optimizer_recipe(
-                self.optimizer,
-                momentum=self.momentum,
-                beta1=self.beta1,
-                beta2=self.beta2,
-                eps=self.eps,
-                weight_decay=self.weight_decay,
-            )
-            return {**recipe, **params}
-        return params
-
-    def initialize_optimizer(self, triggered_directly=None):
-        """Build the optimizer: flat knobs, routed ``optimizer__*`` and groups.
-
-        The parameters of the backbone stages get ``lr * backbone_lr_scale``
-        (the head, first group, gets ``lr``); parameter groups given with
-        ``optimizer__param_groups`` keep their own settings.
-        """
-        named = list(self.get_all_learnable_params())
-        args, kwargs = self.get_params_for_optimizer("optimizer", named)
-        groups = list(args[0])
-        if self.backbone_lr_scale != 1 and groups and set(groups[-1]) == {"params"}:
-            backbone = {
-                id(self.module_.get_parameter(n)) for n in self.freeze_plan_.backbone
-            }
-            rest = groups.pop()["params"]
-            head = [p for p in rest if id(p) not in backbone]
-            body = [p for p in rest if id(p) in backbone]
-            lr = kwargs.get("lr", self.lr)
-            groups += [{"params": head}] if head else []
-            groups += (
-                [{"params": body, "lr": lr * self.backbone_lr_scale}] if body else []
-            )
-        cls = (
-            _TABLE[self.optimizer][0]
-            if isinstance(self.optimizer, str)
-            else self.optimizer
-        )
-        self.optimizer_ = cls(groups, **kwargs)
-        return self
-
-    @property
-    def _default_callbacks(self):
-        has_validation = self.train_split is not None or bool(self.validation_fraction)
-        callbacks = [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-        ]
-        if is_classifier(self):
-            callbacks.append(
-                (
-                    "valid_acc",
-                    EpochScoring(
-                        _valid_accuracy, name="valid_acc", lower_is_better=False
-                    ),
-                )
-            )
-        callbacks += [
-            ("freezer", _StageFreezer()),
-            (
-                "lr_scheduler",
-                LRScheduler(
-                    policy=torch.optim.lr_scheduler.LambdaLR,
-                    lr_lambda=LRFactor(
-                        self.warmup_epochs,
-                        self.lr_schedule,
-                        self.step_size,
-                        self.gamma,
-                        self.max_epochs,
-                    ),
-                    step_every="epoch",
-                ),
-            ),
-            ("gradient_clipping", GradientNormClipping(self.grad_clip_norm)),
-        ]
-        if self.checkpoint_dir is not None:
-            monitor = "valid_loss_best" if has_validation else "train_loss_best"
-            callbacks.append(
-                (
-                    "checkpoint",
-                    _BestCheckpoint(
-                        monitor=monitor,
-                        dirname=os.fspath(self.checkpoint_dir),
-                        f_optimizer=None,
-                        f_criterion=None,
-                        f_history=None,
-                        load_best=True,
-                    ),
-                )
-            )
-        if self.patience is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.patience, load_best=True
-                    ),
-                )
-            )
-        callbacks.append(("print_log", PrintLog()))
-        return callbacks
-
-    def check_data(self, X, y=None):
-        """Data were checked and targets encoded before training; nothing to do."""
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        """Split off the validation set: ``train_split`` or ``validation_fraction``."""
-        if self.train_split is not None or not self.validation_fraction:
-            return super().get_split_datasets(X, y, **fit_params)
-        split = ValidSplit(
-            self.validation_fraction,
-            stratified=is_classifier(self) and y is not None,
-            random_state=getattr(self, "seed_", None),
-        )
-        return split(self.get_dataset(X, y), y)
-
-    # -- training ---------------------------------------------------------------
-
-    def _amp_dtype(self):
-        mode = self.mixed_precision
-        device = torch.device(self.device) if self.device is not None else None
-        if mode == "no" or device is None:
-            return None
-        if mode == "auto":
-            if device.type != "cuda":
-                return None
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.bfloat16 if mode == "bf16" else torch.float16
-
-    def infer(self, x, **fit_params):
-        """Forward pass; frozen BatchNorm layers stay in eval mode, autocast if set."""
+        if isinstance(x, Mapping):
+            return super().infer(x, **fit_params)
         plan = getattr(self, "freeze_plan_", None)
         if plan is not None and plan.frozen_norms and self.module_.training:
             for name in plan.frozen_norms:
                 self.module_.get_submodule(name).eval()
+        if not (isinstance(x, torch.Tensor) and x.device == self._torch_device()):
+            x = to_tensor(x, device=self.device)
+        x = prepare_images(
+            x,
+            getattr(self, "repeat_channels_", None),
+            getattr(self, "normalize_", None),
+        )
         dtype = self._amp_dtype()
         if dtype is None:
-            return super().infer(x, **fit_params)
+            return self.module_(x, **fit_params)
         with torch.autocast(torch.device(self.device).type, dtype=dtype):
-            out = super().infer(x, **fit_params)
+            out = self.module_(x, **fit_params)
         if isinstance(out, torch.Tensor) and out.is_floating_point():
             out = out.float()
         return out
 
-    def train_step(self, batch, **fit_params):
-        """skorch's step, with loss scaling when training in float16."""
-        scaler = getattr(self, "grad_scaler_", None)
-        if scaler is None:
-            return super().train_step(batch, **fit_params)
-        self._zero_grad_optimizer()
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        scaler.scale(loss).backward()
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        for optimizer in optimizers:
-            scaler.unscale_(optimizer)  # clipping sees the true gradients
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=batch,
-            training=True,
-        )
-        for optimizer in optimizers:
-            scaler.step(optimizer)
-        scaler.update()
-        return {"loss": loss, "y_pred": y_pred}
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion on a batch, as skorch's ``get_loss``.
 
-    def _train(self, X, y, routing_method, **fit_params):
+        Parameters
+        ----------
+        y_pred : torch.Tensor
+            The module's output.
+        y_true : torch.Tensor or array
+            The targets of the batch.
+        X : object, default=None
+            The batch's inputs (unused, as in skorch).
+        training : bool, default=False
+            Whether the batch trains (unused, as in skorch).
+
+        Returns
+        -------
+        loss : torch.Tensor
+        """
+        if (
+            isinstance(y_true, torch.Tensor)
+            and y_true.device == y_pred.device
+            and not isinstance(self.criterion_, torch.nn.NLLLoss)
+        ):
+            return self.criterion_(y_pred, y_true)  # nothing to convert
+        return super().get_loss(y_pred, y_true, X=X, training=training)
+
+    def notify(self, method_name, **cb_kwargs):
+        """Call the hook ``method_name`` of the net and its callbacks, as skorch.
+
+        Callbacks' hooks that their class does not override are skorch's empty
+        ones and are not called: three hooks per batch on some ten callbacks cost, for a
+        small model, a sizeable part of a training step.
+
+        Parameters
+        ----------
+        method_name : str
+            ``"on_train_begin"``, ``"on_batch_end"``, ...
+        **cb_kwargs : dict
+            The hook's arguments.
+        """
+        getattr(self, method_name)(self, **cb_kwargs)  # the net's keeps history
+        for hook in self._hooks(method_name):
+            hook(self, **cb_kwargs)
+
+    def _hooks(self, method_name):
+        """The callbacks' hooks ``method_name`` that do something, in order.
+
+        Looked up once per list of callbacks (skorch builds a new list when
+        it initializes them) and hook.
+        """
+        callbacks = self.callbacks_
+        cache = self.__dict__.get("_hooks_cache")
+        if cache is None or cache[0] is not callbacks or cache[1] != len(callbacks):
+            cache = (callbacks, len(callbacks), {})
+            self.__dict__["_hooks_cache"] = cache
+        hooks = cache[2].get(method_name)
+        if hooks is None:
+            empty = getattr(Callback, method_name, None)
+            hooks = [
+                getattr(callback, method_name)
+                for _, callback in callbacks
+                if empty is None
+                or getattr(type(callback), method_name, None) is not empty
+            ]
+            cache[2][method_name] = hooks
+        return hooks
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """One epoch over the batches of ``iterator``, as skorch runs it.
+
+        The same hooks and history entries (``<prefix>_loss``,
+        ``<prefix>_batch_size``, ``<prefix>_batch_count``) as skorch, written
+        with less work per batch; a training loss that is not finite stops
+        the fit at once (a diverged fit would train on NaN to the end).
+
+        Parameters
+        ----------
+        iterator : iterable or None
+            The batches; None skips the epoch (no validation set).
+        training : bool
+            Whether the batches train.
+        prefix : str
+            ``"train"`` or ``"valid"``.
+        step_fn : callable
+            ``train_step`` or ``validation_step``.
+        **fit_params : dict
+            Passed to ``step_fn``.
+        """
+        if iterator is None:
+            return
+        history = self.history
+        n_batches = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].item()
+            if training and not math.isfinite(loss):
+                raise self._diverged(loss)
+            Xb = batch[0] if isinstance(batch, (tuple, list)) else batch
+            row = list.__getitem__(history, -1)["batches"][-1]  # a list of dicts
+            row[f"{prefix}_loss"] = loss
+            row[f"{prefix}_batch_size"] = (
+                len(Xb) if isinstance(Xb, torch.Tensor) else get_len(Xb)
+            )
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            n_batches += 1
+        history.record(f"{prefix}_batch_count", n_batches)
+
+    def _diverged(self, loss):
+        epoch = len(self.history)
+        n_batch = len(self.history[-1, "batches"])
+        lrs = sorted({group["lr"] for group in self.optimizer_.param_groups})
+        return FloatingPointError(
+            f"{type(self).__name__}: the training loss is {loss} in epoch "
+            f"{epoch}, batch {n_batch} (learning rates {lrs}): the fit diverged "
+            "and was stopped. Use a smaller lr, gradient clipping "
+            "(grad_clip_norm=1.0), a warm-up (warmup_epochs=1), or "
+            "mixed_precision='no'."
+        )
+
+    def _train(self, X, y, routing_method, epochs=None, **fit_params):
         self.freeze_plan_ = make_freeze_plan(self.module_, self.n_trainable_stages)
         if len(self.history):
             # Training goes on (partial_fit, warm_start), so the freezer, which
@@ -739,8 +227,15 @@ class _FineTuneMixin:
             frozen = set(self.freeze_plan_.frozen)
             for name, param in self.module_.named_parameters():
                 param.requires_grad_(name not in frozen)
-        # Tensors (sharing the arrays' memory) batch faster than arrays: the
-        # DataLoader stacks samples instead of converting each one.
+        # Every layer back in training mode: the normalisation layers of
+        # stages frozen before (in eval mode) train again if the new plan
+        # unfroze them; infer puts those of frozen stages back in eval mode.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, nn.Module):
+                module.train()
+        # Tensors (sharing the arrays' memory) batch by indexing (see
+        # get_iterator), much faster than sample by sample.
         if isinstance(X, np.ndarray):
             X = torch.from_numpy(X)
         if isinstance(y, np.ndarray):
@@ -757,7 +252,7 @@ class _FineTuneMixin:
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            self.fit_loop(X, y, **fit_params)
+            self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
             # swallows every one of them; a real Ctrl-C must reach the caller
@@ -772,55 +267,18 @@ class _FineTuneMixin:
         self.notify("on_train_end", X=X, y=y)
         return self
 
-    @contextmanager
-    def _seeded(self):
-        """Seed torch for this fit without touching the caller's random state."""
-        if self.random_state is None:
-            self.seed_ = None
-            yield
-            return
-        if isinstance(self.random_state, np.random.RandomState):
-            self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
-        else:
-            self.seed_ = int(self.random_state)
-        devices = []
-        device = torch.device(self.device) if self.device is not None else None
-        if device is not None and device.type == "cuda":
-            devices = [device.index if device.index is not None else 0]
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(self.seed_)
-            yield
-
-    def _release_device_memory(self):
-        for name in self._modules + self._criteria + self._optimizers:
-            setattr(self, name + "_", None)
-        self.grad_scaler_ = None
-        self.initialized_ = False
-        gc.collect()
-        torch.cuda.empty_cache()
-
-    def _out_of_memory(self, message):
-        """Free what the failed fit held, then raise an error a search scores."""
-        self._release_device_memory()
-        batch = f"batch_size={self.batch_size}"
-        message = message.rstrip(".") + "."
-        return GPUOutOfMemoryError(
-            f"{type(self).__name__}(module={self._module_name()}, {batch}) ran out of "
-            f"GPU memory: {message} The module, optimizer and criterion were dropped "
-            "and torch.cuda.empty_cache() called, so the next fit starts clean. Use a "
-            "smaller batch_size or network, or mixed_precision='auto'."
-        )
-
-    def _fit(self, X, y, fit_params, *, partial, classes=None):
-        self._check_params()
+    def _fit(self, X, y, fit_params, *, partial, classes=None, resume=None):
+        check_params(self)
         X = self._check_X(X)
         self._check_lengths(X, y)
         first = not (partial or self.warm_start) or not self.initialized_
         # a net built with initialize() (e.g. to load_params) sees data here first
         new_data = first or not hasattr(self, "n_outputs_")
         y = self._check_y(X, y, reset=new_data, classes=classes)
-        if new_data and not is_dataset(X) and not isinstance(X, Mapping):
-            self.in_channels_ = int(X.shape[1]) if len(X.shape) == 4 else None
+        # a Dataset is checked on its first samples, as arrays are on all
+        sample = self._check_dataset(X, y) if is_dataset(X) else X
+        if new_data and not isinstance(sample, Mapping):
+            self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
         message = None
         seeded = self._seeded() if first else nullcontext()
         try:
@@ -828,13 +286,70 @@ class _FineTuneMixin:
                 if first:
                     self.initialize()
                 if new_data:
-                    self._check_forward(X)
-                self._train(X, y, "partial_fit" if partial else "fit", **fit_params)
+                    self._check_forward(sample)
+                epochs = None
+                if resume is not None:
+                    epochs = self._load_training_state(*resume)
+                self._resume_epoch = 0 if resume is None else resume[0]["epoch"]
+                try:
+                    self._train(
+                        X,
+                        y,
+                        "partial_fit" if partial else "fit",
+                        epochs=epochs,
+                        **fit_params,
+                    )
+                finally:
+                    self._resume_epoch = 0
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         if message is not None:  # outside the except block: its frames are gone
             raise self._out_of_memory(message)
         return self
+
+    def _load_training_state(self, state, path):
+        """Load a stopped fit's state into the new net; return the epochs left."""
+        try:
+            self.module_.load_state_dict(state["module"])
+            self.optimizer_.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise ValueError(
+                f"{type(self).__name__}.resume({os.fspath(path)!r}): the saved state "
+                f"does not fit this net ({type(err).__name__}: {err}). Resume with "
+                "the parameters of the fit that wrote it."
+            ) from err
+        self.history = History(state["history"])
+        checkpoint = dict(self.callbacks_).get("checkpoint")
+        if checkpoint is not None:
+            checkpoint.resume_from(state, path)
+        return max(self.max_epochs - state["epoch"], 0)
+
+    def resume(self, state_file, X, y=None, **fit_params):
+        """Finish a fit that was stopped, from its state in ``checkpoint_dir``.
+
+        The net is built, the module, optimizer and history of the stopped
+        fit are loaded from ``state_file``, and training goes on for the
+        epochs of its ``max_epochs`` that were not done, on the same
+        learning-rate schedule. Early stopping counts its patience anew.
+
+        Parameters
+        ----------
+        state_file : str or path-like
+            The ``fit-<pid>-<id>-state.pt`` file the fit left in
+            ``checkpoint_dir``; removed once the fit has finished.
+        X : array-like, torch tensor or torch Dataset
+            The training data of the stopped fit, as for :meth:`fit`.
+        y : array-like or None, default=None
+            Its targets, as for :meth:`fit`.
+        **fit_params : dict
+            As for :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        state = read_training_state(state_file)
+        return self._fit(X, y, fit_params, partial=False, resume=(state, state_file))
 
     def fit(self, X, y, **fit_params):
         """Build the net (unless ``warm_start``) and train it.
@@ -847,7 +362,9 @@ class _FineTuneMixin:
         ----------
         X : array-like, torch tensor or torch Dataset
             Inputs; images of shape (n_samples, channels, height, width) for the
-            ResNets. Float64 and integer arrays are converted to float32.
+            ResNets, or channels last (see ``image_layout``). ``uint8`` images
+            are scaled to [0, 1]; other integer and float64 arrays are
+            converted to float32.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
             Targets; None when ``X`` is a Dataset that yields them.
         **fit_params : dict
@@ -890,170 +407,9 @@ class _FineTuneMixin:
         raise self._out_of_memory(message)
 
 
-_PARAMS_DOC = """
-    Parameters
-    ----------
-    module : str, torch.nn.Module class or instance
-        The network. A name builds a ResNet with a head sized for the task:
-        ``"resnet8"``, ``"resnet14"``, ``"resnet20"``, ``"resnet32"`` (the
-        built-in :class:`CifarResNet`, for small images) or ``"resnet18"``,
-        ``"resnet34"``, ``"resnet50"`` (torchvision's, imported only then). A
-        class is built with the ``module__*`` parameters, as in skorch (with
-        ``n_classes`` and ``in_channels`` filled in from the data when its
-        signature has them); an instance is copied, so that ``fit`` never
-        changes it. In every case the last ``torch.nn.Linear`` is the head and
-        is replaced when its size does not fit the task.
-    weights : None, str, path-like or mapping, default=None
-        Initial weights of the backbone; the head always starts fresh. None:
-        random. A path of a state dict saved with ``torch.save`` (works offline;
-        any module), or the state dict itself. For torchvision's ResNets, a
-        weight name of torchvision's registry such as ``"DEFAULT"`` or
-        ``"IMAGENET1K_V1"``.
-    n_trainable_stages : int or None, default=None
-        How much of the backbone trains, counted from the head down: 0 trains
-        the head only, 1 the head and the last stage, ... and None (or at least
-        the number of stages: 4 for the built-in ResNets, 5 for torchvision's) a
-        full fine-tune. Frozen stages keep their parameters (skorch's
-        ``Freezer``) and their BatchNorm running statistics. See
-        :func:`make_freeze_plan` for how any module is split into stages.
-        Raising it with ``set_params`` between ``partial_fit`` calls unfreezes
-        stage after stage (gradual unfreezing).
-    backbone_lr_scale : float, default=1.0
-        Learning rate of the trainable backbone stages as a fraction of ``lr``
-        (the head trains at ``lr``): discriminative learning rates, e.g. 0.1,
-        to keep pretrained features from being overwritten (catastrophic
-        forgetting).
-    optimizer : str or torch.optim.Optimizer subclass, default="adamw"
-        ``"sgd"``, ``"momentum"``, ``"nesterov"`` (SGD), ``"adam"``, ``"adamw"``,
-        ``"rmsprop"`` or ``"adagrad"``. Each uses only the knobs that apply to
-        it and **ignores the others**:
-
-        ========= ==============================================================
-        sgd       lr, weight_decay
-        momentum  lr, momentum, weight_decay
-        nesterov  lr, momentum, weight_decay
-        adam      lr, beta1, beta2, eps, weight_decay (L2 penalty in the gradient)
-        adamw     lr, beta1, beta2, eps, weight_decay (decoupled decay)
-        rmsprop   lr, beta2 (RMSprop's ``alpha``), eps, weight_decay
-        adagrad   lr, eps, weight_decay
-        ========= ==============================================================
-
-        A torch optimizer class gets ``lr`` and the ``optimizer__*`` parameters
-        only, as in skorch. ``optimizer__<name>`` always wins over a flat knob.
-    lr : float, default=1e-3
-        Learning rate of the head (and base of the schedule); > 0.
-    momentum : float, default=0.9
-        Momentum of ``"momentum"`` and ``"nesterov"``; in [0, 1).
-    beta1, beta2 : float, default=0.9, 0.999
-        Adam's and AdamW's decay rates of the moment estimates; ``beta2`` is
-        also RMSprop's smoothing constant. In [0, 1).
-    eps : float, default=1e-8
-        Term added to the denominator (Adam, AdamW, RMSprop, Adagrad); > 0.
-    weight_decay : float, default=0.0
-        Weight decay, for every optimizer; >= 0.
-    warmup_epochs : int, default=0
-        Epochs of linear warm-up: in epoch ``e < warmup_epochs`` (from 0) the
-        learning rate is ``lr * (e + 1) / (warmup_epochs + 1)``.
-    lr_schedule : {"constant", "step", "exponential", "cosine"}, default="constant"
-        Schedule after the warm-up, with ``t`` epochs since its end: ``lr``;
-        ``lr * gamma ** (t // step_size)``; ``lr * gamma ** t``; or
-        ``lr * (1 + cos(pi * t / (max_epochs - warmup_epochs))) / 2``. Applied
-        by skorch's ``LRScheduler`` (a ``LambdaLR``) once per epoch; the rate of
-        each epoch is in ``history[:, "event_lr"]``.
-    step_size : int, default=10
-        Epochs between two decays of the ``"step"`` schedule.
-    gamma : float, default=0.1
-        Decay factor of the ``"step"`` and ``"exponential"`` schedules; in (0, 1].
-    grad_clip_norm : float or None, default=None
-        Clip the L2 norm of all gradients together to this value (skorch's
-        ``GradientNormClipping``); None: no clipping.
-    batch_size : int, default=64
-        Samples per batch, for training and prediction.
-    max_epochs : int, default=10
-        Epochs per ``fit`` (and per ``partial_fit`` call).
-    validation_fraction : float or None, default=None
-        Fraction of the training data of **each fit** held out as the
-        validation set that ``patience`` and ``checkpoint_dir`` watch
-        (stratified for a classifier, drawn with ``random_state``). None: no
-        validation set, every sample trains. Unlike skorch, whose default
-        ``ValidSplit(5)`` silently holds out 20% of every cross-validation fold
-        (skorch issue #762), nothing is held out unless asked for, and
-        ``verbose`` says how much is.
-    patience : int or None, default=None
-        Early stopping: stop when the validation loss has not improved for
-        this many epochs, and restore the weights of its best epoch (skorch's
-        ``EarlyStopping(load_best=True)``). Needs a validation set
-        (``validation_fraction`` or ``train_split``). None: train
-        ``max_epochs`` epochs.
-    checkpoint_dir : str, path-like or None, default=None
-        Best-weights checkpointing: save the module's parameters in this
-        folder whenever the validation loss (the training loss without a
-        validation set) reaches a new best, and load the best ones back when
-        training ends (skorch's ``Checkpoint``). Each fit writes its own
-        ``fit-<pid>-<id>-params.pt``, so parallel fits of a search do not
-        collide. None: no files.
-    device : str, torch.device or None, default="auto"
-        ``"auto"``: CUDA when available, else the CPU. Otherwise as in skorch
-        (``"cpu"``, ``"cuda"``, ``"cuda:1"``; None: do not move anything).
-        ``get_params`` keeps ``"auto"``.
-    mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
-        Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the GPU
-        supports it and float16 (with a ``GradScaler``) elsewhere; off on the
-        CPU. Gradients are unscaled before clipping.
-    random_state : int, RandomState or None, default=None
-        Seeds the initialisation, shuffling, dropout and the validation split
-        of each ``fit``: with an int, fits on the CPU are reproducible. The
-        caller's torch random state is saved and restored.
-    criterion : torch criterion class, default={criterion}
-        The loss, as in skorch (``criterion__*`` parameters are routed to it).
-    {extra}train_split : callable or None, default=None
-        The validation split of skorch, e.g. ``predefined_split(dataset)``; when
-        given, ``validation_fraction`` is ignored.
-    callbacks : list or None, default=None
-        More skorch callbacks, run after the built-in ones: ``epoch_timer``,
-        ``train_loss``, ``valid_loss``, {acc}``freezer``, ``lr_scheduler``,
-        ``gradient_clipping``, ``checkpoint`` and ``early_stopping`` (the last
-        two when enabled) and ``print_log``. Their parameters are routed as
-        ``callbacks__<name>__<param>``.
-    verbose : int, default=0
-        1 prints skorch's table of epochs (skorch's default is 1; a search
-        fits many nets).
-    **kwargs
-        Any other skorch parameter: ``iterator_train__num_workers``,
-        ``module__width``, ``optimizer__amsgrad``, ``warm_start``, ``compile``,
-        ... Training batches are shuffled (``iterator_train__shuffle=True``,
-        which skorch leaves off).
-"""
-
-
-def _fill(doc, **fields):
-    """Put ``fields`` into the ``{name}`` slots of ``doc`` (other braces stay)."""
-    for name, value in fields.items():
-        doc = doc.replace("{" + name + "}", value)
-    return doc
-
-
-_ATTRIBUTES_DOC = """
-    Attributes
-    ----------
-    module_ : torch.nn.Module
-        The trained network.
-    freeze_plan_ : FreezePlan
-        The parameter names of its stages and head, and which were frozen.
-    n_outputs_ : int
-        Outputs of the head: {n_outputs}.
-    in_channels_ : int or None
-        Channels of the training images (None when X is not 4-D).
-    seed_ : int or None
-        The torch seed of the last fit.
-    history_ : skorch.history.History
-        Per epoch: ``train_loss``, ``valid_loss``, ``event_lr``, ...
-"""
-
-
+@fill_doc
 class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
-    __doc__ = (
-        """Fine-tune a PyTorch network for classification, with flat knobs to tune.
+    """Fine-tune a PyTorch network for classification, with flat knobs to tune.
 
     A skorch ``NeuralNetClassifier`` whose fine-tuning hyperparameters
     (optimizer family and its settings, warm-up and schedule, clipping,
@@ -1062,18 +418,17 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
     :class:`~sklearn_tune.GeneticSearchCV` tune them by name. Labels may be
     any values (as in scikit-learn): they are encoded for the loss and
     ``predict`` returns them.
-"""
-        + _fill(
-            _PARAMS_DOC,
-            criterion="torch.nn.CrossEntropyLoss",
-            acc="``valid_acc``, ",
-            extra="classes : array-like or None, default=None\n"
-            "        All class labels, in the order of the outputs. None: the sorted\n"
-            "        labels of ``y``. Give them when a training set (a CV fold) may\n"
-            "        lack a class; labels outside them are an error.\n    ",
-        )
-        + _fill(_ATTRIBUTES_DOC, n_outputs="the number of classes")
-        + """    classes_ : ndarray of shape (n_classes,)
+
+    Parameters
+    ----------
+    {nn_parameters}
+    {nn_classifier_loss}
+    {nn_training}
+
+    Attributes
+    ----------
+    {nn_attributes}
+    classes_ : ndarray of shape (n_classes,)
         The class labels.
 
     See Also
@@ -1092,7 +447,8 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
     >>> clf.fit(X, y).predict(X[:3]).shape
     (3,)
     """
-    )
+
+    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
     def __init__(
         self,
@@ -1105,7 +461,7 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         lr=1e-3,
         momentum=0.9,
         beta1=0.9,
-        beta2=0.999,
+        beta2=None,
         eps=1e-8,
         weight_decay=0.0,
         warmup_epochs=0,
@@ -1120,6 +476,8 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         checkpoint_dir=None,
         device="auto",
         mixed_precision="auto",
+        image_layout="auto",
+        normalize="auto",
         random_state=None,
         criterion=torch.nn.CrossEntropyLoss,
         classes=None,
@@ -1159,56 +517,12 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
+        self.image_layout = image_layout
+        self.normalize = normalize
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
-        """Encode labels as 0 .. n_classes - 1 (after setting ``classes_`` if reset)."""
-        if y is None:
-            if not is_dataset(X):
-                raise ValueError(
-                    "y is None; give the labels, or a torch Dataset as X that "
-                    "yields (input, label) pairs."
-                )
-            if reset:
-                if self.classes is None and classes is None:
-                    raise ValueError(
-                        "X is a Dataset and y is None: give classes=[...] so that "
-                        "the head gets one output per class."
-                    )
-                if classes is not None:
-                    self.classes_inferred_ = np.asarray(classes)
-                self.n_outputs_ = len(self.classes_)
-            return None
-        y = to_numpy(y) if isinstance(y, torch.Tensor) else np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError(
-                f"y has shape {y.shape}; {type(self).__name__} takes one label per "
-                "sample, shape (n_samples,). For one-hot targets pass "
-                "y.argmax(axis=1)."
-            )
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity; every sample needs a label.")
-        if reset:
-            if self.classes is None:
-                labels = np.asarray(classes) if classes is not None else np.unique(y)
-                self.classes_inferred_ = labels
-            self.n_outputs_ = len(self.classes_)
-        known = np.asarray(self.classes_)
-        order = np.argsort(known, kind="stable")
-        pos = np.clip(np.searchsorted(known, y, sorter=order), 0, len(known) - 1)
-        codes = order[pos]
-        bad = known[codes] != y
-        if bad.any():
-            outside = np.unique(y[bad])[:10].tolist()
-            raise ValueError(
-                f"y has labels {outside} outside the {len(known)} classes "
-                f"{known.tolist()[:20]} (classes={self.classes!r}). Add them to "
-                "classes, or leave classes=None to take the classes from y."
-            )
-        self._check_validation_size(y, len(y))
-        return codes.astype(np.int64)
+        return check_labels(self, X, y, reset=reset, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
@@ -1239,17 +553,24 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]
 
 
+@fill_doc
 class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
-    __doc__ = (
-        """Fine-tune a PyTorch network for regression, with flat knobs to tune.
+    """Fine-tune a PyTorch network for regression, with flat knobs to tune.
 
     The twin of :class:`FineTuneClassifier` on skorch's ``NeuralNetRegressor``:
     the head gets one output per target, ``y`` may be 1-D (``predict`` is then
     1-D too) and is trained in float32.
-"""
-        + _fill(_PARAMS_DOC, criterion="torch.nn.MSELoss", acc="", extra="")
-        + _fill(_ATTRIBUTES_DOC, n_outputs="the number of targets")
-        + """
+
+    Parameters
+    ----------
+    {nn_parameters}
+    {nn_regressor_loss}
+    {nn_training}
+
+    Attributes
+    ----------
+    {nn_attributes}
+
     See Also
     --------
     FineTuneClassifier : The same for classification.
@@ -1264,7 +585,10 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
     >>> reg.fit(X, X.mean(axis=(1, 2, 3))).predict(X[:3]).shape
     (3,)
     """
-    )
+
+    _parameter_constraints: dict = {
+        k: v for k, v in PARAMETER_CONSTRAINTS.items() if k != "classes"
+    }
 
     def __init__(
         self,
@@ -1277,7 +601,7 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         lr=1e-3,
         momentum=0.9,
         beta1=0.9,
-        beta2=0.999,
+        beta2=None,
         eps=1e-8,
         weight_decay=0.0,
         warmup_epochs=0,
@@ -1292,6 +616,8 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         checkpoint_dir=None,
         device="auto",
         mixed_precision="auto",
+        image_layout="auto",
+        normalize="auto",
         random_state=None,
         criterion=torch.nn.MSELoss,
         train_split=None,
@@ -1329,40 +655,12 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
+        self.image_layout = image_layout
+        self.normalize = normalize
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
-        """Targets as float32 of shape (n_samples, n_targets)."""
-        if y is None:
-            if not is_dataset(X):
-                raise ValueError(
-                    "y is None; give the targets, or a torch Dataset as X that "
-                    "yields (input, target) pairs."
-                )
-            if reset:
-                self.n_outputs_ = getattr(self, "n_outputs_", None) or 1
-                self.y_ndim_ = 2
-            return None
-        y = to_numpy(y) if isinstance(y, torch.Tensor) else np.asarray(y)
-        if y.dtype.kind not in "iuf" or y.ndim not in (1, 2):
-            raise ValueError(
-                f"y has dtype {y.dtype} and shape {y.shape}; {type(self).__name__} "
-                "takes numeric targets of shape (n_samples,) or (n_samples, "
-                "n_targets)."
-            )
-        if not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity; drop or impute those rows.")
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if reset:
-            self.n_outputs_ = n_outputs
-            self.y_ndim_ = y.ndim
-        elif n_outputs != self.n_outputs_:
-            raise ValueError(
-                f"y has {n_outputs} target(s) but the net was built for "
-                f"{self.n_outputs_}; call fit (not partial_fit) to start over."
-            )
-        self._check_validation_size(y, len(y))
-        return y.reshape(len(y), n_outputs).astype(np.float32)
+        return check_targets(self, X, y, reset=reset, classes=classes)
 
     def predict(self, X):
         """Predicted targets, 1-D when the net was trained on a 1-D ``y``.

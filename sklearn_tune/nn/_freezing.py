@@ -9,7 +9,13 @@ The split works on any ``torch.nn.Module``:
   normalisation layer at the top level (torchvision's ``bn1``) joins the stage
   before it, so torchvision's ResNets have five stages (``conv1`` + ``bn1``,
   ``layer1`` ... ``layer4``) and :class:`~sklearn_tune.nn.CifarResNet` four
-  (``stem``, ``stage1`` ... ``stage3``).
+  (``stem``, ``stage1`` ... ``stage3``);
+- parameters of the module itself (``torch.nn.Parameter`` attributes such as a
+  vision transformer's ``cls_token`` and ``pos_embed``) join the first stage.
+
+A wrapper whose only child is the network, such as the module that
+``torch.compile`` returns (``_orig_mod``), is looked through: the stages are
+those of the network inside, named as the wrapper names them.
 
 ``n_trainable_stages`` counts trainable stages from the head down: 0 trains
 the head only, 1 the head and the last stage, and None (or any number at least
@@ -141,6 +147,7 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
     -------
     plan : FreezePlan
     """
+    wrapper_prefix, module = _unwrap(module)
     head = find_head(module)
     head_prefix = "" if head == "" else f"{head}."
     names = [name for name, _ in module.named_parameters()]
@@ -158,6 +165,15 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
             [n for n in names if n.startswith(prefixes) and n not in head_params]
         )
     stages = [stage for stage in stages if stage]
+    # Parameters of the module itself (a ViT's cls_token and pos_embed) feed
+    # the first stage: they join it, and are frozen and scaled with it.
+    own = [
+        name
+        for name, _ in module.named_parameters(recurse=False)
+        if name not in head_params
+    ]
+    if own:
+        stages = [own + stages[0], *stages[1:]] if stages else [own]
     n_frozen = 0
     if n_trainable_stages is not None:
         n_frozen = max(len(stages) - n_trainable_stages, 0)
@@ -170,7 +186,29 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
         if isinstance(child, _NORMS)
         and (name in frozen_children_exact or name.startswith(frozen_children))
     ]
+    if wrapper_prefix:
+        stages = [[wrapper_prefix + n for n in stage] for stage in stages]
+        head_params, frozen, frozen_norms = (
+            [wrapper_prefix + n for n in names]
+            for names in (head_params, frozen, frozen_norms)
+        )
     return FreezePlan(stages, head_params, frozen, frozen_norms)
+
+
+def _unwrap(module):
+    """The network inside wrappers with a single child, and the names' prefix.
+
+    ``torch.compile`` returns a module whose only child, ``_orig_mod``, is the
+    network; a user's wrapper (``self.model = resnet``) looks the same. Stages
+    are found in the network itself, and named as the wrapper names them.
+    """
+    prefix = ""
+    while True:
+        children = list(module.named_children())
+        if len(children) != 1 or any(True for _ in module.parameters(recurse=False)):
+            return prefix, module
+        name, module = children[0]
+        prefix += f"{name}."
 
 
 class _StageFreezer(Freezer):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import torch
+from skorch.callbacks import LRScheduler
 
 __all__ = ["OPTIMIZERS", "LR_SCHEDULES", "optimizer_recipe", "LRFactor"]
 
@@ -24,6 +25,9 @@ _TABLE = {
     "rmsprop": (torch.optim.RMSprop, {}, ("alpha", "eps", "weight_decay")),
     "adagrad": (torch.optim.Adagrad, {}, ("eps", "weight_decay")),
 }
+# torch's defaults, used when beta2 is None
+_ADAM_BETA2 = 0.999
+_RMSPROP_ALPHA = 0.99
 OPTIMIZERS = tuple(_TABLE)
 """Optimizer names the estimators accept."""
 LR_SCHEDULES = ("constant", "step", "exponential", "cosine")
@@ -55,6 +59,8 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
         One of :data:`OPTIMIZERS`.
     momentum, beta1, beta2, eps, weight_decay : float
         The flat knobs; those that do not apply to ``name`` are ignored.
+        ``beta2=None`` is torch's default of each optimizer: 0.999 for Adam
+        and AdamW, 0.99 for RMSprop's ``alpha``.
 
     Returns
     -------
@@ -66,8 +72,8 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
     cls, fixed, used = _TABLE[name]
     values = {
         "momentum": momentum,
-        "betas": (beta1, beta2),
-        "alpha": beta2,
+        "betas": (beta1, _ADAM_BETA2 if beta2 is None else beta2),
+        "alpha": _RMSPROP_ALPHA if beta2 is None else beta2,
         "eps": eps,
         "weight_decay": weight_decay,
     }
@@ -77,8 +83,8 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
 class LRFactor:
     """Factor of the base learning rate in each epoch: warm-up, then a schedule.
 
-    For epoch ``e`` (0 for the first), with ``w = warmup_epochs`` and
-    ``t = e - w``:
+    For epoch ``e`` of a ``fit`` or ``partial_fit`` call (0 for its first),
+    with ``w = warmup_epochs`` and ``t = e - w``:
 
     - warm-up, ``e < w``: ``(e + 1) / (w + 1)``, a linear ramp that reaches the
       full rate at epoch ``w``;
@@ -101,7 +107,8 @@ class LRFactor:
     gamma : float
         Decay factor of ``"step"`` and ``"exponential"``.
     max_epochs : int
-        Epochs of the whole fit (the period of ``"cosine"``).
+        Epochs of one ``fit`` or ``partial_fit`` call (the period of
+        ``"cosine"``).
     """
 
     def __init__(self, warmup_epochs, lr_schedule, step_size, gamma, max_epochs):
@@ -131,3 +138,85 @@ class LRFactor:
             f"lr_schedule={self.lr_schedule!r}, step_size={self.step_size}, "
             f"gamma={self.gamma}, max_epochs={self.max_epochs})"
         )
+
+
+class _From:
+    """The factor of ``lr_lambda`` from epoch ``first`` on (picklable)."""
+
+    def __init__(self, lr_lambda, first):
+        self.lr_lambda = lr_lambda
+        self.first = first
+
+    def __call__(self, epoch):
+        return self.lr_lambda(epoch + self.first)
+
+
+class _PerCallLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler`` with a new schedule for every training call.
+
+    skorch resumes the schedule of a net trained before at the epoch count of
+    its whole history, so continued training (``partial_fit``, ``warm_start``)
+    runs on at the end of the previous schedule: at 0 for ``"cosine"``, still
+    decaying for ``"step"`` and ``"exponential"``. Here every call starts a new
+    schedule (warm-up included) from the base learning rate of each parameter
+    group, counting the epochs of that call only.
+
+    The base learning rate of a group is the one it had when the optimizer was
+    built, or the one set with ``set_params(lr=...)`` since the last call
+    (times ``backbone_lr_scale`` for the backbone's group). A
+    call that resumes a stopped fit (``resume``) goes on with that fit's
+    schedule.
+
+    Parameters
+    ----------
+    lr_lambda : callable or None, default=None
+        Factor of the base learning rate per epoch of the call. None: the
+        net's :class:`LRFactor` (``net._lr_factor()``), read anew each call so
+        that ``set_params(max_epochs=...)`` between calls is followed.
+    **kwargs
+        As for :class:`skorch.callbacks.LRScheduler`.
+    """
+
+    def __init__(self, lr_lambda=None, **kwargs):
+        kwargs.setdefault("policy", torch.optim.lr_scheduler.LambdaLR)
+        kwargs.setdefault("step_every", "epoch")
+        super().__init__(lr_lambda=lr_lambda, **kwargs)
+
+    def initialize(self):
+        super().initialize()
+        self.last_lrs_ = None
+        return self
+
+    @property
+    def kwargs(self):
+        kwargs = super().kwargs
+        if kwargs.get("lr_lambda") is None and self._per_call() is False:
+            kwargs.pop("lr_lambda", None)  # another policy, set by the user
+        return kwargs
+
+    def _per_call(self):
+        return self._get_policy_cls() is torch.optim.lr_scheduler.LambdaLR
+
+    def on_train_begin(self, net, **kwargs):
+        if not self._per_call():  # callbacks__lr_scheduler__policy: skorch's way
+            return super().on_train_begin(net, **kwargs)
+        scheduler_kwargs = self.kwargs
+        if scheduler_kwargs.get("lr_lambda") is None:
+            scheduler_kwargs["lr_lambda"] = net._lr_factor()
+        done = getattr(net, "_resume_epoch", 0)  # a resumed call goes on
+        if done:
+            scheduler_kwargs["lr_lambda"] = _From(scheduler_kwargs["lr_lambda"], done)
+        last = self.last_lrs_
+        for i, group in enumerate(net.optimizer_.param_groups):
+            changed = last is not None and i < len(last) and group["lr"] != last[i]
+            if changed:  # set_params(lr=...) gave every group the new rate
+                group["initial_lr"] = group["lr"] * group.get("lr_scale", 1.0)
+            elif "initial_lr" not in group:
+                group["initial_lr"] = group["lr"]
+            group["lr"] = group["initial_lr"]
+        self.lr_scheduler_ = self.policy_(
+            net.optimizer_, last_epoch=-1, **scheduler_kwargs
+        )
+
+    def on_train_end(self, net, **kwargs):
+        self.last_lrs_ = [group["lr"] for group in net.optimizer_.param_groups]

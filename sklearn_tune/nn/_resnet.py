@@ -174,6 +174,61 @@ def _is_file_weights(weights):
     )
 
 
+def _read_state_dict(weights):
+    """The state dict of ``weights`` (a mapping or a file), unwrapped."""
+    state = weights
+    if not isinstance(weights, Mapping):
+        if not os.path.exists(weights):
+            raise FileNotFoundError(
+                f"weights={str(weights)!r}: no such file. Give the path of a "
+                "state_dict saved with torch.save(module.state_dict(), path)."
+            )
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    for key in ("state_dict", "model"):
+        if isinstance(state.get(key), Mapping):
+            state = state[key]
+    return state
+
+
+_WRAPPER_PREFIXES = ("module.", "model.", "_orig_mod.")
+
+
+def _strip_wrappers(keys):
+    """Strip the prefixes that every key shares from wrappers; return both."""
+    prefix = ""
+    while keys:
+        for candidate in _WRAPPER_PREFIXES:
+            if all(k.startswith(candidate) for k in keys):
+                keys = [k[len(candidate) :] for k in keys]
+                prefix += candidate
+                break
+        else:
+            break
+    return prefix, keys
+
+
+def weights_in_channels(weights):
+    """Input channels of the first convolution that ``weights`` were trained with.
+
+    Parameters
+    ----------
+    weights : str, path-like or mapping
+        A torchvision registry name (always 3 channels: RGB), a state dict or
+        the file it was saved to.
+
+    Returns
+    -------
+    n_channels : int or None
+        None when the weights hold no 4-D convolution kernel.
+    """
+    if not (_is_file_weights(weights) or isinstance(weights, Mapping)):
+        return 3
+    for value in _read_state_dict(weights).values():
+        if isinstance(value, torch.Tensor) and value.ndim == 4:
+            return int(value.shape[1])
+    return None
+
+
 def make_resnet(name, n_classes, in_channels=3, weights=None, **kwargs):
     """Build a ResNet by name with a fresh head of ``n_classes`` outputs.
 
@@ -249,32 +304,31 @@ def load_backbone_weights(module, weights):
     weights : str, path-like or mapping
         A state dict, or the file it was saved to with ``torch.save`` (read
         with ``weights_only=True`` onto the CPU). A dict holding the state dict
-        under ``"state_dict"`` or ``"model"`` (a training checkpoint) works too.
+        under ``"state_dict"`` or ``"model"`` (a training checkpoint) works too,
+        and so do keys behind a wrapper's prefix (``"module."`` of
+        ``DataParallel``, ``"model."`` of Lightning, ``"_orig_mod."`` of
+        ``torch.compile``). Keys that do not fit are listed in the error.
 
     Returns
     -------
     module : torch.nn.Module
         The same module.
     """
-    from ._freezing import find_head
+    from ._freezing import _unwrap, find_head
 
-    state = weights
-    if not isinstance(weights, Mapping):
-        if not os.path.exists(weights):
-            raise FileNotFoundError(
-                f"weights={str(weights)!r}: no such file. Give the path of a "
-                "state_dict saved with torch.save(module.state_dict(), path)."
-            )
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-    for key in ("state_dict", "model"):
-        if isinstance(state.get(key), Mapping):
-            state = state[key]
+    state = _read_state_dict(weights)
+    own_prefix, _ = _unwrap(module)  # the module's own wrappers, e.g. "0."
+    own_keys = [k[len(own_prefix) :] for k in module.state_dict()]
+    _, state_keys = _strip_wrappers(list(state))
+    # keys as the module names them: wrappers' prefixes (DataParallel's
+    # "module.", Lightning's "model.", torch.compile's "_orig_mod.") swapped
+    state = {own_prefix + k: v for k, v in zip(state_keys, state.values())}
     head = find_head(module)
     head_prefix = f"{head}." if head else None
     own = {
-        k
-        for k in module.state_dict()
-        if not (head_prefix and k.startswith(head_prefix))
+        own_prefix + k
+        for k in own_keys
+        if not (head_prefix and (own_prefix + k).startswith(head_prefix))
     }
     backbone = {
         k: v
@@ -284,11 +338,17 @@ def load_backbone_weights(module, weights):
     missing = sorted(own - set(backbone))
     unexpected = sorted(set(backbone) - own)
     if missing or unexpected:
+
+        def listing(keys):
+            shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+            return f"{len(keys)} ({shown})" if keys else "none"
+
         raise ValueError(
-            f"weights do not fit {type(module).__name__}: missing keys "
-            f"{missing[:5]}{' ...' if len(missing) > 5 else ''}, unexpected keys "
-            f"{unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}. Save and load "
-            "the same architecture (same depth, width and in_channels)."
+            f"weights do not fit {type(module).__name__}: missing keys (in the "
+            f"module, not in the weights): {listing(missing)}; unexpected keys (in "
+            f"the weights, not in the module): {listing(unexpected)}. Save and load "
+            "the same architecture (same depth, width and in_channels), or give "
+            "only the keys of the module's state_dict()."
         )
     try:
         module.load_state_dict(backbone, strict=False)

@@ -1,9 +1,12 @@
 """FineTuneClassifier / FineTuneRegressor: the scikit-learn contract and training."""
 
+import gc
+import inspect
 import pickle
 import re
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -192,7 +195,9 @@ def test_early_stopping_restores_the_best_weights(images, make_net):
         assert torch.equal(value, recorder.states_[best][name]), name
 
 
-def test_checkpoint_dir_keeps_and_reloads_the_best_weights(images, make_net, tmp_path):
+def test_checkpoint_dir_reloads_the_best_weights_and_cleans_up(
+    images, make_net, tmp_path, capsys
+):
     X, y = images
     recorder = Recorder()
     net = make_net(
@@ -202,14 +207,65 @@ def test_checkpoint_dir_keeps_and_reloads_the_best_weights(images, make_net, tmp
         validation_fraction=0.5,
         checkpoint_dir=tmp_path,
         callbacks=[recorder],
+        verbose=1,
     )
     net.fit(X, y)
-    files = list(tmp_path.glob("fit-*-params.pt"))
-    assert len(files) == 1
+    assert list(tmp_path.iterdir()) == []  # the fit ended: nothing is needed
+    out = capsys.readouterr().out
+    assert re.search(r"checkpoint_dir: keeping [\d.]+ kB for this fit", out)
     best = int(np.argmin(net.history[:, "valid_loss"]))
     for name, value in net.module_.state_dict().items():
         assert torch.equal(value, recorder.states_[best][name]), name
     assert net.get_params()["device"] == "cpu"
+
+
+class Crash(Callback):
+    """Stop the process (as a power cut would) when epoch ``at`` begins."""
+
+    def __init__(self, at=None):
+        self.at = at
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.at:
+            raise RuntimeError("power cut")
+
+
+def test_checkpoint_dir_resumes_a_stopped_fit(images, make_net, tmp_path):
+    X, y = images
+    params = {
+        "optimizer": "adam",
+        "lr": 0.01,
+        "lr_schedule": "cosine",
+        "warmup_epochs": 1,
+        "max_epochs": 6,
+        "checkpoint_dir": tmp_path,
+        "n_trainable_stages": 1,
+    }
+    reference = make_net(**params).fit(X, y)
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=4))]).fit(X, y)
+    kept = sorted(p.name[-8:] for p in tmp_path.iterdir())
+    assert kept == ["-best.pt", "state.pt"]  # what resuming needs, no more
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    net = make_net(**params).resume(state_file, X, y)
+    assert len(net.history) == 6
+    assert net.history[:, "event_lr"] == pytest.approx(reference.history[:, "event_lr"])
+    steps = {float(s["step"]) for s in net.optimizer_.state.values()}
+    assert steps == {6 * 3.0}  # the optimizer went on from its saved state
+    frozen = dict(net.module_.named_parameters())
+    assert not any(frozen[n].requires_grad for n in net.freeze_plan_.frozen)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="does not fit this net"):
+        make_net(**{**params, "module": "resnet14"}).resume(
+            _state_file_of(make_net, params, X, y, tmp_path), X, y
+        )
+
+
+def _state_file_of(make_net, params, X, y, folder):
+    with pytest.raises(RuntimeError):
+        make_net(**params, callbacks=[("crash", Crash(at=2))]).fit(X, y)
+    (state_file,) = folder.glob("fit-*-state.pt")
+    return state_file
 
 
 def test_gradient_clipping(images, make_net):
@@ -256,40 +312,80 @@ def no_training(monkeypatch):
     monkeypatch.setattr(FineTuneClassifier, "train_step", fail)
 
 
+def test_parameter_constraints_cover_every_parameter():
+    for cls in (FineTuneClassifier, FineTuneRegressor):
+        own = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
+        assert set(cls._parameter_constraints) == own, cls.__name__
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (
+        pytest.param(
             {"optimizer": "adamx"},
-            "optimizer='adamx'): unknown optimizer (did you mean 'adam'?). Use one of",
+            "The 'optimizer' parameter of FineTuneClassifier must be a str among",
+            id="unknown optimizer",
         ),
-        (
+        pytest.param(
+            {"optimizer": "adamx"},
+            "Got 'adamx' instead. Did you mean 'adam'?",
+            id="adamx",
+        ),
+        pytest.param(
             {"lr_schedule": "cosin"},
-            "lr_schedule='cosin'): unknown learning-rate schedule "
-            "(did you mean 'cosine'?)",
+            "Got 'cosin' instead. Did you mean 'cosine'?",
+            id="unknown schedule",
         ),
-        (
+        pytest.param(
             {"lr": -0.1},
-            "lr=-0.1): lr must be a number in (0, inf). "
-            "Use a number in (0, inf), e.g. lr=1e-3.",
+            "The 'lr' parameter of FineTuneClassifier must be a float in the range "
+            "(0.0, inf). Got -0.1 instead. Use e.g. lr=1e-3.",
+            id="negative lr",
         ),
-        ({"lr": float("nan")}, "lr=nan): lr must be"),
-        ({"momentum": 1.5}, "momentum=1.5): momentum must be a number in [0, 1)"),
-        ({"batch_size": 0}, "batch_size=0): batch_size must be an int >= 1"),
-        ({"patience": 3}, "patience=3): early stopping watches the validation loss"),
-        (
+        pytest.param({"lr": float("nan")}, "Got nan instead", id="nan lr"),
+        pytest.param(
+            {"momentum": 1.5},
+            "The 'momentum' parameter of FineTuneClassifier must be a float in the "
+            "range [0.0, 1.0). Got 1.5 instead.",
+            id="momentum 1.5",
+        ),
+        pytest.param(
+            {"batch_size": 0},
+            "The 'batch_size' parameter of FineTuneClassifier must be an int in the "
+            "range [1, inf) or a int among {-1}. Got 0 instead. Use e.g. "
+            "batch_size=64, or -1",
+            id="batch_size 0",
+        ),
+        pytest.param(
+            {"patience": 3},
+            "patience=3): early stopping watches the validation loss",
+            id="patience without validation",
+        ),
+        pytest.param(
             {"optimizer": "nesterov", "momentum": 0.0},
             "optimizer='nesterov' needs momentum > 0",
+            id="nesterov without momentum",
         ),
-        (
+        pytest.param(
             {"mixed_precision": "fp8"},
-            "mixed_precision='fp8'): unknown mixed-precision mode",
+            "The 'mixed_precision' parameter of FineTuneClassifier must be a str among",
+            id="fp8",
         ),
-        ({"module": "resnet19"}, "module='resnet19'): unknown network"),
-        (
+        pytest.param(
+            {"module": "resnet19"},
+            "Got 'resnet19' instead. Did you mean",
+            id="resnet19",
+        ),
+        pytest.param(
             {"validation_fraction": 0.05},
             "validation_fraction=0.05): holds out 2 of 24 samples, "
             "fewer than the 3 classes",
+            id="validation too small",
+        ),
+        pytest.param(
+            {"optimizer": torch.nn.Linear},
+            "optimizer must be a name or a torch.optim.Optimizer subclass",
+            id="optimizer not an optimizer",
         ),
     ],
 )
@@ -362,6 +458,48 @@ def test_out_of_memory_frees_and_raises_a_scorable_error(images, make_net, monke
         net.fit(X, y)
     assert emptied
     assert net.module_ is None and net.optimizer_ is None and not net.initialized_
+
+
+class KeepWeakRefs(Callback):
+    """Weak references to what a fit holds on the device, after each epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        cbs = dict(net.callbacks_)
+        optimizer = net.optimizer_
+        state = next(iter(optimizer.state.values()))
+        self.refs_ = {
+            "optimizer": weakref.ref(optimizer),
+            "optimizer state": weakref.ref(state["exp_avg"]),
+            "scheduler": weakref.ref(cbs["lr_scheduler"].lr_scheduler_),
+            "best weights": weakref.ref(
+                next(iter(cbs["early_stopping"].best_model_weights_.values()))
+            ),
+            "module": weakref.ref(net.module_),
+        }
+
+
+def test_out_of_memory_releases_optimizer_scheduler_and_best_weights(
+    images, make_net, monkeypatch
+):
+    X, y = images
+    _simulate_oom(monkeypatch, when=lambda net: len(net.history) == 3)
+    refs = KeepWeakRefs()
+    net = make_net(
+        optimizer="adam",
+        max_epochs=5,
+        validation_fraction=0.25,
+        patience=5,
+        callbacks=[refs],
+    )
+    with pytest.raises(GPUOutOfMemoryError):
+        net.fit(X, y)
+    assert len(net.history) == 3
+    gc.collect()
+    alive = [name for name, ref in refs.refs_.items() if ref() is not None]
+    assert alive == []
+    cbs = dict(net.callbacks_)
+    assert cbs["lr_scheduler"].lr_scheduler_ is None
+    assert cbs["early_stopping"].best_model_weights_ is None
 
 
 def test_out_of_memory_while_predicting(images, make_net, monkeypatch):
@@ -439,18 +577,17 @@ def test_in_a_pipeline(images, make_net):
 def test_bayes_search_tunes_flat_names(images, make_net):
     X, y = images
     pipe = make_pipeline(FunctionTransformer(_to_images), make_net(max_epochs=1))
-    space = make_finetune_space("finetuneclassifier__", n_stages=4)
+    space = make_finetune_space("finetuneclassifier__", module="resnet8")
     search = BayesSearchCV(
         pipe,
-        space,
-        n_iter=3,
+        [(subspace, 1) for subspace in space],
         cv=2,
         random_state=0,
-        optimizer_kwargs={"n_initial_points": 3},
+        optimizer_kwargs={"n_initial_points": 1},
     )
     search.fit(X.reshape(24, 64), y)
-    assert len(search.cv_results_["params"]) == 3
-    assert set(search.best_params_) == set(space)
+    assert len(search.cv_results_["params"]) == len(space)
+    assert set(search.best_params_) in [set(subspace) for subspace in space]
     assert search.best_estimator_.predict(X.reshape(24, 64)).shape == (24,)
 
 
@@ -475,3 +612,66 @@ def test_genetic_search_tunes_flat_names(images, make_net):
     search.fit(X, y)
     assert set(search.best_params_) == set(space)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+class _FakeCudaDevice:
+    """Stands for torch.cuda.device: records which device was made current."""
+
+    entered = []
+
+    def __init__(self, device):
+        self.device = torch.device(device)
+
+    def __enter__(self):
+        _FakeCudaDevice.entered.append(self.device)
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize(
+    ("native_bf16", "expected"),
+    [
+        pytest.param({0: True, 1: True}, torch.bfloat16, id="ampere bf16"),
+        pytest.param({0: True, 1: False}, torch.float16, id="emulated bf16 -> fp16"),
+    ],
+)
+def test_mixed_precision_auto_asks_the_nets_own_gpu(
+    monkeypatch, make_net, native_bf16, expected
+):
+    asked = []
+
+    def is_bf16_supported(including_emulation=True):
+        asked.append(including_emulation)
+        current = _FakeCudaDevice.entered[-1] if _FakeCudaDevice.entered else None
+        index = current.index if current is not None else 0
+        return native_bf16[index] or including_emulation
+
+    def dtype(mode, device):
+        return make_net(mixed_precision=mode, device=device)._amp_dtype()
+
+    _FakeCudaDevice.entered = []
+    monkeypatch.setattr(torch.cuda, "device", _FakeCudaDevice)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    assert dtype("auto", "cuda:1") == expected
+    assert asked == [False]  # emulated bf16 does not count
+    assert _FakeCudaDevice.entered == [torch.device("cuda:1")]
+    assert dtype("auto", "cpu") is None
+    assert dtype("no", "cuda:1") is None
+    assert dtype("fp16", "cuda:0") == torch.float16
+    assert dtype("bf16", "cpu") == torch.bfloat16
+    assert len(asked) == 1
+
+
+def test_a_resumed_fit_can_be_resumed_again(images, make_net, tmp_path):
+    X, y = images
+    params = {"max_epochs": 6, "checkpoint_dir": tmp_path, "lr_schedule": "cosine"}
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=2))]).fit(X, y)
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("crash", Crash(at=4))]).resume(state_file, X, y)
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    net = make_net(**params).resume(state_file, X, y)
+    assert len(net.history) == 6
+    assert list(tmp_path.iterdir()) == []

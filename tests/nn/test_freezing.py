@@ -1,5 +1,7 @@
 """Stages, head and freezing: frozen parameters do not move, the head does."""
 
+from functools import partial
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -10,6 +12,7 @@ from torch import nn  # noqa: E402
 
 from sklearn_tune.nn import (  # noqa: E402
     CifarResNet,
+    FineTuneClassifier,
     find_head,
     make_freeze_plan,
     replace_head,
@@ -128,3 +131,136 @@ def test_gradual_unfreezing_with_partial_fit(images, make_net):
     net.partial_fit(X, y)
     assert not torch.equal(net.module_.stem[0].weight, stem)
     assert net.freeze_plan_.frozen == []
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step"])
+def test_gradual_unfreezing_recipe_end_to_end(images, make_net, schedule):
+    """Fit the head on a frozen backbone, unfreeze, continue: the backbone learns."""
+    X, y = images
+    net = make_net(
+        n_trainable_stages=0,
+        lr_schedule=schedule,
+        step_size=1,
+        gamma=0.1,
+        max_epochs=3,
+        optimizer="sgd",
+        lr=0.05,
+    ).fit(X, y)
+    backbone = {n: p.detach().clone() for n, p in net.module_.named_parameters()}
+    stem_mean = net.module_.stem[1].running_mean.clone()  # a BatchNorm, frozen
+    net.set_params(n_trainable_stages=None)
+    net.partial_fit(X, y)
+    # unfrozen BatchNorm layers learn their statistics again
+    assert net.module_.stem[1].training
+    assert not torch.equal(net.module_.stem[1].running_mean, stem_mean)
+    lrs = net.history[3:, "event_lr"]
+    assert lrs[0] == pytest.approx(0.05)
+    assert min(lrs) > 0
+    moved = [
+        n
+        for n, p in net.module_.named_parameters()
+        if n in net.freeze_plan_.backbone and not torch.equal(p, backbone[n])
+    ]
+    assert {n.split(".")[0] for n in moved} == {"stem", "stage1", "stage2", "stage3"}
+
+
+class _Wrapper(nn.Module):
+    """A user's wrapper around the network: one top-level child."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = CifarResNet(8, 3, 1, width=4)
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def test_a_wrapper_is_looked_through():
+    plan = make_freeze_plan(_Wrapper(), n_trainable_stages=1)
+    tops = [
+        sorted({".".join(n.split(".")[:2]) for n in stage}) for stage in plan.stages
+    ]
+    assert tops == [
+        ["model.stem"],
+        ["model.stage1"],
+        ["model.stage2"],
+        ["model.stage3"],
+    ]
+    assert plan.head == ["model.fc.weight", "model.fc.bias"]
+    assert {n.split(".")[1] for n in plan.frozen} == {"stem", "stage1", "stage2"}
+
+
+@pytest.mark.slow
+def test_compile_keeps_freezing(images, make_net):
+    X, y = images
+    snapshot = Snapshot()
+    net = make_net(
+        n_trainable_stages=1,
+        lr=0.05,
+        optimizer="sgd",
+        compile=True,
+        compile__backend="eager",
+        callbacks=[snapshot],
+    ).fit(X, y)
+    assert type(net.module_).__name__ == "OptimizedModule"
+    frozen = set(net.freeze_plan_.frozen)
+    assert {n.split(".")[1] for n in frozen} == {"stem", "stage1", "stage2"}
+    after = net.module_.state_dict()
+    for name in frozen:
+        assert torch.equal(snapshot.state_[name], after[name]), name
+    assert not torch.equal(
+        snapshot.state_["_orig_mod.fc.weight"], after["_orig_mod.fc.weight"]
+    )
+    norms = net.freeze_plan_.frozen_norms
+    assert norms and all(n.startswith("_orig_mod.") for n in norms)
+    key = f"{norms[0]}.running_mean"
+    assert torch.equal(snapshot.state_[key], after[key])
+
+
+class _TinyViT(nn.Module):
+    """The top-level layout of a vision transformer: parameters of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(1, 8, 4, stride=4)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, 8))
+        self.pos_embed = nn.Parameter(torch.randn(1, 5, 8) * 0.02)
+        self.blocks = nn.Sequential(nn.Linear(8, 8), nn.GELU())
+        self.norm = nn.LayerNorm(8)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        tokens = self.patch_embed(x).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(len(x), -1, -1)
+        tokens = torch.cat([cls, tokens], dim=1) + self.pos_embed
+        return self.head(self.norm(self.blocks(tokens))[:, 0])
+
+
+def test_top_level_parameters_join_the_first_stage():
+    plan = make_freeze_plan(_TinyViT(), n_trainable_stages=1)
+    assert plan.stages[0][:2] == ["cls_token", "pos_embed"]
+    assert {"cls_token", "pos_embed"} <= set(plan.frozen)
+    assert "blocks.0.weight" not in plan.frozen
+
+
+def test_top_level_parameters_are_frozen_and_scaled(images):
+    X, y = images
+    snapshot = Snapshot()
+    make_net = partial(FineTuneClassifier, device="cpu", max_epochs=2, random_state=0)
+    net = make_net(
+        _TinyViT(),
+        n_trainable_stages=0,
+        optimizer="sgd",
+        lr=0.1,
+        callbacks=[snapshot],
+    ).fit(X, y)
+    params = dict(net.module_.named_parameters())
+    for name in ("cls_token", "pos_embed"):
+        assert not params[name].requires_grad
+        assert torch.equal(snapshot.state_[name], params[name]), name
+    net = make_net(_TinyViT(), lr=0.1, backbone_lr_scale=0.01).initialize()
+    head, body = net.optimizer_.param_groups
+    body_ids = {id(p) for p in body["params"]}
+    assert id(net.module_.cls_token) in body_ids
+    assert id(net.module_.pos_embed) in body_ids
+    assert body["lr"] == pytest.approx(0.001)

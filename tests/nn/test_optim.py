@@ -7,6 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from skorch.callbacks import Callback  # noqa: E402
+
 from sklearn_tune.nn import LRFactor  # noqa: E402
 
 KNOBS = {"momentum": 0.8, "beta1": 0.85, "beta2": 0.95, "eps": 1e-6}
@@ -88,3 +90,87 @@ def test_lr_factor_is_what_lambda_lr_applies():
     factor = LRFactor(1, "step", step_size=1, gamma=0.1, max_epochs=4)
     assert [factor(e) for e in range(4)] == pytest.approx([0.5, 1.0, 0.1, 0.01])
     assert "step" in repr(factor)
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "cosine"])
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_continued_training_restarts_the_schedule(images, make_net, schedule, how):
+    X, y = images
+    params = {"warmup_epochs": 1, "step_size": 1, "gamma": 0.5, "max_epochs": 3}
+    net = make_net(lr=0.01, lr_schedule=schedule, batch_size=24, **params)
+    net.fit(X, y)
+    first = net.history[:, "event_lr"]
+    if how == "warm_start":
+        net.set_params(warm_start=True).fit(X, y)
+    else:
+        net.partial_fit(X, y)
+    second = net.history[3:, "event_lr"]
+    assert second == pytest.approx(first)
+    assert min(second) > 0
+
+
+def test_set_lr_between_calls_is_the_new_base(images, make_net):
+    X, y = images
+    net = make_net(lr=0.01, lr_schedule="cosine", batch_size=24, max_epochs=2)
+    net.fit(X, y)
+    net.set_params(lr=0.001)
+    net.partial_fit(X, y)
+    assert net.history[2:, "event_lr"] == pytest.approx([0.001, 0.0005])
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "beta2", "key", "expected"),
+    [
+        pytest.param("rmsprop", None, "alpha", 0.99, id="rmsprop default"),
+        pytest.param("rmsprop", 0.9, "alpha", 0.9, id="rmsprop set"),
+        pytest.param("adam", None, "betas", (0.9, 0.999), id="adam default"),
+        pytest.param("adamw", 0.99, "betas", (0.9, 0.99), id="adamw set"),
+    ],
+)
+def test_beta2_defaults_to_torchs_default_of_each_optimizer(
+    make_net, optimizer, beta2, key, expected
+):
+    knobs = {} if beta2 is None else {"beta2": beta2}  # None: the default
+    net = make_net(optimizer=optimizer, **knobs).initialize()
+    assert net.optimizer_.param_groups[0][key] == pytest.approx(expected)
+
+
+def test_batch_size_minus_one_is_one_batch(images, make_net):
+    X, y = images
+    net = make_net(batch_size=-1, max_epochs=1).fit(X, y)
+    assert net.history[-1, "train_batch_count"] == 1
+    assert net.predict(X).shape == (24,)
+
+
+class Rates(Callback):
+    """The learning rate of every parameter group when each epoch begins."""
+
+    def initialize(self):
+        self.seen_ = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.seen_.append([group["lr"] for group in net.optimizer_.param_groups])
+
+
+def test_set_lr_between_calls_keeps_the_backbone_scale(images, make_net):
+    X, y = images
+    rates = Rates()
+    net = make_net(
+        lr=0.1, backbone_lr_scale=0.1, batch_size=24, max_epochs=1, callbacks=[rates]
+    )
+    net.fit(X, y)
+    net.set_params(lr=0.01)
+    net.partial_fit(X, y)
+    assert rates.seen_ == [pytest.approx([0.1, 0.01]), pytest.approx([0.01, 0.001])]
+
+
+def test_another_scheduler_policy_is_skorchs(images, make_net):
+    X, y = images
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
+    net = make_net(
+        lr=0.1, batch_size=24, max_epochs=3, callbacks__lr_scheduler__policy=plateau
+    ).fit(X, y)
+    assert net.history[:, "event_lr"] == pytest.approx([0.1, 0.1, 0.1])
+    scheduler = dict(net.callbacks_)["lr_scheduler"].lr_scheduler_
+    assert isinstance(scheduler, plateau)

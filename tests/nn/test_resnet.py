@@ -1,5 +1,7 @@
 """The built-in CIFAR ResNets, weights from a file, torchvision's (when importable)."""
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -45,8 +47,46 @@ def test_weights_from_a_file_load_the_backbone_not_the_head(tmp_path):
 def test_weights_of_another_architecture_are_refused(tmp_path):
     path = tmp_path / "w.pt"
     torch.save(make_resnet("resnet14", 2, 1, width=4).state_dict(), path)
-    with pytest.raises(ValueError, match="same architecture"):
+    with pytest.raises(ValueError, match="same architecture") as info:
         load_backbone_weights(make_resnet("resnet8", 2, 1, width=4), path)
+    message = str(info.value)
+    assert "missing keys (in the module, not in the weights): none" in message
+    assert re.search(
+        r"unexpected keys \(in the weights, not in the module\): \d+ \(", message
+    )
+    assert "stage1.1.bn1.bias" in message  # resnet14 has 2 blocks per stage
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        pytest.param("module.", id="DataParallel"),
+        pytest.param("model.", id="Lightning"),
+        pytest.param("module._orig_mod.", id="DataParallel of compiled"),
+    ],
+)
+def test_weights_with_a_wrappers_prefix_load(tmp_path, prefix):
+    source = make_resnet("resnet8", n_classes=5, in_channels=1, width=4)
+    path = tmp_path / "prefixed.pt"
+    torch.save({prefix + k: v for k, v in source.state_dict().items()}, path)
+    target = make_resnet("resnet8", n_classes=3, in_channels=1, width=4, weights=path)
+    assert torch.equal(target.stem[0].weight, source.stem[0].weight)
+    wrapped = torch.nn.Sequential(make_resnet("resnet8", 3, 1, width=4))
+    load_backbone_weights(wrapped, path)  # a wrapper of our own: "0." prefix
+    assert torch.equal(wrapped[0].stem[0].weight, source.stem[0].weight)
+
+
+def test_missing_and_unexpected_keys_are_listed(tmp_path):
+    state = make_resnet("resnet8", 2, 1, width=4).state_dict()
+    state["extra.weight"] = state.pop("stem.0.weight")
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "missing keys (in the module, not in the weights): 1 (stem.0.weight); "
+            "unexpected keys (in the weights, not in the module): 1 (extra.weight)"
+        ),
+    ):
+        load_backbone_weights(make_resnet("resnet8", 2, 1, width=4), state)
 
 
 def test_pretrain_then_finetune_with_the_estimator(images, make_net, tmp_path):

@@ -1,0 +1,171 @@
+"""``checkpoint_dir``: the best weights and a resumable training state per fit.
+
+While a fit runs, its folder holds two files, named after the fit (process id
+and a random part, so that the parallel fits of a search never collide):
+
+- ``<fit>-best.pt``: the module's parameters at the best epoch so far (lowest
+  validation loss, or training loss without a validation set), loaded back
+  when training ends;
+- ``<fit>-state.pt``: the training state after the last epoch: module,
+  optimizer, learning-rate scheduler, epochs done and history, from which
+  :meth:`FineTuneClassifier.resume` continues a fit that was stopped.
+
+Nothing else is written, and when the fit ends normally both files are
+removed (the net then holds the best weights): a search leaves no files
+behind, and a crashed or killed fit leaves exactly what resuming needs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import uuid
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = ["read_training_state"]
+
+_FORMAT = 1
+
+
+def _save(obj, path):
+    """Write ``obj`` to ``path`` atomically: a crash leaves the old file whole."""
+    tmp = f"{path}.tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _size(n_bytes):
+    for unit in ("bytes", "kB", "MB"):
+        if n_bytes < 1000:
+            return (
+                f"{n_bytes:.0f} {unit}" if unit == "bytes" else f"{n_bytes:.1f} {unit}"
+            )
+        n_bytes /= 1000
+    return f"{n_bytes:.1f} GB"
+
+
+def _scheduler_state(scheduler):
+    """Where the learning-rate schedule stands, in plain numbers.
+
+    Not ``state_dict()``: a ``LambdaLR`` puts its factor object's attributes
+    there, which ``torch.load(weights_only=True)`` may refuse to read back.
+    """
+    if scheduler is None:
+        return None
+    return {
+        "last_epoch": int(scheduler.last_epoch),
+        "base_lrs": [float(lr) for lr in scheduler.base_lrs],
+        "last_lrs": [float(lr) for lr in scheduler.get_last_lr()],
+    }
+
+
+def read_training_state(path):
+    """Read a training state written by ``checkpoint_dir``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``<fit>-state.pt`` file.
+
+    Returns
+    -------
+    state : dict
+        ``module``, ``optimizer`` (state dicts), ``lr_scheduler`` (its
+        ``last_epoch``, ``base_lrs`` and ``last_lrs``), ``epoch``
+        (epochs done in the interrupted call), ``history`` (a list of dicts)
+        and ``prefix`` (the fit's file prefix).
+    """
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a training state written by checkpoint_dir "
+            "(a '<fit>-state.pt' file). Give the state file of the fit to resume."
+        )
+    state["history"] = json.loads(state["history"])
+    return state
+
+
+class _TrainingCheckpoint(Callback):
+    """Keep the best weights and the last training state of a fit; see module doc.
+
+    Parameters
+    ----------
+    dirname : str
+        The folder (created if needed).
+    monitor : str
+        The history key to minimise: ``"valid_loss"`` or ``"train_loss"``.
+    """
+
+    def __init__(self, dirname, monitor="valid_loss"):
+        self.dirname = dirname
+        self.monitor = monitor
+
+    def initialize(self):
+        self.prefix_ = None
+        self.best_ = math.inf
+        self.first_epoch_ = 0
+        self.resumed_from_ = None
+        self.n_bytes_ = 0
+        return self
+
+    def _path(self, kind):
+        return os.path.join(self.dirname, f"{self.prefix_}{kind}.pt")
+
+    def resume_from(self, state, path):
+        """Go on writing the files of the fit ``state`` was read from."""
+        self.prefix_ = state["prefix"]
+        self.resumed_from_ = os.fspath(path)
+
+    def on_train_begin(self, net, **kwargs):
+        os.makedirs(self.dirname, exist_ok=True)
+        if self.prefix_ is None:
+            self.prefix_ = f"fit-{os.getpid()}-{uuid.uuid4().hex[:8]}-"
+        scores = [row.get(self.monitor, math.inf) for row in net.history]
+        self.best_ = min(scores, default=math.inf)
+        self.first_epoch_ = len(net.history) - getattr(net, "_resume_epoch", 0)
+
+    def on_epoch_end(self, net, **kwargs):
+        score = net.history[-1].get(self.monitor, math.inf)
+        if score < self.best_:
+            self.best_ = score
+            _save(net.module_.state_dict(), self._path("best"))
+        scheduler = dict(net.callbacks_).get("lr_scheduler")
+        scheduler = getattr(scheduler, "lr_scheduler_", None)
+        _save(
+            {
+                "format": _FORMAT,
+                "prefix": self.prefix_,
+                "epoch": len(net.history) - self.first_epoch_,
+                "module": net.module_.state_dict(),
+                "optimizer": net.optimizer_.state_dict(),
+                "lr_scheduler": _scheduler_state(scheduler),
+                "history": json.dumps(net.history.to_list()),
+            },
+            self._path("state"),
+        )
+        n_bytes = sum(
+            os.path.getsize(self._path(kind))
+            for kind in ("best", "state")
+            if os.path.exists(self._path(kind))
+        )
+        if net.verbose and not self.n_bytes_:
+            print(
+                f"checkpoint_dir: keeping {_size(n_bytes)} for this fit in "
+                f"{self.dirname} ({self.prefix_}best.pt: best weights, "
+                f"{self.prefix_}state.pt: training state to resume); removed when "
+                "the fit ends."
+            )
+        self.n_bytes_ = max(self.n_bytes_, n_bytes)
+
+    def on_train_end(self, net, **kwargs):
+        best = self._path("best")
+        if os.path.exists(best):
+            state = torch.load(best, map_location=net.device, weights_only=True)
+            net.module_.load_state_dict(state)
+        for path in (best, self._path("state"), self.resumed_from_):
+            if path is not None and os.path.exists(path):
+                os.remove(path)
+        self.resumed_from_ = None

@@ -1,0 +1,256 @@
+"""Where and how a net computes: device, mixed precision, seeding, out of memory.
+
+- ``device="auto"``: CUDA when available, else the CPU; ``get_params``,
+  ``clone`` and pickling keep ``"auto"``;
+- ``mixed_precision``: the autocast dtype of the net's device, and the
+  float16 training step with a ``GradScaler``;
+- ``random_state``: torch seeded for one fit, the caller's state restored;
+- out of GPU memory: everything that holds tensors is dropped, and an error a
+  search scores as ``error_score`` is raised.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
+from torch import nn
+
+from ..exceptions import GPUOutOfMemoryError
+
+
+def _resolve_device(device):
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _autocast_dtype(mode, device):
+    """The autocast dtype of ``mixed_precision=mode`` on ``device``; None: off.
+
+    ``"auto"`` is off except on CUDA, where it is bfloat16 when the GPU
+    computes in bfloat16 natively (compute capability 8.0 or more, asked of
+    that very device) and float16, trained with a ``GradScaler``, elsewhere:
+    torch's emulated bfloat16 on older GPUs is slower than float32.
+    """
+    if mode == "no" or device is None:
+        return None
+    device = torch.device(device)
+    if mode == "auto":
+        if device.type != "cuda":
+            return None
+        with torch.cuda.device(device):
+            native = torch.cuda.is_bf16_supported(including_emulation=False)
+        return torch.bfloat16 if native else torch.float16
+    return torch.bfloat16 if mode == "bf16" else torch.float16
+
+
+def _holds_tensors(value):
+    """Whether ``value`` keeps tensors alive (directly, or one level down)."""
+    direct = (
+        torch.Tensor,
+        nn.Module,
+        torch.optim.Optimizer,
+        torch.optim.lr_scheduler.LRScheduler,
+        torch.optim.lr_scheduler.ReduceLROnPlateau,
+        torch.amp.GradScaler,
+    )
+    if isinstance(value, direct):
+        return True
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(v, direct) for v in value
+    )
+
+
+class _DeviceMixin:
+    """Device, precision, seeding and memory of the fine-tuning estimators."""
+
+    # -- device="auto" ----------------------------------------------------------
+    #
+    # skorch reads ``self.device`` wherever it moves a tensor. The parameter is
+    # kept as given (get_params and clone see "auto"), while skorch's code reads
+    # the resolved device: CUDA when available, else the CPU.
+
+    @property
+    def device(self):
+        return _resolve_device(self.__dict__.get("device", "cpu"))
+
+    @device.setter
+    def device(self, value):
+        self.__dict__["device"] = value
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        if "device" in params:
+            params["device"] = self.__dict__.get("device")
+        return params
+
+    def __setstate__(self, state):
+        device = state.get("device")
+        state["device"] = _resolve_device(device)
+        super().__setstate__(state)
+        if isinstance(device, str) and device == "auto":
+            self.__dict__["device"] = device
+
+    def load_params(self, *args, **kwargs):
+        """Load saved parameters, as skorch's ``NeuralNet.load_params``.
+
+        ``device="auto"`` stays ``"auto"`` (skorch writes the device it loaded
+        onto back into ``device``).
+
+        Parameters
+        ----------
+        *args, **kwargs
+            As for :meth:`skorch.NeuralNet.load_params` (``f_params``,
+            ``f_optimizer``, ``checkpoint``, ...).
+
+        Returns
+        -------
+        None
+        """
+        device = self.__dict__.get("device")
+        try:
+            return super().load_params(*args, **kwargs)
+        finally:
+            if isinstance(device, str) and device == "auto":
+                self.__dict__["device"] = device
+
+    def _amp_dtype(self):
+        """The autocast dtype of the current settings (cached: asked per batch)."""
+        key = (self.mixed_precision, self.device)
+        cached = self.__dict__.get("_amp_dtype_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, _autocast_dtype(*key))
+            self.__dict__["_amp_dtype_cache"] = cached
+        return cached[1]
+
+    def _torch_device(self):
+        """``self.device`` as a ``torch.device`` (cached: asked per batch)."""
+        device = self.device
+        cached = self.__dict__.get("_torch_device_cache")
+        if cached is None or cached[0] != device:
+            cached = (device, torch.device(device) if device is not None else None)
+            self.__dict__["_torch_device_cache"] = cached
+        return cached[1]
+
+    def _set_training(self, training=True):
+        """skorch's train/eval switch, skipped when the net is already so.
+
+        skorch switches every batch; walking the module tree each time costs
+        as much as a tiny model's forward pass. Submodules set apart (the
+        frozen BatchNorm layers, in eval mode) stay as they are.
+        """
+        modules = [
+            getattr(self, name + "_", None) for name in self._modules + self._criteria
+        ]
+        if all(not isinstance(m, nn.Module) or m.training == training for m in modules):
+            return
+        super()._set_training(training)
+
+    def train_step(self, batch, **fit_params):
+        """One training step: forward, loss, backward, hooks, optimizer step.
+
+        The steps of skorch's, without its closure (which only optimizers
+        such as LBFGS need: a torch optimizer class given as ``optimizer``
+        keeps skorch's step). In float16 the loss is scaled, and the
+        gradients unscaled before the ``on_grad_computed`` hooks (clipping).
+
+        Parameters
+        ----------
+        batch : tuple
+            ``(X, y)`` of one batch.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        step : dict
+            ``loss`` and ``y_pred``, as skorch's.
+        """
+        scaler = getattr(self, "grad_scaler_", None)
+        if scaler is None and not isinstance(self.optimizer, str):
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+            for optimizer in optimizers:
+                scaler.unscale_(optimizer)  # clipping sees the true gradients
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        for optimizer in optimizers:
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+        if scaler is not None:
+            scaler.update()
+        return {"loss": loss, "y_pred": y_pred}
+
+    @contextmanager
+    def _seeded(self):
+        """Seed torch for this fit without touching the caller's random state."""
+        if self.random_state is None:
+            self.seed_ = None
+            yield
+            return
+        if isinstance(self.random_state, np.random.RandomState):
+            self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
+        else:
+            self.seed_ = int(self.random_state)
+        devices = []
+        device = torch.device(self.device) if self.device is not None else None
+        if device is not None and device.type == "cuda":
+            devices = [device.index if device.index is not None else 0]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.seed_)
+            yield
+
+    def _release_device_memory(self):
+        """Drop everything that holds tensors: modules, optimizer, callbacks' copies.
+
+        Callbacks keep the optimizer (an LR scheduler) and copies of the
+        weights (``EarlyStopping``'s best ones); every fitted attribute of a
+        callback that holds tensors is set to None.
+        """
+        for name in self._modules + self._criteria + self._optimizers:
+            setattr(self, name + "_", None)
+        for _, callback in getattr(self, "callbacks_", None) or []:
+            for key, value in list(vars(callback).items()):
+                if key.endswith("_") and _holds_tensors(value):
+                    setattr(callback, key, None)
+        self.grad_scaler_ = None
+        self.initialized_ = False
+        gc.collect()
+        torch.cuda.empty_cache()
+
+    def _out_of_memory(self, message):
+        """Free what the failed fit held, then raise an error a search scores."""
+        self._release_device_memory()
+        batch = f"batch_size={self.batch_size}"
+        message = message.rstrip(".") + "."
+        return GPUOutOfMemoryError(
+            f"{type(self).__name__}(module={self._module_name()}, {batch}) ran out of "
+            f"GPU memory: {message} The module, optimizer, criterion and the "
+            "callbacks' copies (LR scheduler, best weights) were dropped and "
+            "torch.cuda.empty_cache() called, so the next fit starts clean. Use a "
+            "smaller batch_size or network, or mixed_precision='auto'."
+        )

@@ -1,0 +1,304 @@
+"""Conditional search spaces, searched jointly by both searchers (issue 10)."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sklearn_tune import BayesSearchCV, GeneticSearchCV
+from sklearn_tune._genetic._strategy import _GeneticStrategy, _Individual
+from sklearn_tune.space import (
+    Categorical,
+    Condition,
+    Dimension,
+    Real,
+    SubSpace,
+    check_search_space,
+)
+
+X, y = load_iris(return_X_y=True)
+
+
+class Trainer(BaseEstimator):
+    """Scores a function of an optimizer choice and the knobs it reads.
+
+    Records every parameter set it was fitted with, to check what reached it.
+    """
+
+    seen = []
+
+    def __init__(
+        self, optimizer="sgd", lr=0.1, momentum=None, beta1=None, nesterov=None
+    ):
+        self.optimizer, self.lr = optimizer, lr
+        self.momentum, self.beta1, self.nesterov = momentum, beta1, nesterov
+
+    def fit(self, X, y=None):
+        Trainer.seen.append(self.get_params())
+        return self
+
+    def score(self, X, y=None):
+        value = -((np.log10(self.lr) + 2) ** 2)
+        if self.optimizer == "momentum":
+            value += 0.5 - (self.momentum - 0.9) ** 2 + 0.1 * bool(self.nesterov)
+        elif self.optimizer == "adam":
+            value += 0.3 - (self.beta1 - 0.85) ** 2
+        return value
+
+
+SPACE = {
+    "optimizer": Categorical(["sgd", "momentum", "adam"]),
+    "lr": Real(1e-4, 1.0, prior="log-uniform"),
+    "momentum": Real(0.5, 0.99).when(optimizer="momentum"),
+    "nesterov": Categorical([False, True]).when(optimizer="momentum"),
+    "beta1": Real(0.8, 0.99).when(optimizer=["adam"]),
+}
+ACTIVE = {
+    "sgd": {"lr"},
+    "momentum": {"lr", "momentum", "nesterov"},
+    "adam": {"lr", "beta1"},
+}
+
+
+def bayes(**kwargs):
+    return BayesSearchCV(
+        Trainer(),
+        SPACE,
+        n_iter=20,
+        cv=KFold(2),
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 6},
+        **kwargs,
+    )
+
+
+def genetic(**kwargs):
+    return GeneticSearchCV(
+        Trainer(),
+        SPACE,
+        population_size=6,
+        generations=4,
+        cv=KFold(2),
+        random_state=0,
+        **kwargs,
+    )
+
+
+@pytest.fixture(params=[bayes, genetic], ids=["bayes", "genetic"])
+def make(request):
+    Trainer.seen = []
+    return request.param
+
+
+def test_inactive_knobs_never_reach_the_estimator_and_are_masked(make):
+    search = make().fit(X)
+    for params in search.cv_results_["params"]:
+        assert set(params) - {"optimizer"} == ACTIVE[params["optimizer"]]
+    for fitted in Trainer.seen:  # inactive knobs keep the estimator's default
+        inactive = {"momentum", "beta1", "nesterov"} - ACTIVE[fitted["optimizer"]]
+        assert all(fitted[name] is None for name in inactive)
+    results = search.cv_results_
+    is_momentum = np.array([p["optimizer"] == "momentum" for p in results["params"]])
+    assert (results["param_momentum"].mask == ~is_momentum).all()
+    assert (
+        results["param_beta1"].mask
+        == ~np.array([p["optimizer"] == "adam" for p in results["params"]])
+    ).all()
+
+
+def test_candidates_differing_only_in_inactive_knobs_are_one(make):
+    search = make().fit(X)
+    keys = [json.dumps(p, sort_keys=True) for p in search.cv_results_["params"]]
+    assert len(keys) == len(set(keys))
+    # a space with 2 sgd x 1 + ... points: exhausted, not looped over
+    small = {
+        "optimizer": Categorical(["sgd", "adam"]),
+        "lr": Categorical([0.01, 0.1]),
+        "beta1": Categorical([0.8, 0.9]).when(optimizer="adam"),
+    }
+    assert check_search_space(small)[0].size == 2 + 4
+    search = make().set_params(search_spaces=small).fit(X)
+    assert len(search.cv_results_["params"]) == 6
+    assert search.stop_reason_.startswith("search space exhausted: all 6")
+
+
+def test_joint_search_finds_the_best_branch(make):
+    search = make().set_params(
+        **({"n_iter": 40} if make is bayes else {"generations": 8})
+    )
+    search.fit(X)
+    assert search.best_params_["optimizer"] == "momentum"
+
+
+def test_genetic_operators_touch_only_active_genes():
+    dims = check_search_space(SPACE)[0].dimensions
+    strategy = _GeneticStrategy(
+        dims,
+        population_size=4,
+        generations=1,
+        crossover_probability=0.5,
+        mutation_probability=0.5,
+        tournament_size=2,
+        elitism=1,
+        algorithm="mu_plus_lambda",
+        keep_top_k=2,
+        random_state=0,
+    )
+    names = list(dims)
+    sgd = [0.1 if n == "optimizer" else 0.5 for n in names]  # optimizer -> "sgd"
+    for _ in range(50):
+        individual = _Individual(sgd)
+        strategy._mutate(individual, eta=10.0)
+        changed = {n for n, a, b in zip(names, sgd, individual) if a != b}
+        assert changed <= {"optimizer", "lr"}, changed
+    a, b = _Individual(sgd), _Individual(sgd[:])
+    b[names.index("lr")] = 0.9
+    for _ in range(20):
+        c, d = strategy._mate(_Individual(a), _Individual(b), eta=10.0)
+        for child in (c, d):
+            assert [
+                child[names.index(n)] for n in ("momentum", "beta1", "nesterov")
+            ] == [
+                0.5,
+                0.5,
+                0.5,
+            ]
+
+
+def test_bayes_surrogate_sees_inactive_knobs_at_one_imputed_value():
+    search = bayes().fit(X)
+    optimizer = search.optimizers_[0]
+    names = list(check_search_space(SPACE)[0].dimensions)
+    for point, params in zip(optimizer.Xi, search.cv_results_["params"]):
+        told = dict(zip(names, point))
+        if params["optimizer"] != "adam":
+            assert told["beta1"] == 0.8  # the lower bound
+        if params["optimizer"] != "momentum":
+            assert told["momentum"] == 0.5 and told["nesterov"] == 0
+
+
+def test_a_conditional_search_resumes_from_its_checkpoint(make, tmp_path):
+    path = tmp_path / "c.jsonl"
+    full = make().fit(X).cv_results_["params"]
+    make(checkpoint=path).fit(X)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:4]) + "\n")  # header, part, two batches
+    resumed = make(checkpoint=path).fit(X)
+    assert resumed.cv_results_["params"] == full
+
+
+def test_callbacks_get_full_points_with_imputed_values(make):
+    results = []
+    make().fit(X, callback=lambda result: results.append(result) and False)
+    last = results[-1]
+    assert all(len(x) == len(SPACE) for x in last.x_iters)
+    assert len(last.x_iters) == len(last.func_vals)
+
+
+def test_a_pipeline_step_and_its_own_parameters():
+    lr, svc = LogisticRegression(max_iter=300), SVC()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", lr)])
+    space = {
+        "clf": Categorical([lr, svc]),
+        "clf__C": Real(1e-2, 1e2, prior="log-uniform"),
+        "clf__gamma": Real(1e-3, 1.0, prior="log-uniform").when(clf=svc),
+    }
+    for search in (
+        BayesSearchCV(pipe, space, n_iter=8, cv=3, random_state=0),
+        GeneticSearchCV(
+            pipe, space, population_size=4, generations=1, cv=3, random_state=0
+        ),
+    ):
+        search.fit(X, y)
+        for params in search.cv_results_["params"]:
+            assert ("clf__gamma" in params) == isinstance(params["clf"], SVC)
+        assert lr.get_params()["C"] == 1.0 and svc.get_params()["gamma"] == "scale"
+
+
+@pytest.mark.parametrize(
+    "space, message",
+    [
+        pytest.param(
+            {"lr": Real(0.1, 1.0).when(optimizer="adam")},
+            "has no 'optimizer'",
+            id="missing parent",
+        ),
+        pytest.param(
+            {"lr": Real(0.1, 1.0), "beta1": Real(0.8, 0.9).when(lr=0.5)},
+            "is Real(0.1, 1.0), not a Categorical",
+            id="numeric parent",
+        ),
+        pytest.param(
+            {"opt": Categorical(["sgd"]), "beta1": Real(0.8, 0.9).when(opt="adam")},
+            "['adam'] are not choices of",
+            id="unknown value",
+        ),
+        pytest.param(
+            {
+                "a": Categorical([1, 2]).when(b=1),
+                "b": Categorical([1, 2]).when(a=1),
+            },
+            "form a cycle",
+            id="cycle",
+        ),
+    ],
+)
+def test_bad_conditions_are_refused_before_any_fit(make, space, message):
+    search = make().set_params(search_spaces=space)
+    with pytest.raises(ValueError, match=__import__("re").escape(message)):
+        search.fit(X)
+    assert Trainer.seen == []
+
+
+def test_dimension_with_condition_is_a_value_object():
+    momentum = Real(0.5, 0.99).when(optimizer=["momentum", "nesterov"])
+    assert momentum.condition == Condition("optimizer", ("momentum", "nesterov"))
+    assert momentum == Real(0.5, 0.99).when(optimizer=["momentum", "nesterov"])
+    assert momentum != Real(0.5, 0.99)
+    assert Dimension.from_dict(json.loads(json.dumps(momentum.to_dict()))) == momentum
+    assert repr(momentum) == "Real(0.5, 0.99).when(optimizer=['momentum', 'nesterov'])"
+    plain = Real(0.5, 0.99)
+    plain.when(optimizer="adam")
+    assert plain.condition is None  # when() returns a copy
+    with pytest.raises(TypeError, match="one parent=values pair"):
+        Real(0.1, 1.0).when(a=1, b=2)
+    sub = SubSpace(check_search_space(SPACE)[0].dimensions)
+    assert sub.active(
+        {
+            "optimizer": "adam",
+            "lr": 0.1,
+            "momentum": 0.9,
+            "beta1": 0.9,
+            "nesterov": True,
+        }
+    ) == {"optimizer": "adam", "lr": 0.1, "beta1": 0.9}
+
+
+def test_nested_conditions():
+    space = check_search_space(
+        {
+            "kernel": Categorical(["linear", "poly"]),
+            "degree": Categorical([2, 3]).when(kernel="poly"),
+            "coef0": Categorical([0.0, 1.0]).when(degree=[3]),
+        }
+    )[0]
+    assert space.active({"kernel": "linear", "degree": 3, "coef0": 1.0}) == {
+        "kernel": "linear"
+    }
+    assert space.active({"kernel": "poly", "degree": 3, "coef0": 1.0}) == {
+        "kernel": "poly",
+        "degree": 3,
+        "coef0": 1.0,
+    }
+    assert space.size == 1 + 1 + 2
+    assert space.active({"kernel": "poly", "degree": 2, "coef0": 0.0}) == {
+        "kernel": "poly",
+        "degree": 2,
+    }
