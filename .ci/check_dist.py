@@ -55,8 +55,9 @@ def check_installed_search():
     from sklearn_tune.space import Categorical, Real
 
     where = Path(sklearn_tune.__file__).resolve()
-    assert ROOT not in where.parents, f"imported the checkout, not the wheel: {where}"
-    assert Path(sys.prefix).resolve() in where.parents, where
+    assert Path(sys.prefix).resolve() in where.parents, (
+        f"imported {where}, not the wheel installed in {sys.prefix}"
+    )
     print(f"sklearn_tune {sklearn_tune.__version__} from {where.parent}")
 
     X, y = load_iris(return_X_y=True)

@@ -38,7 +38,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 # The markdown pages of docs/ are read by MyST; ``` fences are code, headings
 # get anchors so that pages can link to sections.
@@ -68,7 +68,6 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "min_reported_time": 1,
-    "matplotlib_animations": False,
 }
 
 html_theme = "pydata_sphinx_theme"
