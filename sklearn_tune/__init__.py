@@ -14,7 +14,11 @@ __version__ = "0.1.0.dev0"
 
 __all__ = ["BayesSearchCV", "GeneticSearchCV", "__version__"]
 
-_LAZY = {"BayesSearchCV": "._bayes", "GeneticSearchCV": "._genetic"}
+_LAZY = {
+    "BayesSearchCV": "._bayes",
+    "GeneticSearchCV": "._genetic",
+    "importance": "._importance",
+}
 
 
 def __getattr__(name):

@@ -1,0 +1,697 @@
+"""Plots of fitted searches: convergence, evolution, surrogate, parameters.
+
+Every function takes a fitted search and an optional matplotlib ``ax`` and
+returns what it drew on. Given an ``ax``, a function draws there and touches no
+pyplot state; without one it opens a new figure with ``matplotlib.pyplot``.
+matplotlib is imported when a function is first called (install it with
+``pip install "sklearn-tune[plots]"``); ``import sklearn_tune`` never loads it.
+
+Functions that read ``cv_results_`` (:func:`plot_convergence`,
+:func:`plot_parallel_coordinates`, :func:`plot_importance`) accept any
+scikit-learn ``BaseSearchCV``: ours, ``GridSearchCV``, ``RandomizedSearchCV``,
+the halving searches. :func:`plot_evolution` needs a ``GeneticSearchCV`` and
+:func:`plot_objective` a ``BayesSearchCV`` (or a scikit-optimize
+``OptimizeResult``). Failed candidates (score NaN) never enter a best-so-far
+line or a colour scale; where they are shown, they are drawn apart, in grey.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+
+import numpy as np
+
+from ._importance import importance
+from ._results import finite_scores, param_columns, score_key
+
+__all__ = [
+    "plot_convergence",
+    "plot_evolution",
+    "plot_importance",
+    "plot_objective",
+    "plot_parallel_coordinates",
+]
+
+_FAILED_COLOR = "0.6"
+_CACHE_ENTRIES = 2**17  # cross-covariance entries per GP prediction call
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - matplotlib is the extra
+        raise ImportError(
+            "sklearn_tune.plots needs matplotlib; install it with "
+            'pip install "sklearn-tune[plots]" (or pip install matplotlib).'
+        ) from err
+    return plt
+
+
+def _get_ax(ax, figsize=(6.4, 4.2)):
+    if ax is not None:
+        return ax
+    return _pyplot().subplots(figsize=figsize, layout="constrained")[1]
+
+
+# -- convergence ---------------------------------------------------------------
+
+
+def _fit_times(search):
+    results = search.cv_results_
+    n_splits = getattr(search, "n_splits_", 1)
+    seconds = np.asarray(results["mean_fit_time"], dtype=float) + np.asarray(
+        results["mean_score_time"], dtype=float
+    )
+    return np.cumsum(np.nan_to_num(seconds) * n_splits)
+
+
+def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=None):
+    """Best score so far of one or more searches, against evaluations or time.
+
+    Candidates are taken in the order of ``cv_results_``, which is the order
+    of evaluation for our searches and for ``GridSearchCV`` and
+    ``RandomizedSearchCV`` (the halving searches list each rung after the
+    last, on growing resources). The best-so-far line is a step function;
+    each candidate's own score is a faint dot; failed candidates are ticks
+    along the bottom and never change the line.
+
+    Parameters
+    ----------
+    *searches : fitted BaseSearchCV
+        One line per search, on the same axes.
+    x : {"evaluations", "time"}, default="evaluations"
+        The horizontal axis: the number of candidates evaluated, or the
+        cumulative fit and score time in seconds. Time is a proxy read from
+        ``cv_results_``: ``(mean_fit_time + mean_score_time) * n_splits_`` per
+        candidate, summed; it is the compute spent on the folds, not the wall
+        time of a parallel search, and leaves out the optimizer's own time.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+    labels : list of str, default=None
+        One legend label per search; the class names if None.
+    metric : str, default=None
+        For multi-metric searches, the metric to show; None means each
+        search's refit metric (its first metric if ``refit`` names none).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.lines`` holds, per search, the best-so-far line (labelled)
+        then its failed-candidate ticks.
+
+    Examples
+    --------
+    >>> from sklearn_tune.plots import plot_convergence
+    >>> plot_convergence(genetic, bayes, x="time")  # doctest: +SKIP
+    """
+    if not searches:
+        raise TypeError(
+            "plot_convergence needs at least one fitted search, e.g. "
+            "plot_convergence(search) or plot_convergence(search_a, search_b)."
+        )
+    if x not in ("evaluations", "time"):
+        raise ValueError(
+            f"plot_convergence(x={x!r}): x must be 'evaluations' or 'time'."
+        )
+    if labels is None:
+        labels = [type(search).__name__ for search in searches]
+    elif len(labels) != len(searches):
+        raise ValueError(
+            f"plot_convergence got {len(searches)} searches and {len(labels)} "
+            f"labels ({list(labels)!r}); give one label per search."
+        )
+    ax = _get_ax(ax)
+    names = set()
+    for search, label in zip(searches, labels):
+        key, name = score_key(search, metric, "plot_convergence")
+        names.add(name)
+        scores = finite_scores(search.cv_results_, key)
+        xs = np.arange(1, len(scores) + 1) if x == "evaluations" else _fit_times(search)
+        best = np.fmax.accumulate(scores)
+        (line,) = ax.step(xs, best, where="post", label=label, linewidth=2)
+        ax.scatter(xs, scores, s=10, color=line.get_color(), alpha=0.3, linewidths=0)
+        failed = np.isnan(scores)
+        ax.plot(
+            xs[failed],
+            np.zeros(failed.sum()),
+            linestyle="",
+            marker="|",
+            markersize=8,
+            color=line.get_color(),
+            transform=ax.get_xaxis_transform(),
+            label="_failed",
+        )
+    ax.set_xlabel(
+        "candidates evaluated" if x == "evaluations" else "fit + score time (s)"
+    )
+    ax.set_ylabel(f"best {' / '.join(sorted(names))} so far")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    return ax
+
+
+# -- evolution -------------------------------------------------------------------
+
+
+def plot_evolution(search, ax=None):
+    """Best, mean and worst fitness of each generation of a ``GeneticSearchCV``.
+
+    Read from ``search.history_``; failed candidates are not in its statistics.
+    With several sub-spaces, generations are numbered across them and a
+    dotted line marks where a new sub-space starts.
+
+    Parameters
+    ----------
+    search : fitted GeneticSearchCV
+        Any search with a ``history_`` of ``gen``, ``fitness``, ``fitness_max``
+        and ``fitness_min`` records.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.lines`` are "best", "mean" and "worst", in that order.
+    """
+    history = getattr(search, "history_", None)
+    if history is None:
+        raise TypeError(
+            "plot_evolution needs a fitted GeneticSearchCV (it reads history_); "
+            f"got {type(search).__name__}. For any search, use "
+            "plot_convergence(search)."
+        )
+    ax = _get_ax(ax)
+    several = any("subspace" in record for record in history)
+    gens = np.arange(len(history)) if several else [r["gen"] for r in history]
+    series = {
+        "best": [r["fitness_max"] for r in history],
+        "mean": [r["fitness"] for r in history],
+        "worst": [r["fitness_min"] for r in history],
+    }
+    styles = {"best": "-", "mean": "--", "worst": ":"}
+    for label, values in series.items():
+        ax.plot(gens, values, styles[label], marker="o", markersize=3, label=label)
+    ax.fill_between(gens, series["worst"], series["best"], alpha=0.15)
+    if several:
+        for position, record in enumerate(history[1:], start=1):
+            if record["subspace"] != history[position - 1]["subspace"]:
+                ax.axvline(position - 0.5, color="0.5", linestyle=":")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness (mean test score)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax
+
+
+# -- importance ------------------------------------------------------------------
+
+
+def plot_importance(search, ax=None, metric=None, random_state=0):
+    """Horizontal bars of :func:`sklearn_tune.importance`, largest on top.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        Any scikit-learn search with ``cv_results_``.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+    metric : str, default=None
+        For multi-metric searches; None means the refit metric.
+    random_state : int, RandomState instance or None, default=0
+        Passed to :func:`sklearn_tune.importance`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.patches`` are the bars, the least important first.
+    """
+    shares = importance(search, metric=metric, random_state=random_state)
+    ax = _get_ax(ax, figsize=(6.4, 0.8 + 0.4 * len(shares)))
+    shares = shares.iloc[::-1]
+    bars = ax.barh(_short_names(shares.index), shares.to_numpy())
+    ax.bar_label(bars, labels=[f"{v:.0%}" for v in shares], padding=2)
+    ax.set_xlim(0, max(1.0, shares.max() * 1.15))
+    ax.set_xlabel(f"share of {shares.name} variance (fANOVA main effects)")
+    return ax
+
+
+# -- parallel coordinates ------------------------------------------------------
+
+
+def _short_names(names):
+    """Names without the ``step__`` prefix that all of them share, if any."""
+    names = list(names)
+    parts = [name.split("__") for name in names]
+    if len(names) < 2 or any(len(p) < 2 for p in parts):
+        return names
+    common = 0
+    while all(len(p) > common + 1 and p[common] == parts[0][common] for p in parts):
+        common += 1
+    return ["__".join(p[common:]) for p in parts]
+
+
+def _unit(column):
+    """Positions in [0, 1] of a column's rows on its own axis (NaN inactive)."""
+    values = column.values
+    if column.categories is not None:
+        span = max(len(column.categories) - 1, 1)
+        return values / span if len(column.categories) > 1 else values * 0 + 0.5
+    low, high = np.nanmin(values), np.nanmax(values)
+    if high == low:
+        return np.where(np.isnan(values), np.nan, 0.5)
+    return (values - low) / (high - low)
+
+
+def _axis_labels(column):
+    """(position, text) pairs to write along a column's axis."""
+    if column.categories is not None:
+        span = max(len(column.categories) - 1, 1)
+        if len(column.categories) == 1:
+            return [(0.5, column.labels()[0])]
+        return [(i / span, text) for i, text in enumerate(column.labels())]
+    low, high = np.nanmin(column.values), np.nanmax(column.values)
+    if high == low:
+        return [(0.5, _number(low, column.log))]
+    middle = (low + high) / 2
+    return [
+        (u, _number(v, column.log)) for u, v in ((0, low), (0.5, middle), (1, high))
+    ]
+
+
+def _number(value, log):
+    return f"{10**value if log else value:.3g}"
+
+
+def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
+    """One line per candidate across one vertical axis per parameter.
+
+    Each parameter gets an axis scaled to the values tried: linear, or
+    logarithmic where the space declares a log-uniform prior (for other
+    searches, where the positive values span a ratio of 100 or more); a
+    categorical parameter shows its choices as ticks. The last axis is the
+    score, which also colours the line. A parameter a candidate did not have
+    (another sub-space, a conditional parameter) leaves a gap in its line.
+    Failed candidates are thin grey lines with no score.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        Any scikit-learn search with ``cv_results_``.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+    metric : str, default=None
+        For multi-metric searches; None means the refit metric.
+    cmap : str or Colormap, default="viridis"
+        Colours of the scores, the best the brightest with "viridis".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.collections[0]`` holds the successful candidates'
+        lines (its ``get_array()`` are their scores, worst drawn first) and
+        ``ax.collections[1]`` the failed ones.
+    """
+    from matplotlib.collections import LineCollection
+
+    key, name = score_key(search, metric, "plot_parallel_coordinates")
+    scores = finite_scores(search.cv_results_, key)
+    columns = param_columns(search)
+    ax = _get_ax(ax, figsize=(1.6 * (len(columns) + 1) + 1.5, 4.2))
+    positions = np.column_stack([_unit(c) for c in columns])
+    ok = ~np.isnan(scores)
+    low, high = (np.min(scores[ok]), np.max(scores[ok])) if ok.any() else (0, 1)
+    score_unit = (scores - low) / (high - low) if high > low else scores * 0 + 0.5
+    xs = np.arange(len(columns) + 1)
+    order = np.argsort(scores[ok], kind="stable")  # best drawn last, on top
+    lines = np.column_stack([positions, score_unit])[ok][order]
+    success = LineCollection(
+        [np.column_stack([xs, row]) for row in lines],
+        array=scores[ok][order],
+        cmap=cmap,
+        linewidths=1.2,
+        alpha=0.8,
+        label="candidates",
+    )
+    success.set_clim(low, high)
+    failed = LineCollection(
+        [np.column_stack([xs[:-1], row]) for row in positions[~ok]],
+        colors=_FAILED_COLOR,
+        linewidths=0.6,
+        linestyles="--",
+        label=f"failed ({int((~ok).sum())})",
+    )
+    ax.add_collection(success)
+    ax.add_collection(failed)
+    for x, column in zip(xs, columns):
+        ax.axvline(x, color="0.2", linewidth=0.8)
+        for y, text in _axis_labels(column):
+            ax.text(x + 0.04, y, text, fontsize=7, va="center", ha="left")
+    ax.axvline(xs[-1], color="0.2", linewidth=0.8)
+    for y, value in ((0, low), (1, high)):
+        ax.text(xs[-1] + 0.04, y, f"{value:.3g}", fontsize=7, va="center")
+    ax.set_xticks(
+        xs,
+        [
+            short + (" (log)" if c.log else "")
+            for short, c in zip(_short_names(c.name for c in columns), columns)
+        ]
+        + [name],
+        rotation=20,
+        ha="right",
+    )
+    ax.set_yticks([])
+    ax.set_xlim(-0.2, xs[-1] + 0.5)
+    ax.set_ylim(-0.05, 1.05)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    if ok.any():
+        ax.figure.colorbar(success, ax=ax, label=name, pad=0.02)
+    if (~ok).any():
+        ax.legend(handles=[failed], loc="upper right", fontsize=7)
+    return ax
+
+
+# -- objective (surrogate partial dependence) ---------------------------------------
+
+
+def _bayes_parts(search, subspace):
+    """What ``plot_objective`` reads of a BayesSearchCV or an ``OptimizeResult``.
+
+    Returns the display space (names, choices), the space the surrogate was
+    fitted in, the surrogate models, the evaluated points in that space, a
+    mask of the points that did not fail, their objective values and ``sign``,
+    which turns the minimised objective into what is shown: the score for a
+    BayesSearchCV (skopt minimises the negated score), the objective itself
+    for a plain ``OptimizeResult``.
+    """
+    if hasattr(search, "optimizer_results_"):
+        results = search.optimizer_results_
+        if not 0 <= subspace < len(results):
+            raise ValueError(
+                f"plot_objective(subspace={subspace!r}): the search has "
+                f"{len(results)} optimizer result(s); give 0 to "
+                f"{len(results) - 1}."
+            )
+        result = results[subspace]
+        optimizers = [o for o in getattr(search, "optimizers_", []) if o.Xi]
+        model_space, points = result.space, result.x_iters
+        if len(optimizers) == len(results):  # the space the model was fitted in
+            model_space, points = optimizers[subspace].space, optimizers[subspace].Xi
+        ok = ~_failed(search, result)
+        return result, model_space, points, ok, -1.0
+    if hasattr(search, "space") and hasattr(search, "models"):  # OptimizeResult
+        ok = np.isfinite(np.asarray(search.func_vals, dtype=float))
+        return search, search.space, search.x_iters, ok, 1.0
+    raise TypeError(
+        "plot_objective needs a fitted BayesSearchCV (it reads "
+        "optimizer_results_) or a scikit-optimize OptimizeResult; got "
+        f"{type(search).__name__}. For any search, use "
+        "plot_parallel_coordinates(search)."
+    )
+
+
+def _plain(value):
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _failed(search, result):
+    """Which points of an optimizer result were failed candidates.
+
+    skopt was told a penalty for them; ``cv_results_`` says which failed.
+    """
+    names = [d.name for d in result.space.dimensions]
+    scores = finite_scores(search.cv_results_, score_key(search, None, "")[0])
+    failed = {
+        tuple(_plain(params[n]) for n in names)
+        for params, score in zip(search.cv_results_["params"], scores)
+        if np.isnan(score) and set(params) == set(names)
+    }
+    return np.array(
+        [tuple(_plain(v) for v in point) in failed for point in result.x_iters],
+        dtype=bool,
+    )
+
+
+class _Axis:
+    """One dimension of the plot: its grid in model terms and how to draw it."""
+
+    def __init__(self, name, display, model_dim, n_points):
+        self.name = name
+        self.categorical = hasattr(model_dim, "categories")
+        self.log = not self.categorical and model_dim.prior == "log-uniform"
+        if self.categorical:
+            self.grid = list(model_dim.categories)
+            self.positions = np.arange(len(self.grid), dtype=float)
+            self.labels = [str(c) for c in display.categories]
+        else:
+            space = np.geomspace if self.log else np.linspace
+            grid = space(model_dim.low, model_dim.high, n_points)
+            if isinstance(model_dim.low, Integral) or type(model_dim).__name__ == (
+                "Integer"
+            ):
+                grid = np.unique(np.round(grid).astype(int))
+            self.grid = list(grid)
+            self.positions = np.asarray(grid, dtype=float)
+        self.transformed = np.asarray(model_dim.transform(self.grid), dtype=float)
+        self.transformed = self.transformed.reshape(len(self.grid), -1)
+        self._model_dim = model_dim
+
+    def position(self, value):
+        if self.categorical:
+            return float(self.grid.index(value))
+        return float(value)
+
+    def decorate(self, ax, which):
+        set_scale = ax.set_xscale if which == "x" else ax.set_yscale
+        if self.log:
+            set_scale("log")
+        if self.categorical:
+            (ax.set_xticks if which == "x" else ax.set_yticks)(
+                self.positions, self.labels
+            )
+            lim = (-0.5, len(self.grid) - 0.5)
+        else:
+            lim = (self.positions[0], self.positions[-1])
+        (ax.set_xlim if which == "x" else ax.set_ylim)(*lim)
+
+
+def _predict(model, rows):
+    """The model's prediction at ``rows``, in chunks sized to stay in cache.
+
+    A Gaussian process builds a ``rows x n_train`` cross-covariance; kept to
+    about a megabyte it stays in the CPU cache, which is several times faster
+    than one large block.
+    """
+    n_train = len(getattr(model, "X_train_", ()))
+    chunk = max(_CACHE_ENTRIES // n_train, 16) if n_train else 4096
+    return np.concatenate(
+        [
+            np.asarray(model.predict(rows[start : start + chunk])).ravel()
+            for start in range(0, len(rows), chunk)
+        ]
+    )
+
+
+def _partial_dependence(model, samples, slices, axes, pairs):
+    """Mean prediction over ``samples`` with some columns set to grid values.
+
+    All the rows (every 1-D grid and every 2-D grid, each times every sample)
+    go through the model in one pass of chunked ``predict`` calls.
+    """
+    blocks, shapes = [], []
+    for i in range(len(axes)):
+        block = np.repeat(samples[None], len(axes[i].grid), axis=0)
+        block[:, :, slices[i]] = axes[i].transformed[:, None, :]
+        blocks.append(block.reshape(-1, samples.shape[1]))
+        shapes.append((len(axes[i].grid),))
+    for i, j in pairs:
+        ni, nj = len(axes[i].grid), len(axes[j].grid)
+        block = np.repeat(samples[None, None], ni, axis=0).repeat(nj, axis=1)
+        block[:, :, :, slices[i]] = axes[i].transformed[:, None, None, :]
+        block[:, :, :, slices[j]] = axes[j].transformed[None, :, None, :]
+        blocks.append(block.reshape(-1, samples.shape[1]))
+        shapes.append((ni, nj))
+    predictions = _predict(model, np.concatenate(blocks))
+    out, start = [], 0
+    for shape in shapes:
+        n = math.prod(shape) * len(samples)
+        out.append(predictions[start : start + n].reshape(*shape, -1).mean(axis=-1))
+        start += n
+    return out
+
+
+def plot_objective(
+    search,
+    *,
+    subspace=0,
+    dimensions=None,
+    n_points=40,
+    n_pair_points=16,
+    n_samples=16,
+    levels=12,
+    cmap="viridis",
+    random_state=0,
+    ax=None,
+):
+    """The surrogate model of a ``BayesSearchCV`` as partial dependence.
+
+    On the diagonal, one curve per dimension: the surrogate's prediction with
+    that dimension set along its range and the others averaged over
+    ``n_samples`` points drawn uniformly from the space (partial dependence).
+    Below the diagonal, the same for each pair of dimensions as filled
+    contours, with the evaluated candidates as dots and the best as a red
+    star. A categorical dimension is shown by its choices, a log-uniform one
+    on a log axis. For a ``BayesSearchCV`` the plotted value is the predicted
+    score (higher is better); failed candidates are not drawn.
+
+    Every curve and surface comes from one batch of predictions (in
+    cache-sized chunks) at modest default grids, so the surrogate of a
+    2000-evaluation search with four dimensions draws in about a second or
+    less (``benchmarks/bench_plots.py``). Parameter names that share a
+    pipeline step prefix (``clf__``) are shown without it.
+
+    Parameters
+    ----------
+    search : fitted BayesSearchCV or skopt OptimizeResult
+        A search whose surrogate has been fitted (more candidates than
+        ``n_initial_points``), or a result of ``skopt.gp_minimize`` & co.
+        (the objective is then shown as is: lower is better).
+    subspace : int, default=0
+        Which sub-space's optimizer to show.
+    dimensions : list of str, default=None
+        The dimensions to show, by name; all if None.
+    n_points : int, default=40
+        Grid points along each dimension for the curves on the diagonal; an
+        Integer dimension has at most one per integer and a Categorical one
+        per choice.
+    n_pair_points : int, default=16
+        Grid points along each dimension of the pair plots.
+    n_samples : int, default=16
+        Points drawn uniformly from the space and averaged over. The same
+        points serve every grid point, so the curves are smooth; more points
+        move them closer to the exact partial dependence, at a cost linear in
+        ``n_samples``.
+    levels : int, default=12
+        Contour levels.
+    cmap : str or Colormap, default="viridis"
+        Colours of the pair plots.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the samples averaged over.
+    ax : ndarray of matplotlib Axes, default=None
+        A square grid of axes, one row and column per dimension shown; a new
+        figure if None. Axes above the diagonal are hidden.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The square grid; ``axes[i, i].lines[0]`` holds the partial dependence
+        of dimension ``i``.
+    """
+    result, model_space, points, ok, sign = _bayes_parts(search, subspace)
+    display, models = result.space, result.models
+    values = np.asarray(result.func_vals, dtype=float)
+    if not models:
+        raise ValueError(
+            "plot_objective needs a fitted surrogate model, but the search has "
+            f"none: its {len(points)} candidates were all initial points. Run "
+            "more candidates than optimizer_kwargs['n_initial_points']."
+        )
+    names = [d.name or f"x{i}" for i, d in enumerate(display.dimensions)]
+    shorts = _short_names(names)
+    wanted = list(range(len(names)))
+    if dimensions is not None:
+        unknown = [d for d in dimensions if d not in names]
+        if unknown or not dimensions:
+            raise ValueError(
+                f"plot_objective(dimensions={dimensions!r}): choose among {names}."
+            )
+        wanted = [names.index(d) for d in dimensions]
+    model = models[-1]
+    widths = [d.transformed_size for d in model_space.dimensions]
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    slices = [slice(offsets[i], offsets[i + 1]) for i in wanted]
+    axes = [
+        _Axis(shorts[i], display.dimensions[i], model_space.dimensions[i], n_points)
+        for i in wanted
+    ]
+    pair_axes = [
+        _Axis(
+            shorts[i], display.dimensions[i], model_space.dimensions[i], n_pair_points
+        )
+        for i in wanted
+    ]
+    samples = np.asarray(
+        model_space.transform(model_space.rvs(n_samples, random_state=random_state)),
+        dtype=float,
+    )
+    pairs = [(i, j) for i in range(len(axes)) for j in range(i)]
+    curves = _partial_dependence(model, samples, slices, axes, [])
+    grids = (
+        _partial_dependence(model, samples, slices, pair_axes, pairs)[len(axes) :]
+        if pairs
+        else []
+    )
+    n = len(axes)
+    if ax is None:
+        size = max(2.4 * n, 4.0)
+        _, ax = _pyplot().subplots(
+            n, n, figsize=(size, size), squeeze=False, layout="constrained"
+        )
+    ax = np.asarray(ax, dtype=object)
+    ax = ax.reshape(1, 1) if ax.ndim == 0 else ax
+    if ax.shape != (n, n):
+        raise ValueError(
+            f"plot_objective(ax=...) needs a {n}x{n} grid of Axes, one row and "
+            f"column per dimension shown ({[a.name for a in axes]}); got an "
+            f"array of shape {ax.shape}. Make it with plt.subplots({n}, {n})."
+        )
+    shown = [[axis.position(p[i]) for axis, i in zip(axes, wanted)] for p in points]
+    shown = np.asarray(shown, dtype=float).reshape(len(points), n)[ok]
+    best = shown[np.argmin(values[ok])] if ok.any() else None
+    label = "score" if sign < 0 else "objective"
+    z_all = [sign * g for g in grids]
+    vmin = min((z.min() for z in z_all), default=0)
+    vmax = max((z.max() for z in z_all), default=1)
+    for r in range(n):
+        for c in range(n):
+            a = ax[r, c]
+            if c > r:
+                a.set_visible(False)
+                continue
+            if r == c:
+                a.plot(axes[r].positions, sign * curves[r], color="C0", linewidth=2)
+                if best is not None:
+                    a.axvline(best[r], color="red", linestyle="--", linewidth=1)
+                axes[r].decorate(a, "x")
+                a.set_ylabel(f"partial dependence ({label})" if r == 0 else "")
+                a.yaxis.set_label_position("right")
+                a.yaxis.tick_right()
+            else:
+                z = z_all[pairs.index((r, c))]
+                xa, ya = pair_axes[c], pair_axes[r]
+                if xa.categorical or ya.categorical:
+                    a.pcolormesh(
+                        xa.positions, ya.positions, z, shading="nearest",
+                        cmap=cmap, vmin=vmin, vmax=vmax,
+                    )  # fmt: skip
+                else:
+                    a.contourf(
+                        xa.positions, ya.positions, z, levels=levels,
+                        cmap=cmap, vmin=vmin, vmax=vmax,
+                    )  # fmt: skip
+                a.scatter(shown[:, c], shown[:, r], s=4, c="k", alpha=0.4, lw=0)
+                if best is not None:
+                    a.scatter(best[c], best[r], s=60, c="red", marker="*", lw=0)
+                axes[c].decorate(a, "x")
+                axes[r].decorate(a, "y")
+            if r == n - 1:
+                a.set_xlabel(axes[c].name + (" (log)" if axes[c].log else ""))
+            else:
+                a.tick_params(labelbottom=False)
+            if c == 0 and r > 0:
+                a.set_ylabel(axes[r].name + (" (log)" if axes[r].log else ""))
+            elif r != c:
+                a.tick_params(labelleft=False)
+    return ax

@@ -1,0 +1,477 @@
+import re
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+from sklearn_tune import BayesSearchCV, GeneticSearchCV, importance
+from sklearn_tune.space import Categorical, Real
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sklearn_tune.plots import (  # noqa: E402
+    plot_convergence,
+    plot_evolution,
+    plot_importance,
+    plot_objective,
+    plot_parallel_coordinates,
+)
+
+X = np.zeros((8, 1))
+y = np.zeros(8)
+
+
+class Cheap(BaseEstimator):
+    """A score that is a fixed function of the parameters; fits fail for a > fail."""
+
+    def __init__(self, a=0.5, b=1.0, kind="x", fail=2.0):
+        self.a, self.b, self.kind, self.fail = a, b, kind, fail
+
+    def fit(self, X, y=None):
+        if self.a > self.fail:
+            raise ValueError("a too large")
+        return self
+
+    def score(self, X, y=None):
+        bonus = {"x": 0.0, "y": 0.5, "z": 1.0}[self.kind]
+        return -4 * (self.a - 0.3) ** 2 - 0.1 * np.log10(self.b) ** 2 + bonus
+
+
+SPACE = {
+    "a": Real(0.0, 1.0),
+    "b": Real(1e-3, 1e3, prior="log-uniform"),
+    "kind": Categorical(["x", "y", "z"]),
+}
+GRID = {"a": [0.0, 0.25, 0.5, 0.75, 1.0], "b": [1e-3, 1.0, 1e3], "kind": ["x", "z"]}
+
+
+def _fit(search):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def searches():
+    return {
+        "genetic": _fit(
+            GeneticSearchCV(
+                Cheap(), SPACE, population_size=6, generations=3, cv=2, random_state=0
+            )
+        ),
+        "bayes": _fit(
+            BayesSearchCV(
+                Cheap(),
+                SPACE,
+                n_iter=14,
+                optimizer_kwargs={"n_initial_points": 6},
+                cv=2,
+                random_state=0,
+            )
+        ),
+        "grid": _fit(GridSearchCV(Cheap(), GRID, cv=2)),
+        "failing": _fit(
+            BayesSearchCV(
+                Cheap(fail=0.6),
+                SPACE,
+                n_iter=14,
+                optimizer_kwargs={"n_initial_points": 6},
+                cv=2,
+                random_state=0,
+                error_score=np.nan,
+            )
+        ),
+    }
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _scores(search, key="mean_test_score"):
+    return np.asarray(search.cv_results_[key], dtype=float)
+
+
+def test_importing_does_not_load_matplotlib():
+    code = (
+        "import sys, sklearn_tune, sklearn_tune.plots; sklearn_tune.importance; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()
+
+
+# -- plot_convergence ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["genetic", "bayes", "grid"])
+def test_convergence_line_is_the_running_best(searches, name):
+    search = searches[name]
+    fig, ax = plt.subplots()
+    n_figures = len(plt.get_fignums())
+    assert plot_convergence(search, ax=ax) is ax
+    assert len(plt.get_fignums()) == n_figures  # drew on ax, opened nothing
+    line = ax.lines[0]
+    scores = _scores(search)
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(scores) + 1))
+    np.testing.assert_allclose(line.get_ydata(), np.maximum.accumulate(scores))
+    assert line.get_label() == type(search).__name__
+
+
+def test_convergence_against_time_and_several_searches(searches):
+    ax = plot_convergence(
+        searches["genetic"], searches["bayes"], x="time", labels=["GA", "BO"]
+    )
+    best_lines = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in best_lines] == ["GA", "BO"]
+    search = searches["bayes"]
+    results = search.cv_results_
+    seconds = (results["mean_fit_time"] + results["mean_score_time"]) * 2  # cv=2
+    np.testing.assert_allclose(best_lines[1].get_xdata(), np.cumsum(seconds))
+    assert ax.get_xlabel() == "fit + score time (s)"
+
+
+def test_convergence_skips_failed_candidates(searches):
+    search = searches["failing"]
+    scores = _scores(search)
+    failed = np.isnan(scores)
+    assert failed.any() and not failed.all()
+    ax = plot_convergence(search)
+    best, ticks = ax.lines
+    expected = np.fmax.accumulate(scores)
+    np.testing.assert_allclose(best.get_ydata(), expected)
+    assert not np.isnan(best.get_ydata()[np.argmax(~failed) :]).any()
+    np.testing.assert_array_equal(ticks.get_xdata(), np.flatnonzero(failed) + 1)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        pytest.param(
+            (),
+            {},
+            TypeError,
+            "plot_convergence needs at least one fitted search",
+            id="no search",
+        ),
+        pytest.param(
+            ("S",),
+            {"x": "seconds"},
+            ValueError,
+            "plot_convergence(x='seconds'): x must be 'evaluations' or 'time'.",
+            id="bad x",
+        ),
+        pytest.param(
+            ("S", "S"),
+            {"labels": ["one"]},
+            ValueError,
+            "plot_convergence got 2 searches and 1 labels (['one']); give one "
+            "label per search.",
+            id="labels count",
+        ),
+    ],
+)
+def test_convergence_bad_arguments(searches, args, kwargs, error, message):
+    args = [searches["grid"] for _ in args]
+    with pytest.raises(error, match=re.escape(message)):
+        plot_convergence(*args, **kwargs)
+
+
+def test_unfitted_search_is_refused():
+    with pytest.raises(TypeError, match="needs a fitted search with cv_results_"):
+        plot_convergence(GridSearchCV(Cheap(), GRID))
+
+
+# -- multi-metric --------------------------------------------------------------
+
+
+def _first(estimator, X, y):
+    return estimator.score(X, y)
+
+
+def _second(estimator, X, y):
+    return -float(estimator.a)
+
+
+@pytest.fixture(scope="module")
+def multi_metric():
+    return _fit(
+        GridSearchCV(
+            Cheap(),
+            GRID,
+            cv=2,
+            scoring={"first": _first, "second": _second},
+            refit="second",
+        )
+    )
+
+
+def test_multi_metric_default_is_the_refit_metric(multi_metric):
+    ax = plot_convergence(multi_metric)
+    np.testing.assert_allclose(
+        ax.lines[0].get_ydata(),
+        np.maximum.accumulate(_scores(multi_metric, "mean_test_second")),
+    )
+    assert ax.get_ylabel() == "best second so far"
+    ax = plot_convergence(multi_metric, metric="first")
+    np.testing.assert_allclose(
+        ax.lines[0].get_ydata(),
+        np.maximum.accumulate(_scores(multi_metric, "mean_test_first")),
+    )
+    ax = plot_parallel_coordinates(multi_metric, metric="first")
+    assert ax.get_xticklabels()[-1].get_text() == "first"
+    ax = plot_importance(multi_metric, metric="first")
+    widths = {
+        t.get_text(): p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)
+    }
+    assert widths == pytest.approx(importance(multi_metric, metric="first").to_dict())
+
+
+def test_multi_metric_unknown_metric(multi_metric):
+    message = (
+        "plot_convergence(metric='auc'): the search has no scores for this "
+        "metric. cv_results_ holds ['first', 'second']"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_convergence(multi_metric, metric="auc")
+
+
+# -- plot_evolution ------------------------------------------------------------
+
+
+def test_evolution_lines_are_the_history(searches):
+    search = searches["genetic"]
+    fig, ax = plt.subplots()
+    assert plot_evolution(search, ax=ax) is ax
+    best, mean, worst = ax.lines[:3]
+    history = search.history_
+    assert [line.get_label() for line in (best, mean, worst)] == [
+        "best",
+        "mean",
+        "worst",
+    ]
+    np.testing.assert_array_equal(best.get_xdata(), [r["gen"] for r in history])
+    np.testing.assert_allclose(best.get_ydata(), [r["fitness_max"] for r in history])
+    np.testing.assert_allclose(mean.get_ydata(), [r["fitness"] for r in history])
+    np.testing.assert_allclose(worst.get_ydata(), [r["fitness_min"] for r in history])
+
+
+def test_evolution_needs_a_genetic_search(searches):
+    message = (
+        "plot_evolution needs a fitted GeneticSearchCV (it reads history_); got "
+        "GridSearchCV. For any search, use plot_convergence(search)."
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+        plot_evolution(searches["grid"])
+
+
+# -- plot_importance -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["genetic", "bayes", "grid", "failing"])
+def test_importance_bars_are_the_shares(searches, name):
+    search = searches[name]
+    fig, ax = plt.subplots()
+    assert plot_importance(search, ax=ax) is ax
+    shares = importance(search)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == list(shares.index[::-1])  # the largest on top
+    widths = [patch.get_width() for patch in ax.patches]
+    np.testing.assert_allclose(widths, shares.to_numpy()[::-1])
+
+
+# -- plot_parallel_coordinates -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["genetic", "bayes", "grid"])
+def test_parallel_coordinates_lines(searches, name):
+    search = searches[name]
+    fig, ax = plt.subplots()
+    assert plot_parallel_coordinates(search, ax=ax) is ax
+    success, failed = ax.collections[:2]
+    scores = _scores(search)
+    order = np.argsort(scores, kind="stable")
+    np.testing.assert_allclose(success.get_array(), scores[order])
+    segments = success.get_segments()
+    assert len(segments) == len(scores)
+    assert len(failed.get_segments()) == 0
+    # axes: a, b (log), kind, score
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["a", "b (log)", "kind", "score"]
+    params = [search.cv_results_["params"][i] for i in order]
+    log_b = np.log10([p["b"] for p in params])
+    expected_b = (log_b - log_b.min()) / (log_b.max() - log_b.min())
+    np.testing.assert_allclose([s[1, 1] for s in segments], expected_b)
+    score_y = [s[3, 1] for s in segments]
+    assert score_y[0] == 0.0 and score_y[-1] == 1.0
+    texts = {t.get_text() for t in ax.texts}
+    assert {"x", "z"} <= texts  # the choices written on their axis
+
+
+def test_parallel_coordinates_failed_and_inactive():
+    spaces = [{"a": [0.1, 0.4, 0.9], "kind": ["x"]}, {"b": [1e-2, 1.0, 1e2]}]
+    search = _fit(GridSearchCV(Cheap(fail=0.6), spaces, cv=2, error_score=np.nan))
+    ax = plot_parallel_coordinates(search)
+    success, failed = ax.collections[:2]
+    assert len(success.get_segments()) == 5
+    assert len(failed.get_segments()) == 1  # a=0.9 failed
+    # the b sub-space has no a and no kind: gaps in its lines (matplotlib
+    # leaves the NaN vertices out of the segments it returns)
+    lengths = sorted(len(segment) for segment in success.get_segments())
+    assert lengths == [2, 2, 2, 3, 3]  # a, kind, score | b, score
+    assert ax.get_legend().get_texts()[0].get_text() == "failed (1)"
+
+
+def test_parallel_coordinates_random_search_log_guess():
+    search = _fit(
+        RandomizedSearchCV(
+            Cheap(), {"a": [0.1, 0.2], "b": [1e-3, 1e-1, 10.0]}, n_iter=6, cv=2
+        )
+    )
+    labels = [t.get_text() for t in plot_parallel_coordinates(search).get_xticklabels()]
+    assert labels == ["a", "b (log)", "score"]
+
+
+# -- plot_objective ------------------------------------------------------------
+
+
+def test_objective_grid_shape_axes_and_scales(searches):
+    search = searches["bayes"]
+    axes = plot_objective(search)
+    assert axes.shape == (3, 3)
+    assert not axes[0, 1].get_visible() and not axes[0, 2].get_visible()
+    # dimensions in sorted name order: a, b, kind
+    assert axes[2, 0].get_xlabel() == "a"
+    assert axes[2, 1].get_xlabel() == "b (log)"
+    assert axes[1, 1].get_xscale() == "log"
+    assert axes[2, 1].get_yscale() == "linear"
+    assert axes[1, 0].get_yscale() == "log"
+    assert [t.get_text() for t in axes[2, 2].get_xticklabels()] == ["x", "y", "z"]
+    assert [t.get_text() for t in axes[2, 0].get_yticklabels()] == ["x", "y", "z"]
+    for r, c in [(1, 0), (2, 0), (2, 1)]:
+        assert axes[r, c].collections, (r, c)  # a surface and the points
+
+
+def test_objective_curve_is_the_partial_dependence_of_the_score(searches):
+    search = searches["bayes"]
+    axes = plot_objective(search, n_points=7, n_samples=5, random_state=3)
+    line = axes[0, 0].lines[0]  # dimension "a"
+    optimizer = search.optimizers_[0]
+    space, model = optimizer.space, search.optimizer_results_[0].models[-1]
+    samples = np.asarray(space.transform(space.rvs(5, random_state=3)))
+    grid = np.linspace(0.0, 1.0, 7)
+    np.testing.assert_allclose(line.get_xdata(), grid)
+    width = space.dimensions[0].transformed_size
+    expected = []
+    for value in grid:
+        rows = samples.copy()
+        rows[:, :width] = space.dimensions[0].transform([value])
+        expected.append(-model.predict(rows).mean())  # the score, not skopt's loss
+    np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-6)
+
+
+class _Linear:
+    """A surrogate whose partial dependence is known: a weighted sum."""
+
+    def __init__(self, weights):
+        self.weights = np.asarray(weights, dtype=float)
+
+    def predict(self, rows):
+        return rows @ self.weights
+
+
+def test_objective_of_a_plain_skopt_result_is_the_objective():
+    from skopt.space import Categorical as SkoptCategorical
+    from skopt.space import Real as SkoptReal
+    from skopt.space import Space
+    from skopt.utils import create_result
+
+    space = Space(
+        [
+            SkoptReal(1e-2, 1e2, prior="log-uniform", name="C"),
+            SkoptCategorical(["p", "q", "r"], name="kind"),
+        ]
+    )
+    points = space.rvs(10, random_state=0)
+    # transformed: log10(C) then a one-hot of 3 columns
+    model = _Linear([2.0, 0.0, 1.0, 3.0])
+    result = create_result(points, np.arange(10.0), space, models=[model])
+    axes = plot_objective(result, n_points=5)
+    curve = axes[0, 0].lines[0]
+    np.testing.assert_allclose(curve.get_xdata(), np.geomspace(1e-2, 1e2, 5))
+    np.testing.assert_allclose(np.diff(curve.get_ydata()), 2.0)  # +1 per decade x 2
+    kind = axes[1, 1].lines[0].get_ydata()
+    np.testing.assert_allclose(kind - kind[0], [0.0, 1.0, 3.0])
+    assert axes[0, 0].get_ylabel() == "partial dependence (objective)"
+
+
+def test_objective_leaves_failed_candidates_out(searches):
+    search = searches["failing"]
+    n_ok = int(np.isfinite(_scores(search)).sum())
+    assert n_ok < len(_scores(search))
+    axes = plot_objective(search)
+    dots = axes[1, 0].collections[-2]  # the evaluated candidates, then the best
+    assert len(dots.get_offsets()) == n_ok
+    best = search.best_params_
+    star = axes[1, 0].collections[-1].get_offsets()[0]
+    np.testing.assert_allclose(star, [best["a"], best["b"]])
+
+
+def test_objective_on_given_axes_and_a_subset(searches):
+    fig, ax = plt.subplots(2, 2)
+    n_figures = len(plt.get_fignums())
+    out = plot_objective(searches["bayes"], dimensions=["kind", "a"], ax=ax)
+    assert out.shape == (2, 2) and out[1, 0] is ax[1, 0]
+    assert len(plt.get_fignums()) == n_figures
+    assert ax[1, 0].get_xlabel() == "kind" and ax[1, 1].get_xlabel() == "a"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        pytest.param(
+            {"dimensions": ["c"]},
+            ValueError,
+            "plot_objective(dimensions=['c']): choose among ['a', 'b', 'kind'].",
+            id="unknown dimension",
+        ),
+        pytest.param(
+            {"subspace": 1},
+            ValueError,
+            "plot_objective(subspace=1): the search has 1 optimizer result(s); "
+            "give 0 to 0.",
+            id="subspace",
+        ),
+        pytest.param(
+            {"ax": "2x2"},
+            ValueError,
+            "plot_objective(ax=...) needs a 3x3 grid of Axes",
+            id="ax shape",
+        ),
+    ],
+)
+def test_objective_bad_arguments(searches, kwargs, error, message):
+    if kwargs.get("ax") == "2x2":
+        kwargs["ax"] = plt.subplots(2, 2)[1]
+    with pytest.raises(error, match=re.escape(message)):
+        plot_objective(searches["bayes"], **kwargs)
+
+
+def test_objective_needs_a_surrogate(searches):
+    search = _fit(
+        BayesSearchCV(
+            Cheap(), SPACE, n_iter=3, optimizer_kwargs={"n_initial_points": 5}, cv=2
+        )
+    )
+    with pytest.raises(ValueError, match="needs a fitted surrogate model"):
+        plot_objective(search)
+    with pytest.raises(TypeError, match="needs a fitted BayesSearchCV"):
+        plot_objective(searches["grid"])
