@@ -13,13 +13,12 @@ from pathlib import Path
 
 # (module, title): the order of the reference's table of contents.
 MODULES = [
-    ("sklearn_tune", "Searchers"),
+    ("sklearn_tune", "Searchers and importance"),
     ("sklearn_tune.space", "Search spaces"),
     ("sklearn_tune.callbacks", "Callbacks"),
     ("sklearn_tune.exceptions", "Exceptions and warnings"),
     ("sklearn_tune.datasets", "Datasets"),
     ("sklearn_tune.plots", "Plots"),
-    ("sklearn_tune.importance", "Hyperparameter importance"),
     ("sklearn_tune.nn", "Fine-tuning PyTorch networks"),
 ]
 
@@ -69,7 +68,9 @@ def _import_public(module_name):
 
 
 def _public_names(module):
-    names = [name for name in module.__all__ if not name.startswith("_")]
+    """``__all__``, and the names the package loads on first use (``_LAZY``)."""
+    names = {*module.__all__, *getattr(module, "_LAZY", ())}
+    names = [name for name in names if not name.startswith("_")]
     # Classes and functions first, then constants, each alphabetically.
     return sorted(names, key=lambda n: (not callable(getattr(module, n)), n))
 

@@ -48,7 +48,9 @@ myst_heading_anchors = 3
 # API reference: autosummary pages, numpydoc sections.
 API_DIR = HERE / "api"
 API_MODULES = write_api_pages(API_DIR)
-autosummary_generate = True
+# The pages to generate stubs from, named rather than True: with True, an
+# incremental build looks only at the pages the previous build found.
+autosummary_generate = [f"api/{name}.rst" for name in API_MODULES]
 autodoc_default_options = {"members": True}
 autodoc_typehints = "none"  # the types are in the numpydoc sections
 numpydoc_show_class_members = False  # autodoc lists the members itself
