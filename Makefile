@@ -21,6 +21,8 @@ $(STAMP): $(PY) pyproject.toml
 	if $(PY) -c "import torch" 2>/dev/null; then extras=nn,plots,dask,dev; \
 	  else extras=plots,dask,dev; fi; \
 	  $(PY) -m pip install --quiet -e ".[$$extras]"
+# what the logging callbacks' tests need (tests/callbacks), without full MLflow
+	$(PY) -m pip install --quiet "mlflow-skinny>=2.10" "tensorboardX>=2.6" "tensorboard>=2.12"
 	touch $(STAMP)
 
 install: $(STAMP)

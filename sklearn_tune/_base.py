@@ -35,7 +35,7 @@ from ._compat import (
 )
 from ._evaluations import Evaluations, failed_fit_results
 from ._fingerprint import describe
-from ._journal import Journal, describe_search
+from ._journal import CheckpointWriteError, Journal, describe_search
 from ._strategy import _SubspaceChain
 from .callbacks._base import _CallbackList, _EndSubspace
 from .exceptions import SearchWarning, StopSearch, _warn
@@ -335,7 +335,10 @@ class BaseTuneSearchCV(BaseSearchCV):
                         iter=i,
                         candidates=candidates,
                         scores=scores,
-                        results=run.evaluations.cv_results(self, run.n_splits),
+                        errors=[run.evaluations.get(c).error for c in candidates],
+                        results=run.evaluations.cv_results(self, run.n_splits)
+                        if callbacks.callbacks
+                        else None,
                         result=chain.result,
                     )
                 except _EndSubspace as stop:
@@ -356,14 +359,16 @@ class BaseTuneSearchCV(BaseSearchCV):
             if not run.evaluations:
                 raise
             stopped = _SearchStopped("interrupted by KeyboardInterrupt")
-        except OSError as err:
-            if run.journal is None or not run.evaluations:
+        except CheckpointWriteError as err:
+            if not run.evaluations:
                 raise
             stopped = _SearchStopped(
                 "stopped: its checkpoint could not be written", err
             )
         finally:
-            callbacks.on_search_end(self)
+            callbacks.on_search_end(
+                self, stop_reason=reason if stopped is None else stopped.reason
+            )
             if run.search_ctx is not None:
                 run.search_ctx.call_on_fit_task_end(estimator=self)
             if run.journal is not None:

@@ -123,12 +123,13 @@ def test_every_hook_receives_its_arguments(make_search):
     assert events[1] == ("batch_begin", ["candidates", "iter"])
     assert events[2][1] == [
         "candidates",
+        "errors",
         "iter",
         "result",
         "results",
         "scores",
     ]
-    assert events[-1] == ("end", [])
+    assert events[-1] == ("end", ["stop_reason"])
 
 
 def test_callback_hooks_take_kwargs():

@@ -53,6 +53,8 @@ def test_numpydoc(name):
         "sklearn_tune._genetic._search",
         "sklearn_tune.callbacks._deadline",
         "sklearn_tune.callbacks._early_stopping",
+        "sklearn_tune.callbacks._mlflow",
+        "sklearn_tune.callbacks._tensorboard",
         "sklearn_tune.datasets",
     ],
 )

@@ -167,6 +167,11 @@ def test_importing_sklearn_tune_changes_no_other_module():
             "import sklearn_tune.nn", ["skopt", "deap", "matplotlib"], id="nn"
         ),
         pytest.param(
+            "import sklearn_tune.callbacks",
+            ["mlflow", "tensorboardX", "torch", "skorch"],
+            id="callbacks",
+        ),
+        pytest.param(
             "from sklearn_tune import GeneticSearchCV",
             ["skopt", "torch", "matplotlib"],
             id="genetic",
@@ -191,10 +196,13 @@ def test_import_rules(statement, absent):
 def test_each_backend_is_imported_by_its_own_modules_only():
     package = HERE.parent / "sklearn_tune"
     owners = {
-        "skopt": "_bayes",
-        "deap": "_genetic",
-        "torch": "nn",
-        "skorch": "nn",
+        "skopt": ("_bayes/",),
+        "deap": ("_genetic/",),
+        "torch": ("nn/",),
+        # the skorch callback that logs epochs to TensorBoard
+        "skorch": ("nn/", "callbacks/_tensorboard_epochs.py"),
+        "mlflow": ("callbacks/_mlflow.py",),
+        "tensorboardX": ("callbacks/_tensorboard.py",),
     }
     for path in package.rglob("*.py"):
         relative = path.relative_to(package).as_posix()
@@ -202,7 +210,7 @@ def test_each_backend_is_imported_by_its_own_modules_only():
         for backend, owner in owners.items():
             pattern = rf"^\s*(import {backend}\b|from {backend}[\w.]* import)"
             if re.search(pattern, text, re.MULTILINE):
-                assert relative.startswith(owner + "/"), (backend, relative)
+                assert relative.startswith(owner), (backend, relative)
     searchers = [package / "_bayes" / "_search.py", package / "_genetic" / "_search.py"]
     for path in searchers:
         pattern = r"^\s*(import (skopt|deap)\b|from (skopt|deap)[\w.]* import)"
@@ -685,3 +693,21 @@ def test_an_interrupt_warning_points_at_the_users_line(make):
     with pytest.warns(SearchWarning) as caught:
         make().fit(X, y)
     assert [w.filename for w in caught if w.category is SearchWarning] == [__file__]
+
+
+def test_an_estimators_own_os_error_is_not_a_checkpoint_failure(make, tmp_path):
+    class Disk(Bowl):
+        def fit(self, X, y=None):
+            super().fit(X, y)
+            if Bowl.fits > 15:  # after the first batches were recorded
+                raise OSError(errno.EACCES, "the estimator's own file is locked")
+            return self
+
+    search = make(Disk(), checkpoint=tmp_path / "c.jsonl", error_score="raise")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(OSError, match="own file is locked"):
+            search.fit(X, y)
+    # raised as GridSearchCV raises it, not taken for a failed checkpoint write
+    assert not [w for w in caught if w.category is SearchWarning]
+    assert not hasattr(search, "cv_results_")

@@ -33,13 +33,16 @@ class Callback:
     def on_batch_end(self, search, **kwargs):
         """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per
         candidate, higher is better, ``nan`` for a candidate whose fit failed),
-        ``results`` (the ``cv_results_`` so far) and ``result`` (a callable
-        returning the current sub-space's search as a scikit-optimize
-        ``OptimizeResult``: a failed candidate's ``func_vals`` entry is
-        ``inf``)."""
+        ``errors`` (one per candidate: None, or the error text of its first
+        failed fit), ``results`` (the ``cv_results_`` so far, one row per
+        evaluated candidate in order, with the batch in ``"iter"``) and
+        ``result`` (a callable returning the current sub-space's search as a
+        scikit-optimize ``OptimizeResult``: a failed candidate's ``func_vals``
+        entry is ``inf``)."""
 
     def on_search_end(self, search, **kwargs):
-        """Called once after the last batch, also when the search was stopped."""
+        """Called once after the last batch, also when the search was stopped:
+        ``stop_reason`` is why it ended (``stop_reason_`` of the search)."""
 
 
 def _validate(callback):
