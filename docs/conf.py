@@ -1,10 +1,11 @@
 """Sphinx configuration of the sklearn-tune documentation.
 
 Build with ``make docs`` (warnings are errors); the HTML lands in
-``docs/_build/html``. The API reference is written at build time from each public
-module's ``__all__`` (see ``_api.py``), so a new public name is documented
-without editing these files, and optional modules (``sklearn_tune.nn`` without
-torch, ``sklearn_tune.plots`` ...) are left out when they do not import.
+``docs/_build/html``. The API reference is written at build time from each
+public module's ``__all__`` and the package's lazily loaded names (see
+``_api.py``), so a new public name is documented without editing these files,
+and optional modules (``sklearn_tune.nn`` without torch, ``sklearn_tune.plots``
+without matplotlib) are left out when they do not import.
 """
 
 import os
@@ -59,6 +60,7 @@ numpydoc_attributes_as_param_list = True
 
 # The gallery: every script of examples/ is shown; only the fast ones run, with
 # --quick (each example reads it), so that the build takes a minute or two.
+# SKLEARN_TUNE_GALLERY_RUN=<regex> chooses others, e.g. "/resnet" (needs torch).
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
