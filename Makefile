@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-nn test test-oldest lint bench clean
+.PHONY: install demo demo-nn test test-oldest docs notebooks dist-check lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,36 @@ $(OLDEST)/.installed: .ci/oldest-requirements.txt pyproject.toml
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider
 
+# The documentation site, warnings as errors, into docs/_build/html. The gallery
+# runs the fast examples with --quick; the API pages are written from __all__.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $@
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	@# A docstring fragment left unfilled ({cv}) would show as is on a page.
+	@! grep -rlE '\{[a-z_]+\}' docs/_build/html --include=*.html --exclude-dir=_modules \
+	  || { echo "unfilled {placeholders} in the pages above"; exit 1; }
+
+# The notebooks, executed in quick mode: a failing cell fails.
+notebooks: $(DOCS_STAMP)
+	SKLEARN_TUNE_QUICK=1 $(PY) -m pytest -q -p no:cacheprovider --nbmake \
+	  --nbmake-timeout=300 examples/notebooks
+
+# Build the sdist and the wheel (from the sdist), install the wheel into a fresh
+# venv and run a search there, away from this checkout: a package file missing
+# from the wheel fails here, not for users.
+DIST_VENV := .venv-dist
+dist-check: $(STAMP)
+	rm -rf dist $(DIST_VENV)
+	$(PY) -m build --outdir dist .
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DIST_VENV)/bin/python -m pip install --quiet dist/*.whl
+	cd dist && ../$(DIST_VENV)/bin/python ../.ci/check_dist.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check sklearn_tune tests benchmarks examples
 	$(PY) -m ruff format --check sklearn_tune tests benchmarks examples
@@ -59,4 +89,5 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(OLDEST) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(OLDEST) $(DIST_VENV) build dist *.egg-info .pytest_cache
+	rm -rf docs/_build docs/api docs/auto_examples docs/sg_execution_times.rst

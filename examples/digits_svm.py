@@ -1,10 +1,11 @@
 """Tune an SVM on handwritten digits, four ways: the classic MNIST SVM example.
+============================================================================
 
 The kernel (linear, poly, rbf), gamma and C (both on a log scale) of an SVC
 are tuned by GridSearchCV, RandomizedSearchCV, BayesSearchCV and
 GeneticSearchCV, with the same pipeline (pixels scaled to [0, 1], then the
 SVC), the same number of candidates, the same CV splits and the same
-held-out test set, and the script prints one table:
+held-out test set, and the script prints one table::
 
     python examples/digits_svm.py               # scikit-learn's 8x8 digits (< 1 min)
     python examples/digits_svm.py --mnist       # 3000 mnist_784 images, when online
@@ -185,7 +186,7 @@ def compare(searches, X_train, y_train, X_test, y_test):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="a small, fast run (smoke test)"
     )

@@ -1,4 +1,5 @@
 """Fine-tune a small ResNet on few labels, tuned by BayesSearchCV and GeneticSearchCV.
+===================================================================================
 
 Runs offline on a CPU (scikit-learn's 8x8 digits; no download):
 
@@ -10,6 +11,8 @@ Runs offline on a CPU (scikit-learn's 8x8 digits; no download):
 3. each way is tuned twice, by BayesSearchCV and by GeneticSearchCV, over the
    optimizer, learning rate, warm-up and weight decay; the table shows the
    test accuracy of the refitted best model, the number of fits and the time.
+
+Run it with::
 
     python examples/resnet_finetune.py            # about 1-2 minutes on 2 cores
     python examples/resnet_finetune.py --quick    # smoke test, under 30 s
@@ -120,7 +123,7 @@ def short(params):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke test, < 30 s")
     parser.add_argument("--labels-per-class", type=int, default=6)
     parser.add_argument(

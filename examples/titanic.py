@@ -1,8 +1,9 @@
 """Tune a Random Forest and a Logistic Regression on Titanic, four ways.
+=====================================================================
 
 Every search method gets the same pipeline (``make_titanic_preprocessor`` and a
 model), the same search space, the same number of candidates, the same CV
-splits and the same held-out test set, and the script prints one table:
+splits and the same held-out test set, and the script prints one table::
 
     python examples/titanic.py             # the full comparison (under 2 minutes)
     python examples/titanic.py --quick     # a smoke run (seconds)
@@ -238,7 +239,7 @@ def compare(models, methods, X_train, y_train, X_test, y_test, settings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="a small, fast run (smoke test)"
     )

@@ -1,0 +1,107 @@
+"""Sphinx configuration of the sklearn-tune documentation.
+
+Build with ``make docs`` (warnings are errors); the HTML lands in
+``docs/_build/html``. The API reference is written at build time from each
+public module's ``__all__`` and the package's lazily loaded names (see
+``_api.py``), so a new public name is documented without editing these files,
+and optional modules (``sklearn_tune.nn`` without torch, ``sklearn_tune.plots``
+without matplotlib) are left out when they do not import.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # _api.py and _gallery.py
+sys.path.insert(0, str(HERE.parent))  # sklearn_tune from this checkout
+
+from _api import write_api_pages  # noqa: E402
+
+import sklearn_tune  # noqa: E402
+
+project = "sklearn-tune"
+author = "sklearn-tune developers"
+copyright = "2026, sklearn-tune developers"
+release = sklearn_tune.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+
+# The markdown pages of docs/ are read by MyST; ``` fences are code, headings
+# get anchors so that pages can link to sections.
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# API reference: autosummary pages, numpydoc sections.
+API_DIR = HERE / "api"
+API_MODULES = write_api_pages(API_DIR)
+# The pages to generate stubs from, named rather than True: with True, an
+# incremental build looks only at the pages the previous build found.
+autosummary_generate = [f"api/{name}.rst" for name in API_MODULES]
+autodoc_default_options = {"members": True}
+autodoc_typehints = "none"  # the types are in the numpydoc sections
+numpydoc_show_class_members = False  # autodoc lists the members itself
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+
+# The gallery: every script of examples/ is shown; only the fast ones run, with
+# --quick (each example reads it), so that the build takes a minute or two.
+# SKLEARN_TUNE_GALLERY_RUN=<regex> chooses others, e.g. "/resnet" (needs torch).
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": os.environ.get(
+        "SKLEARN_TUNE_GALLERY_RUN", r"/(titanic|digits_svm)\.py$"
+    ),
+    "reset_argv": "_gallery.quick_argv",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "min_reported_time": 1,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklearn-tune {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_static_path = []
+html_show_sourcelink = False
+
+
+def _defined_in_sklearn_tune(obj):
+    target = obj.fget if isinstance(obj, property) else obj
+    target = getattr(target, "__func__", target)
+    module = getattr(target, "__module__", None) or ""
+    return module.split(".")[0] == "sklearn_tune"
+
+
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    """Document a class's own members and those inherited from sklearn_tune only.
+
+    What a searcher inherits from scikit-learn (``set_params``, the generated
+    ``set_<method>_request``), a net from skorch or a module from torch is
+    documented there, with links into those projects' own guides.
+    """
+    if what in ("class", "exception") and not _defined_in_sklearn_tune(obj):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_member)
