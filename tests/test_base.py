@@ -283,3 +283,16 @@ def test_genetic_and_bayes_share_the_loop():
         assert "_run_search" not in vars(searcher)
         assert "fit" not in vars(searcher)
     assert clone(GeneticSearchCV(LogisticRegression(), SPACE)).search_spaces == SPACE
+
+
+def test_progress_bar_counts_to_the_most_the_search_evaluates(make_search):
+    import io
+
+    out = io.StringIO()
+    bar = callbacks.ProgressBar(file=out, mininterval=0)
+    search = make_search(LogisticRegression(), SPACE, budget=6, cv=2, random_state=0)
+    search.fit(X, y, callback=bar)
+    expected = 6 if isinstance(search, BayesSearchCV) else 3 * (1 + 1)
+    assert bar.bar_.total == expected
+    assert bar.bar_.n == expected  # candidates asked, repeats included
+    assert f"/{expected}" in out.getvalue()

@@ -21,10 +21,10 @@ class ProgressBar(Callback):
         self.total = total
         self.tqdm_kwargs = tqdm_kwargs
 
-    def on_search_begin(self, search, **kwargs):
+    def on_search_begin(self, search, *, n_candidates=None, **kwargs):
         from tqdm.auto import tqdm  # imported lazily: `import sklearn_tune` stays light
 
-        total = self.total if self.total is not None else search._budget()
+        total = self.total if self.total is not None else n_candidates
         options = {"desc": type(search).__name__, "unit": "candidate"}
         self.bar_ = tqdm(total=total, **{**options, **self.tqdm_kwargs})
 
