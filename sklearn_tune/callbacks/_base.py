@@ -76,9 +76,15 @@ class _CallbackList:
     """Call each hook of every callback, in order."""
 
     def __init__(self, callbacks: Any = None):
+        from ._gso import _GSOCallback, _is_gso_callback  # _gso imports Callback
+
         if callbacks is None:
             callbacks = []
-        elif isinstance(callbacks, Callback) or callable(callbacks):
+        elif (
+            isinstance(callbacks, Callback)
+            or callable(callbacks)
+            or _is_gso_callback(callbacks)
+        ):
             callbacks = [callbacks]
         elif not isinstance(callbacks, Iterable):
             raise TypeError(
@@ -89,13 +95,15 @@ class _CallbackList:
         for callback in callbacks:
             if isinstance(callback, Callback):
                 checked.append(callback)
+            elif _is_gso_callback(callback):  # before callable: theirs are too
+                checked.append(_GSOCallback(callback))
             elif callable(callback):
                 checked.append(_SkoptCallback(callback))
             else:
                 raise TypeError(
-                    f"callback entries must be Callback objects or callables "
-                    f"f(result) -> bool; got {callback!r} "
-                    f"({type(callback).__name__})."
+                    f"callback entries must be Callback objects, callables "
+                    f"f(result) -> bool or sklearn-genetic-opt callbacks; got "
+                    f"{callback!r} ({type(callback).__name__})."
                 )
         self.callbacks = checked
 
