@@ -12,6 +12,7 @@ PUBLIC_MODULES = [
     "sklearn_tune",
     "sklearn_tune.space",
     "sklearn_tune.callbacks",
+    "sklearn_tune.schedules",
     "sklearn_tune.exceptions",
     "sklearn_tune.datasets",
 ]
@@ -52,6 +53,7 @@ def test_numpydoc(name):
         "sklearn_tune.callbacks._deadline",
         "sklearn_tune.callbacks._early_stopping",
         "sklearn_tune.datasets",
+        "sklearn_tune.schedules",
     ],
 )
 def test_docstring_examples_run(module_name):

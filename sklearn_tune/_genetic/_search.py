@@ -310,7 +310,6 @@ class GeneticSearchCV(BaseTuneSearchCV):
                 f"elitism={self.elitism!r} must be smaller than population_size="
                 f"{self.population_size}, or no new candidate is ever bred."
             )
-        self.history_ = []  # filled generation by generation, for callbacks
 
     def _make_strategy(self, dimensions, budget, seed):
         return _GeneticStrategy(
@@ -329,8 +328,12 @@ class GeneticSearchCV(BaseTuneSearchCV):
         )
 
     def _record_generation(self, record):
-        """Append a generation's record to ``history_`` as the search goes."""
-        history = self.history_
+        """Append a generation's record to ``history_`` as the search goes.
+
+        Callbacks read it after each batch; ``_collect_strategies`` sets the
+        same list again when the search ends.
+        """
+        history = self.__dict__.setdefault("history_", [])
         if len(self._run.subspaces) > 1:  # sub-spaces run one after the other
             n_started = sum(h["gen"] == 0 for h in history) + (record["gen"] == 0)
             record = {**record, "subspace": n_started - 1}
