@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
-from sklearn_tune.exceptions import SearchWarning
+from sklearn_tune.callbacks import EarlyStopping
+from sklearn_tune.exceptions import SearchWarning, StopSearch
 from sklearn_tune.schedules import Constant, ExponentialDecay, InverseDecay
 from sklearn_tune.space import Categorical, Integer, Real
 
@@ -426,6 +427,17 @@ def test_min_criteria_gives_skopt_callbacks_the_scores_to_minimise():
         X, y, callback=lambda result: seen.append(result.fun)
     )
     assert seen[-1] == est.cv_results_["mean_test_score"].min()
+
+
+def test_early_stopping_follows_min_criteria():
+    stopper, est = EarlyStopping(patience=2), search(criteria="min")
+    stopper.on_search_begin(est)
+    for scores in ([5.0, 9.0], [4.0, math.nan], [3.0]):  # falling: improving
+        stopper.on_batch_end(est, scores=scores)
+    assert stopper.best_score_ == 3.0 and stopper.n_without_improvement_ == 0
+    stopper.on_batch_end(est, scores=[3.5])
+    with pytest.raises(StopSearch, match=re.escape("(best score 3)")):
+        stopper.on_batch_end(est, scores=[8.0])
 
 
 def test_criteria_is_validated_in_fit():

@@ -32,11 +32,11 @@ class Callback:
 
     def on_batch_end(self, search, **kwargs):
         """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per
-        candidate, higher is better, ``nan`` for a candidate whose fit failed),
-        ``results`` (the ``cv_results_`` so far) and ``result`` (a callable
-        returning the current sub-space's search as a scikit-optimize
-        ``OptimizeResult``: a failed candidate's ``func_vals`` entry is
-        ``inf``)."""
+        candidate, higher is better unless the search has ``criteria="min"``;
+        ``nan`` for a candidate whose fit failed), ``results`` (the
+        ``cv_results_`` so far) and ``result`` (a callable returning the
+        current sub-space's search as a scikit-optimize ``OptimizeResult``: a
+        failed candidate's ``func_vals`` entry is ``inf``)."""
 
     def on_search_end(self, search, **kwargs):
         """Called once after the last batch, also when the search was stopped."""
