@@ -359,6 +359,26 @@ def test_bad_schedules_fail_before_any_fit(kwargs, message):
         est.fit(X, y)
 
 
+def test_a_checkpointed_search_with_schedules_and_min_criteria_resumes(
+    tmp_path, monkeypatch
+):
+    kwargs = {
+        "criteria": "min",
+        "crossover_probability": 0.5,
+        "mutation_probability": ExponentialDecay(0.4, 0.1, 0.5),
+        "checkpoint": tmp_path / "search.jsonl",
+    }
+    first = search(**kwargs).fit(X, y)
+    fits = []
+    monkeypatch.setattr(Bowl, "fit", lambda self, X, y=None: fits.append(1) or self)
+    resumed = search(**kwargs).fit(X, y)
+    # every candidate is read back: only a sentinel evaluation and the refit fit
+    assert len(fits) <= 3
+    assert resumed.cv_results_["params"] == first.cv_results_["params"]
+    assert resumed.best_params_ == first.best_params_
+    assert resumed.history_ == first.history_
+
+
 def test_simple_algorithm_takes_schedules_that_sum_above_1():
     est = search(
         algorithm="simple",
