@@ -152,20 +152,21 @@ class GeneticSearchCV(BaseTuneSearchCV):
         **BaseTuneSearchCV._parameter_constraints,
         "population_size": [Interval(Integral, 2, None, closed="left")],
         "generations": [Interval(Integral, 0, None, closed="left")],
-        "crossover_probability": [Interval(Real, 0, 1, closed="both")],
-        "mutation_probability": [Interval(Real, 0, 1, closed="both")],
+        # a float, or a schedule: step() and current_value (checked in fit)
+        "crossover_probability": [
+            Interval(Real, 0, 1, closed="both"),
+            HasMethods(["step"]),
+        ],
+        "mutation_probability": [
+            Interval(Real, 0, 1, closed="both"),
+            HasMethods(["step"]),
+        ],
         "tournament_size": [Interval(Integral, 1, None, closed="left")],
         "elitism": ["boolean", Interval(Integral, 0, None, closed="left")],
         "algorithm": [StrOptions(set(_ALGORITHMS))],
         "keep_top_k": [Interval(Integral, 1, None, closed="left")],
         "criteria": [StrOptions({"max", "min"})],
     }
-    for _name in ("crossover_probability", "mutation_probability"):
-        _parameter_constraints[_name] = [
-            Interval(Real, 0, 1, closed="both"),
-            HasMethods(["step"]),
-        ]
-    del _name
     _budget_param = "generations"
 
     def __init__(
