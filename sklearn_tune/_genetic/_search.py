@@ -6,7 +6,6 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.stats import rankdata
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseTuneSearchCV
@@ -168,6 +167,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
         "criteria": [StrOptions({"max", "min"})],
     }
     _budget_param = "generations"
+    _callback_alias = "callbacks"  # fit(callbacks=...), as GASearchCV.fit
+    # added after checkpoints were released: left out of a checkpoint's
+    # description at its default, so that older checkpoints still resume
+    _params_added_later = {"criteria": "max"}
 
     def __init__(
         self,
@@ -217,53 +220,6 @@ class GeneticSearchCV(BaseTuneSearchCV):
             return_train_score=return_train_score,
             checkpoint=checkpoint,
         )
-
-    def fit(
-        self, X, y=None, *, groups=None, callback=None, callbacks=None, **fit_params
-    ):
-        """Run the search: evaluate candidates by cross-validation, then refit.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
-                default=None
-            Target; None for unsupervised learning.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for a group splitter such as ``GroupKFold``.
-        callback : callable, Callback, or list of them, default=None
-            Called after every generation. A
-            :class:`~sklearn_tune.callbacks.Callback` gets every hook; an
-            object with ``on_step(record, logbook, estimator)`` (a callback of
-            sklearn-genetic-opt) gets ``on_start``, ``on_step`` after each
-            generation (returning True stops the search) and ``on_end``; a
-            plain callable is called with the current sub-space's
-            ``OptimizeResult``, as :class:`skopt.BayesSearchCV` calls it, and
-            returning True ends that sub-space.
-        callbacks : same as ``callback``, default=None
-            Another name for ``callback``, as sklearn-genetic-opt's
-            ``GASearchCV.fit`` spells it; give one of the two. It is never
-            passed on to the estimator's ``fit``.
-        **fit_params : dict
-            Passed to the estimator's ``fit`` (and to scorers and splitter, as
-            in :class:`~sklearn.model_selection.GridSearchCV`).
-
-        Returns
-        -------
-        self : object
-            The fitted search.
-        """
-        if callbacks is not None:
-            if callback is not None:
-                raise TypeError(
-                    "GeneticSearchCV.fit got both callback= and callbacks= "
-                    "(sklearn-genetic-opt's name for the same); pass your "
-                    f"callbacks to one of them. Got callback={callback!r} and "
-                    f"callbacks={callbacks!r}."
-                )
-            callback = callbacks
-        return super().fit(X, y, groups=groups, callback=callback, **fit_params)
 
     def _check_search_params(self, subspaces):
         schedules = [
@@ -339,32 +295,6 @@ class GeneticSearchCV(BaseTuneSearchCV):
             n_started = sum(h["gen"] == 0 for h in history) + (record["gen"] == 0)
             record = {**record, "subspace": n_started - 1}
         history.append(record)
-
-    def _run_search(self, evaluate_candidates, callback_ctx=None):
-        try:
-            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
-        finally:
-            if self.criteria == "min":
-                self._rank_lowest_first(self._run)
-
-    def _rank_lowest_first(self, run):
-        """With criteria="min", rank 1 is the lowest mean test score.
-
-        scikit-learn (and the loop's ``_finish_without_refit``) then choose
-        ``best_index_`` as ``rank_test_<metric>.argmin()``: the minimiser.
-        Failed candidates rank last, whatever their ``error_score``.
-        """
-        metric = run.evaluations.metric(self) or "score"
-        key = f"rank_test_{metric}"
-        if not run.evaluations or key not in run.results:
-            return
-        means = np.asarray(run.results[f"mean_test_{metric}"], dtype=float)
-        failed = np.array([e.error is not None for e in run.evaluations.items])
-        failed |= np.isnan(means)
-        if failed.all():
-            return
-        means = np.where(failed, np.max(means[~failed]) + 1, means)
-        run.results[key] = rankdata(means, method="min").astype(np.int32)
 
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
