@@ -100,6 +100,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         "checkpoint": [str, os.PathLike, None],
     }
     _budget_param = "n_iter"
+    _callback_alias = None  # another name fit takes for ``callback``
 
     @abstractmethod
     def __init__(
@@ -168,7 +169,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             callable is called as :class:`skopt.BayesSearchCV` calls it, with the
             current sub-space's ``OptimizeResult``, and returning True ends that
             sub-space (the search, when there is one sub-space). scikit-optimize's
-            callback classes work on both searchers.
+            callback classes work on both searchers, and so do sklearn-genetic-opt's
+            (any object with ``on_step(record, logbook, estimator)``: called after
+            every batch, returning True stops the search). ``GeneticSearchCV``
+            also takes them as ``callbacks=``, as sklearn-genetic-opt spells it.
         **fit_params : dict
             Passed to the estimator's ``fit`` (and to scorers and splitter, as
             in :class:`~sklearn.model_selection.GridSearchCV`).
@@ -178,6 +182,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         self : object
             The fitted search.
         """
+        if self._callback_alias in fit_params:  # e.g. GeneticSearchCV: callbacks=
+            alias = fit_params.pop(self._callback_alias)
+            if alias is not None and callback is not None:
+                raise TypeError(
+                    f"{type(self).__name__}.fit got both callback= and "
+                    f"{self._callback_alias}= (another name for it); pass your "
+                    f"callbacks to one of them."
+                )
+            callback = callback if alias is None else alias
         callbacks = _CallbackList(callback)  # a bad callback fails here
         params = {**(getattr(self, "fit_params", None) or {}), **fit_params}
         if groups is not None:

@@ -128,6 +128,12 @@ class Evaluations:
             )
         for key in [k for k in results if k.startswith("mean_train_")]:
             results["rank_train_" + key[len("mean_train_") :]] = _rank(results[key])
+        if getattr(search, "criteria", "max") == "min":  # GeneticSearchCV
+            # rank 1 is the lowest score of the metric searched, failures last
+            metric = self.metric(search) or "score"
+            means = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+            failed = [e.error is not None for e in self.items]
+            results[f"rank_test_{metric}"] = _rank(np.where(failed, np.nan, -means))
         return results
 
     def failure_summary(self, error_score) -> str:

@@ -97,6 +97,11 @@ def describe_search(search, subspaces) -> dict[str, Any]:
     }
     if not (search.random_state is None or isinstance(search.random_state, Integral)):
         skip.add("random_state")  # an instance: resume uses the recorded seed
+    skip.update(  # at its default, a newer parameter changes no older search
+        name
+        for name, default in getattr(search, "_params_added_later", {}).items()
+        if params.get(name) == default
+    )
     estimator = {"class": describe(type(search.estimator))}
     if hasattr(search.estimator, "get_params"):
         estimator.update(

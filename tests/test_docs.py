@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "sklearn_tune",
     "sklearn_tune.space",
     "sklearn_tune.callbacks",
+    "sklearn_tune.schedules",
     "sklearn_tune.exceptions",
     "sklearn_tune.datasets",
     "sklearn_tune.plots",
@@ -58,6 +59,7 @@ def test_numpydoc(name):
         "sklearn_tune.callbacks._tensorboard",
         "sklearn_tune.datasets",
         "sklearn_tune._importance",
+        "sklearn_tune.schedules",
     ],
 )
 def test_docstring_examples_run(module_name):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseTuneSearchCV
-from .._compat import Interval, StrOptions
+from .._compat import HasMethods, Interval, StrOptions
 from .._docstrings import _fill_doc
-from ._strategy import _ALGORITHMS, _GeneticStrategy
+from ._strategy import (
+    _ALGORITHMS,
+    _check_probabilities,
+    _GeneticStrategy,
+    _logbook,
+    _probability,
+)
 
 __all__ = ["GeneticSearchCV"]
 
@@ -41,12 +48,18 @@ class GeneticSearchCV(BaseTuneSearchCV):
         Candidates per generation (at least 2).
     generations : int, default=10
         Generations after the initial random population.
-    crossover_probability : float, default=0.8
+    crossover_probability : float or schedule, default=0.8
         Probability that two parents exchange genes (simulated binary
-        crossover for numbers, uniform crossover for categories).
-    mutation_probability : float, default=0.2
-        Probability that an offspring is mutated. With the ``mu_*`` algorithms,
-        ``crossover_probability + mutation_probability`` must be at most 1.
+        crossover for numbers, uniform crossover for categories). A schedule
+        from :mod:`sklearn_tune.schedules` (or any object with ``step()`` and
+        ``current_value``) changes it from one generation to the next: it is
+        copied at the start of each fit and stepped once before each
+        generation is bred.
+    mutation_probability : float or schedule, default=0.2
+        Probability that an offspring is mutated; a schedule as for
+        ``crossover_probability``. With the ``mu_*`` algorithms,
+        ``crossover_probability + mutation_probability`` must be at most 1 (in
+        every generation, with schedules; checked before any fit).
     tournament_size : int, default=3
         Candidates drawn per tournament when choosing parents.
     elitism : int or bool, default=True
@@ -61,6 +74,16 @@ class GeneticSearchCV(BaseTuneSearchCV):
         ``"eaSimple"`` are accepted too.
     keep_top_k : int, default=5
         Size of the hall of fame.
+    criteria : {"max", "min"}, default="max"
+        Whether the search maximises or minimises the score. With "min" the
+        population evolves towards low scores, and ``best_index_``,
+        ``best_params_``, ``best_score_`` and ``hall_of_fame_`` hold the
+        candidate with the lowest mean test score (of the ``refit`` metric).
+        To keep ``best_index_ == cv_results_["rank_test_<metric>"].argmin()``,
+        that rank counts from the lowest score (rank 1); the other ranks
+        and a callable ``refit`` are left as scikit-learn computes them.
+        ``history_`` holds the scores as they are (``fitness_min`` is then the
+        best of a generation).
     {scoring}
     {n_jobs}
     {pre_dispatch}
@@ -95,6 +118,13 @@ class GeneticSearchCV(BaseTuneSearchCV):
         sklearn-genetic-opt, ``len(search)`` is the number of generations
         recorded (the initial population included) and ``search[i]`` is
         ``history_[i]``.
+    logbook : deap.tools.Logbook
+        sklearn-genetic-opt's logbook: one record per generation (the
+        ``history_`` entries, with ``nevals``) and, in its ``"parameters"``
+        chapter, one record per evaluated candidate (``index``, the
+        parameters, ``score``, ``cv_scores``, ``fit_time``, ``score_time`` and
+        ``test_<metric>`` per metric). Built when read; readable during the
+        fit too, by callbacks.
 
     See Also
     --------
@@ -121,14 +151,26 @@ class GeneticSearchCV(BaseTuneSearchCV):
         **BaseTuneSearchCV._parameter_constraints,
         "population_size": [Interval(Integral, 2, None, closed="left")],
         "generations": [Interval(Integral, 0, None, closed="left")],
-        "crossover_probability": [Interval(Real, 0, 1, closed="both")],
-        "mutation_probability": [Interval(Real, 0, 1, closed="both")],
+        # a float, or a schedule: step() and current_value (checked in fit)
+        "crossover_probability": [
+            Interval(Real, 0, 1, closed="both"),
+            HasMethods(["step"]),
+        ],
+        "mutation_probability": [
+            Interval(Real, 0, 1, closed="both"),
+            HasMethods(["step"]),
+        ],
         "tournament_size": [Interval(Integral, 1, None, closed="left")],
         "elitism": ["boolean", Interval(Integral, 0, None, closed="left")],
         "algorithm": [StrOptions(set(_ALGORITHMS))],
         "keep_top_k": [Interval(Integral, 1, None, closed="left")],
+        "criteria": [StrOptions({"max", "min"})],
     }
     _budget_param = "generations"
+    _callback_alias = "callbacks"  # fit(callbacks=...), as GASearchCV.fit
+    # added after checkpoints were released: left out of a checkpoint's
+    # description at its default, so that older checkpoints still resume
+    _params_added_later = {"criteria": "max"}
 
     def __init__(
         self,
@@ -143,6 +185,7 @@ class GeneticSearchCV(BaseTuneSearchCV):
         elitism=True,
         algorithm="mu_plus_lambda",
         keep_top_k=5,
+        criteria="max",
         scoring=None,
         n_jobs=None,
         pre_dispatch="2*n_jobs",
@@ -162,6 +205,7 @@ class GeneticSearchCV(BaseTuneSearchCV):
         self.elitism = elitism
         self.algorithm = algorithm
         self.keep_top_k = keep_top_k
+        self.criteria = criteria
         super().__init__(
             estimator=estimator,
             search_spaces=search_spaces,
@@ -178,15 +222,46 @@ class GeneticSearchCV(BaseTuneSearchCV):
         )
 
     def _check_search_params(self, subspaces):
-        total = self.crossover_probability + self.mutation_probability
-        if _ALGORITHMS[self.algorithm] != "simple" and total > 1:
-            raise ValueError(
-                f"With algorithm={self.algorithm!r}, crossover_probability + "
-                f"mutation_probability must be at most 1 (each offspring comes "
-                f"from crossover, mutation or reproduction); got "
-                f"{self.crossover_probability} + {self.mutation_probability} = "
-                f"{total:g}. Lower one of them, or use algorithm='simple'."
-            )
+        schedules = [
+            not isinstance(p, Real)
+            for p in (self.crossover_probability, self.mutation_probability)
+        ]
+        for name, is_schedule in zip(
+            ("crossover_probability", "mutation_probability"), schedules
+        ):
+            value = getattr(self, name)
+            if is_schedule and not hasattr(value, "current_value"):
+                raise ValueError(
+                    f"{name} must be a float in [0, 1] or a schedule with step() "
+                    f"and current_value (see sklearn_tune.schedules); got "
+                    f"{value!r}, which has no current_value."
+                )
+        algorithm = _ALGORITHMS[self.algorithm]
+        if any(schedules):
+            # step copies through the longest budget: a schedule that leaves
+            # [0, 1], or a sum above 1, fails here rather than mid-search
+            crossover = copy.deepcopy(self.crossover_probability)
+            mutation = copy.deepcopy(self.mutation_probability)
+            budgets = [
+                self.generations if s.n_iter is None else s.n_iter for s in subspaces
+            ]
+            for generation in range(1, max(budgets, default=0) + 1):
+                _check_probabilities(
+                    _probability(crossover),
+                    _probability(mutation),
+                    algorithm,
+                    generation,
+                )
+        else:
+            total = self.crossover_probability + self.mutation_probability
+            if algorithm != "simple" and total > 1:
+                raise ValueError(
+                    f"With algorithm={self.algorithm!r}, crossover_probability + "
+                    f"mutation_probability must be at most 1 (each offspring comes "
+                    f"from crossover, mutation or reproduction); got "
+                    f"{self.crossover_probability} + {self.mutation_probability} = "
+                    f"{total:g}. Lower one of them, or use algorithm='simple'."
+                )
         if int(self.elitism) >= self.population_size:
             raise ValueError(
                 f"elitism={self.elitism!r} must be smaller than population_size="
@@ -205,7 +280,21 @@ class GeneticSearchCV(BaseTuneSearchCV):
             algorithm=self.algorithm,
             keep_top_k=self.keep_top_k,
             random_state=seed,
+            criteria=self.criteria,
+            on_record=self._record_generation,
         )
+
+    def _record_generation(self, record):
+        """Append a generation's record to ``history_`` as the search goes.
+
+        Callbacks read it after each batch; ``_collect_strategies`` sets the
+        same list again when the search ends.
+        """
+        history = self.__dict__.setdefault("history_", [])
+        if len(self._run.subspaces) > 1:  # sub-spaces run one after the other
+            n_started = sum(h["gen"] == 0 for h in history) + (record["gen"] == 0)
+            record = {**record, "subspace": n_started - 1}
+        history.append(record)
 
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
@@ -217,15 +306,57 @@ class GeneticSearchCV(BaseTuneSearchCV):
             for i, strategy in enumerate(strategies)
             for record in strategy.history
         ]
+        sign = 1.0 if self.criteria == "max" else -1.0
         best = sorted(
             (
                 (ind.fitness.values[0], strategy._decode(ind))
                 for strategy in strategies
                 for ind in strategy.hall_of_fame
             ),
-            key=lambda pair: -pair[0],
+            key=lambda pair: -sign * pair[0],
         )[: self.keep_top_k]
         self.hall_of_fame_ = [{"params": p, "score": s} for s, p in best]
+
+    @property
+    def logbook(self):
+        """sklearn-genetic-opt's logbook (a DEAP ``Logbook``), built when read.
+
+        One record per generation, and one per evaluated candidate in the
+        ``"parameters"`` chapter; readable during the fit, by callbacks.
+        """
+        run = self.__dict__.get("_run")
+        if run is not None:  # during the fit
+            history = self.__dict__.get("history_", [])
+            if not run.evaluations:
+                return _logbook(history, {}, "score")
+            results = run.evaluations.cv_results(self, run.n_splits)
+            metric = run.evaluations.metric(self) or "score"
+        else:
+            check_is_fitted(self, "cv_results_")
+            history, results = self.history_, self.cv_results_
+            metric = "score"
+            if "mean_test_score" not in results:
+                metrics = [
+                    k[len("mean_test_") :]
+                    for k in results
+                    if k.startswith("mean_test_")
+                ]
+                metric = self.refit if self.refit in metrics else metrics[0]
+        return _logbook(history, results, metric)
+
+    @property
+    def _n_iterations(self):
+        # sklearn-genetic-opt's ProgressBar reads it as its total: the
+        # generations planned (during the fit) or recorded (after it)
+        run = self.__dict__.get("_run")
+        if run is not None and run.subspaces:
+            return sum(
+                (self.generations if s.n_iter is None else s.n_iter) + 1
+                for s in run.subspaces
+            )
+        if "history_" in self.__dict__:
+            return len(self.history_)
+        return self.generations + 1
 
     # sklearn-genetic-opt users read the history as search[i] and len(search),
     # and the hall of fame as search.hof

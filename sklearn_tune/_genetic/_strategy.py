@@ -9,9 +9,11 @@ and breaks nested or parallel searches, sklearn-genetic-opt issue #131).
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from contextlib import contextmanager
+from numbers import Real
 
 import numpy as np
 from deap import algorithms, base, tools
@@ -35,12 +37,29 @@ class _Fitness(base.Fitness):
     weights = (1.0,)  # scores are maximised
 
 
+class _FitnessMin(base.Fitness):
+    weights = (-1.0,)  # criteria="min": scores are minimised
+
+
 class _Individual(list):
     """A genome: one gene in [0, 1] per dimension (log priors on the log axis)."""
 
-    def __init__(self, genes=()):
+    def __init__(self, genes=(), fitness=_Fitness):
         super().__init__(genes)
-        self.fitness = _Fitness()
+        self.fitness = fitness()
+
+
+def _probability(schedule):
+    """The probability of the generation about to be bred.
+
+    A float stays as it is; a schedule (``step()`` and ``current_value``) is
+    stepped once per generation and its new value used, as sklearn-genetic-opt
+    does (its first step gives its initial value).
+    """
+    if isinstance(schedule, Real):
+        return float(schedule)
+    schedule.step()
+    return schedule.current_value
 
 
 @contextmanager
@@ -59,6 +78,68 @@ def _deap_random(state: random.Random):
         random.setstate(saved)
 
 
+def _check_probabilities(crossover, mutation, algorithm, generation):
+    """Refuse the probabilities of one generation that DEAP cannot use."""
+    for name, value in (
+        ("crossover_probability", crossover),
+        ("mutation_probability", mutation),
+    ):
+        if not (isinstance(value, Real) and 0 <= value <= 1):
+            raise ValueError(
+                f"{name} must be a probability in [0, 1] in every generation; its "
+                f"schedule gives {value!r} at generation {generation}. Use a "
+                "schedule whose initial_value and end_value lie in [0, 1]."
+            )
+    if algorithm != "simple" and crossover + mutation > 1:
+        raise ValueError(
+            f"With algorithm={algorithm!r}, crossover_probability + "
+            f"mutation_probability must be at most 1 in every generation (each "
+            f"offspring comes from crossover, mutation or reproduction); at "
+            f"generation {generation} they are {crossover:g} + {mutation:g} = "
+            f"{crossover + mutation:g}. Lower one of them, or use "
+            "algorithm='simple'."
+        )
+
+
+def _logbook(history, results, metric):
+    """sklearn-genetic-opt's logbook of a search, as a DEAP ``Logbook``.
+
+    One record per generation (a ``history_`` entry, with ``nevals``: the
+    candidates fitted for the first time) and, in the ``"parameters"``
+    chapter, one per row of ``results`` (``cv_results_``): ``index``, the
+    parameters, ``score`` (mean test score of ``metric``), ``cv_scores`` (its
+    per-split scores), ``fit_time``, ``score_time`` (means over the splits)
+    and ``test_<name>`` (per-split scores) for every metric.
+    """
+    logbook = tools.Logbook()
+    logbook.header = ["gen", "nevals", "fitness", "fitness_std", "fitness_max"]
+    logbook.header += ["fitness_min"]
+    for record in history:
+        logbook.append({"nevals": record.get("n_new"), **record})
+    names = [k[len("mean_test_") :] for k in results if k.startswith("mean_test_")]
+    n_splits = sum(
+        k.startswith("split") and k.endswith(f"_test_{metric}") for k in results
+    )
+
+    def splits(name, i):
+        return np.array([results[f"split{k}_{name}"][i] for k in range(n_splits)])
+
+    chapter = logbook.chapters["parameters"]
+    for i, params in enumerate(results.get("params", [])):
+        chapter.append(
+            {
+                "index": i,
+                **params,
+                "score": float(results[f"mean_test_{metric}"][i]),
+                "cv_scores": splits(f"test_{metric}", i),
+                "fit_time": float(results["mean_fit_time"][i]),
+                "score_time": float(results["mean_score_time"][i]),
+                **{f"test_{name}": splits(f"test_{name}", i) for name in names},
+            }
+        )
+    return logbook
+
+
 class _GeneticStrategy:
     """Ask/tell for one sub-space: a generation per batch."""
 
@@ -75,14 +156,20 @@ class _GeneticStrategy:
         algorithm,
         keep_top_k,
         random_state,
+        criteria="max",
+        on_record=None,
     ):
         self.space = SubSpace(dict(dimensions))
         self.dimensions = list(dimensions.values())
         self.names = list(dimensions)
         self.population_size = population_size
         self.generations = generations
-        self.crossover_probability = crossover_probability
-        self.mutation_probability = mutation_probability
+        # a schedule is copied: stepping it must not change the caller's object
+        self.crossover_probability = copy.deepcopy(crossover_probability)
+        self.mutation_probability = copy.deepcopy(mutation_probability)
+        self.sign = 1.0 if criteria == "max" else -1.0  # +1: higher is better
+        self.fitness_class = _Fitness if criteria == "max" else _FitnessMin
+        self.on_record = on_record  # called with each generation's record
         self.n_elites = int(elitism)
         self.algorithm = _ALGORITHMS[algorithm]
         self.random = random.Random(int(random_state))
@@ -190,7 +277,10 @@ class _GeneticStrategy:
         with _deap_random(self.random):
             if self.generation < 0:
                 offspring = [
-                    _Individual(self.random.random() for _ in self.dimensions)
+                    _Individual(
+                        (self.random.random() for _ in self.dimensions),
+                        self.fitness_class,
+                    )
                     for _ in range(self.population_size)
                 ]
             else:
@@ -201,7 +291,9 @@ class _GeneticStrategy:
 
     def _offspring(self):
         n = self.population_size
-        cxpb, mutpb = self.crossover_probability, self.mutation_probability
+        cxpb = _probability(self.crossover_probability)
+        mutpb = _probability(self.mutation_probability)
+        _check_probabilities(cxpb, mutpb, self.algorithm, self.generation + 1)
         if self.algorithm == "simple":
             parents = self.toolbox.select(self.population, n - self._n_kept_elites())
             return algorithms.varAnd(parents, self.toolbox, cxpb, mutpb)
@@ -235,7 +327,8 @@ class _GeneticStrategy:
             # A failed candidate gets the worst fitness there is: it loses every
             # tournament and never enters the hall of fame.
             failed = not math.isfinite(score)
-            individual.fitness.values = (-math.inf if failed else float(score),)
+            worst = -math.inf * self.sign
+            individual.fitness.values = (worst if failed else float(score),)
             key = self._key(individual)
             n_new += key not in self.evaluated
             self.evaluated[key] = float(score)
@@ -278,11 +371,15 @@ class _GeneticStrategy:
                 "n_unique": len({self._key(ind) for ind in self.population}),
             }
         )
+        if self.on_record is not None:
+            self.on_record(dict(self.history[-1]))
 
     def result(self):
+        # _optimize_result negates scores (skopt minimises): with criteria="min"
+        # the scores are what skopt's callbacks should minimise
         return _optimize_result(
             self.names,
             self.told_candidates,
-            self.told_scores,
+            [self.sign * score for score in self.told_scores],
             SubSpace(dict(zip(self.names, self.dimensions))),
         )

@@ -32,7 +32,8 @@ class Callback:
 
     def on_batch_end(self, search, **kwargs):
         """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per
-        candidate, higher is better, ``nan`` for a candidate whose fit failed),
+        candidate, higher is better unless the search has ``criteria="min"``,
+        ``nan`` for a candidate whose fit failed),
         ``errors`` (one per candidate: None, or the error text of its first
         failed fit), ``results`` (the ``cv_results_`` so far, one row per
         evaluated candidate in order, with the batch in ``"iter"``) and
@@ -79,9 +80,15 @@ class _CallbackList:
     """Call each hook of every callback, in order."""
 
     def __init__(self, callbacks: Any = None):
+        from ._gso import _GSOCallback, _is_gso_callback  # _gso imports Callback
+
         if callbacks is None:
             callbacks = []
-        elif isinstance(callbacks, Callback) or callable(callbacks):
+        elif (
+            isinstance(callbacks, Callback)
+            or callable(callbacks)
+            or _is_gso_callback(callbacks)
+        ):
             callbacks = [callbacks]
         elif not isinstance(callbacks, Iterable):
             raise TypeError(
@@ -92,13 +99,15 @@ class _CallbackList:
         for callback in callbacks:
             if isinstance(callback, Callback):
                 checked.append(callback)
+            elif _is_gso_callback(callback):  # before callable: theirs are too
+                checked.append(_GSOCallback(callback))
             elif callable(callback):
                 checked.append(_SkoptCallback(callback))
             else:
                 raise TypeError(
-                    f"callback entries must be Callback objects or callables "
-                    f"f(result) -> bool; got {callback!r} "
-                    f"({type(callback).__name__})."
+                    f"callback entries must be Callback objects, callables "
+                    f"f(result) -> bool or sklearn-genetic-opt callbacks; got "
+                    f"{callback!r} ({type(callback).__name__})."
                 )
         self.callbacks = checked
 

@@ -18,7 +18,8 @@ class EarlyStopping(Callback):
     patience : int, default=10
         Batches without an improvement larger than ``min_delta`` before stopping.
     min_delta : float, default=0.0
-        Smallest rise of the best score that counts as an improvement.
+        Smallest rise of the best score that counts as an improvement (fall,
+        when the search minimises: ``GeneticSearchCV(criteria="min")``).
 
     Examples
     --------
@@ -38,19 +39,21 @@ class EarlyStopping(Callback):
 
     def on_search_begin(self, search, **kwargs):
         _validate(self)
-        self.best_score_ = -math.inf
+        # GeneticSearchCV(criteria="min") minimises: compare -score there
+        self.sign_ = -1.0 if getattr(search, "criteria", "max") == "min" else 1.0
+        self.best_score_ = -math.inf * self.sign_
         self.n_without_improvement_ = 0
 
     def on_batch_end(self, search, *, scores, **kwargs):
-        finite = [s for s in scores if math.isfinite(s)]
-        batch_best = max(finite, default=-math.inf)
-        if batch_best > self.best_score_ + self.min_delta or (
-            self.best_score_ == -math.inf and math.isfinite(batch_best)
+        sign = self.sign_
+        finite = [sign * s for s in scores if math.isfinite(s)]
+        batch_best, best = max(finite, default=-math.inf), sign * self.best_score_
+        self.best_score_ = sign * max(batch_best, best)
+        if batch_best > best + self.min_delta or (
+            best == -math.inf and math.isfinite(batch_best)
         ):
-            self.best_score_ = max(batch_best, self.best_score_)
             self.n_without_improvement_ = 0
             return
-        self.best_score_ = max(batch_best, self.best_score_)
         self.n_without_improvement_ += 1
         if self.n_without_improvement_ >= self.patience:
             raise StopSearch(
