@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.base import clone
 
+from ._fingerprint import describe
 from .exceptions import _warn
 
 __all__ = [
@@ -437,6 +438,13 @@ class Categorical(Dimension):
                     return i
             except Exception:
                 continue
+        # A copy of a choice (``clone`` deep-copies a search's space, so an
+        # estimator named in a condition is no longer the one in the choices):
+        # the same class with the same parameters.
+        wanted = describe(value)
+        for i, category in enumerate(self.categories):
+            if type(category) is type(value) and describe(category) == wanted:
+                return i
         raise ValueError(f"{value!r} is not one of {list(self.categories)}.")
 
     def __contains__(self, value):

@@ -302,3 +302,24 @@ def test_nested_conditions():
         "kernel": "poly",
         "degree": 2,
     }
+
+
+def test_a_cloned_search_keeps_conditions_on_estimators():
+    # clone() deep-copies each dimension on its own: the SVC in the condition
+    # and the SVC among the choices become two different objects.
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    lr, svc = LogisticRegression(max_iter=300), SVC()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", lr)])
+    space = {
+        "clf": Categorical([lr, svc]),
+        "clf__C": Real(1e-2, 1e2, prior="log-uniform"),
+        "clf__gamma": Real(1e-3, 1.0, prior="log-uniform").when(clf=svc),
+    }
+    search = GeneticSearchCV(pipe, space, population_size=4, generations=1, cv=2)
+    cloned = clone(search).fit(X, y)
+    for params in cloned.cv_results_["params"]:
+        assert ("clf__gamma" in params) == isinstance(params["clf"], SVC)
+    outer = GridSearchCV(search, {"population_size": [3, 4]}, cv=2).fit(X, y)
+    assert outer.best_params_["population_size"] in (3, 4)
