@@ -18,6 +18,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from ..exceptions import GPUOutOfMemoryError
+from ._augment import RandomCrop, RandomFlip
 from ._estimator import FineTuneClassifier, FineTuneRegressor
 from ._freezing import FreezePlan, find_head, make_freeze_plan, replace_head
 from ._optim import LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
@@ -34,6 +35,8 @@ __all__ = [
     "LR_SCHEDULES",
     "OPTIMIZERS",
     "RESNETS",
+    "RandomCrop",
+    "RandomFlip",
     "find_head",
     "load_backbone_weights",
     "make_finetune_space",

@@ -72,6 +72,58 @@ def _valid_accuracy(net, X, y):
     return float(np.mean(y_pred == to_numpy(y)))
 
 
+_NORMS = tuple(
+    getattr(nn, name)
+    for name in (
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "SyncBatchNorm",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "LayerNorm",
+        "GroupNorm",
+        "LocalResponseNorm",
+        "RMSNorm",  # torch >= 2.4
+    )
+    if hasattr(nn, name)
+)
+
+
+def _norm_and_bias_ids(module):
+    """The ids of the biases and of the normalisation layers' parameters."""
+    ids = set()
+    for layer in module.modules():
+        for name, param in layer.named_parameters(recurse=False):
+            if isinstance(layer, _NORMS) or name == "bias" or param.ndim <= 1:
+                ids.add(id(param))
+    return ids
+
+
+def _without_decay_on_norm_and_bias(groups, module):
+    """Split parameter groups: norm layers and biases in a group with no decay.
+
+    Groups that set ``weight_decay`` themselves are kept as they are; each
+    other group becomes its decayed part, then (if any) a copy of its
+    settings with ``weight_decay=0`` holding the norms and biases.
+    """
+    exempt = _norm_and_bias_ids(module)
+    split = []
+    for group in groups:
+        if "weight_decay" in group:
+            split.append(group)
+            continue
+        params = list(group["params"])
+        decayed = [p for p in params if id(p) not in exempt]
+        other = [p for p in params if id(p) in exempt]
+        if decayed or not other:
+            split.append({**group, "params": decayed})
+        if other:
+            split.append({**group, "params": other, "weight_decay": 0.0})
+    return split
+
+
 class _BuildMixin:
     """skorch's ``initialize_*`` steps, driven by the flat parameters."""
 
@@ -202,7 +254,10 @@ class _BuildMixin:
 
         The parameters of the backbone stages get ``lr * backbone_lr_scale``
         (the head, first group, gets ``lr``); parameter groups given with
-        ``optimizer__param_groups`` keep their own settings.
+        ``optimizer__param_groups`` keep their own settings. With
+        ``decay_norm_and_bias=False`` each group that does not set its own
+        ``weight_decay`` is split in two: the biases and the weights of
+        normalisation layers get no weight decay.
         """
         named = list(self.get_all_learnable_params())
         args, kwargs = self.get_params_for_optimizer("optimizer", named)
@@ -221,6 +276,8 @@ class _BuildMixin:
             groups += (
                 [{"params": body, "lr": lr * scale, "lr_scale": scale}] if body else []
             )
+        if not self.decay_norm_and_bias:
+            groups = _without_decay_on_norm_and_bias(groups, self.module_)
         cls = (
             _TABLE[self.optimizer][0]
             if isinstance(self.optimizer, str)
@@ -273,12 +330,14 @@ class _BuildMixin:
 
     # -- training ---------------------------------------------------------------
 
-    def _lr_factor(self):
-        """The learning-rate factor per epoch of one training call."""
+    def _lr_factor(self, batches_per_epoch=None):
+        """The learning-rate factor per epoch (or batch) of one training call."""
         return LRFactor(
             self.warmup_epochs,
             self.lr_schedule,
             self.step_size,
             self.gamma,
             self.max_epochs,
+            warmup_batches=self.warmup_batches,
+            batches_per_epoch=batches_per_epoch,
         )

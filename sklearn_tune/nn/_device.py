@@ -160,8 +160,12 @@ class _DeviceMixin:
 
         The steps of skorch's, without its closure (which only optimizers
         such as LBFGS need: a torch optimizer class given as ``optimizer``
-        keeps skorch's step). In float16 the loss is scaled, and the
-        gradients unscaled before the ``on_grad_computed`` hooks (clipping).
+        keeps skorch's step unless gradients are accumulated). In float16
+        the loss is scaled, and the gradients unscaled before the
+        ``on_grad_computed`` hooks (clipping). With
+        ``accumulate_grad_batches=k`` the gradients of ``k`` batches are
+        summed, each batch's loss divided by the number of batches of its
+        group, and the hooks and the optimizer step run once per group.
 
         Parameters
         ----------
@@ -173,21 +177,48 @@ class _DeviceMixin:
         Returns
         -------
         step : dict
-            ``loss`` and ``y_pred``, as skorch's.
+            ``loss`` (of this batch, not divided) and ``y_pred``, as skorch's.
         """
         scaler = getattr(self, "grad_scaler_", None)
-        if scaler is None and not isinstance(self.optimizer, str):
+        k = self.accumulate_grad_batches
+        if scaler is None and k == 1 and not isinstance(self.optimizer, str):
             return super().train_step(batch, **fit_params)
-        self._zero_grad_optimizer()
+        state = self.__dict__
+        if k == 1:
+            group = left = 1
+            self._zero_grad_optimizer()
+        else:
+            left = state.get("_micro_batches_left", 0)
+            if left == 0:  # a new group of batches
+                self._zero_grad_optimizer()
+                in_epoch = state.get("_batches_left_in_epoch")
+                left = k if in_epoch is None else max(min(k, in_epoch), 1)
+                state["_micro_group"] = left
+            group = state["_micro_group"]
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        scaled = loss if group == 1 else loss / group
         if scaler is None:
-            loss.backward()
+            scaled.backward()
         else:
-            scaler.scale(loss).backward()
+            scaler.scale(scaled).backward()
+        if k > 1:
+            state["_micro_batches_left"] = left - 1
+            in_epoch = state.get("_batches_left_in_epoch")
+            if in_epoch is not None:
+                state["_batches_left_in_epoch"] = in_epoch - 1
+            if left > 1:
+                return {"loss": loss, "y_pred": y_pred}
+        self._optimizer_step(batch)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _optimizer_step(self, batch):
+        """Unscale (float16), call the ``on_grad_computed`` hooks, step, update."""
+        scaler = getattr(self, "grad_scaler_", None)
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        if scaler is not None:
             for optimizer in optimizers:
                 scaler.unscale_(optimizer)  # clipping sees the true gradients
         self.notify(
@@ -203,7 +234,6 @@ class _DeviceMixin:
                 scaler.step(optimizer)
         if scaler is not None:
             scaler.update()
-        return {"loss": loss, "y_pred": y_pred}
 
     @contextmanager
     def _seeded(self):

@@ -71,10 +71,24 @@ eps : float, default=1e-8
     Term added to the denominator (Adam, AdamW, RMSprop, Adagrad); > 0.
 weight_decay : float, default=0.0
     Weight decay, for every optimizer; >= 0.
+decay_norm_and_bias : bool, default=True
+    Whether ``weight_decay`` applies to the biases and to the weights of
+    normalisation layers (BatchNorm, LayerNorm, GroupNorm, ...) too.
+    False puts those in parameter groups of their own with no weight
+    decay, as most fine-tuning recipes do.
 warmup_epochs : int, default=0
     Epochs of linear warm-up: in epoch ``e < warmup_epochs`` (from 0) the
     learning rate is ``lr * (e + 1) / (warmup_epochs + 1)``.
-lr_schedule : {"constant", "step", "exponential", "cosine"}, default="constant"
+warmup_batches : int, default=0
+    A warm-up counted in training batches instead (only one of the two may
+    be set): in batch ``b < warmup_batches`` of the call (from 0) the rate
+    of the schedule is multiplied by ``(b + 1) / (warmup_batches + 1)``.
+    The schedule is then stepped after every batch (``event_lr`` is
+    recorded per batch, in ``history[:, "batches", :, "event_lr"]``), while
+    ``"step"``, ``"exponential"`` and ``"cosine"`` still change once per
+    epoch.
+lr_schedule : {"constant", "step", "exponential", "cosine", "onecycle"}, \
+        default="constant"
     Schedule after the warm-up, with ``t`` epochs since its end: ``lr``;
     ``lr * gamma ** (t // step_size)``; ``lr * gamma ** t``; or
     ``lr * (1 + cos(pi * t / (max_epochs - warmup_epochs))) / 2``. Applied
@@ -84,7 +98,13 @@ lr_schedule : {"constant", "step", "exponential", "cosine"}, default="constant"
     schedule of its own, warm-up included, counted from the first epoch of
     that call and starting from the base rate (``lr``, or what
     ``set_params(lr=...)`` set since): continued training never goes on
-    at the end of the previous call's schedule.
+    at the end of the previous call's schedule. ``"onecycle"`` is torch's
+    ``OneCycleLR``, stepped after every batch: the rate rises from
+    ``lr / 25`` to ``lr`` over the warm-up (``warmup_epochs`` or
+    ``warmup_batches``; 30% of the call's batches when neither is set),
+    then anneals (cosine) to ``lr / 25e4`` at the last batch; momentum is
+    not cycled (``momentum`` and ``beta1`` stay as set), and ``step_size``
+    and ``gamma`` are not used.
 step_size : int, default=10
     Epochs between two decays of the ``"step"`` schedule.
 gamma : float, default=0.1
@@ -92,6 +112,13 @@ gamma : float, default=0.1
 grad_clip_norm : float or None, default=None
     Clip the L2 norm of all gradients together to this value (skorch's
     ``GradientNormClipping``); None: no clipping.
+accumulate_grad_batches : int, default=1
+    Batches whose gradients are summed before each optimizer step: with
+    ``k``, each batch's loss is divided by ``k`` (by the number of batches
+    left for the last group of an epoch), so that a step is that of a
+    ``k`` times larger batch, in the memory of one (except for BatchNorm,
+    whose statistics stay per batch). Clipping acts on the summed
+    gradients; the schedule still counts batches.
 batch_size : int, default=64
     Samples per batch, for training and prediction; -1: all samples in one
     batch (as in skorch).
@@ -150,6 +177,17 @@ normalize : "auto", None or (mean, std), default="auto"
     statistics: give them here. Grayscale images given to a network
     whose first convolution takes 3 channels (pretrained on RGB) are
     repeated to 3 channels, with a warning.
+transform : None, "flip", "crop", callable or list of those, default=None
+    Data augmentation of the **training** batches (never of validation or
+    prediction batches), on the net's device, after scaling and
+    normalisation. ``"flip"``: each image flipped left-right with
+    probability 0.5 (:class:`RandomFlip`); ``"crop"``: each image padded
+    with zeros by an eighth of its side (4 pixels for 32x32) and cropped
+    back at a random place (:class:`RandomCrop`). Both draw a choice per
+    image from torch's random state (seeded by ``random_state``) and need
+    no torchvision. A callable takes and returns a batch tensor, e.g. a
+    torchvision ``transforms.v2`` transform (which draws one choice per
+    batch) or ``RandomCrop(padding=2)``; a list applies its items in order.
 random_state : int, RandomState or None, default=None
     Seeds the initialisation, shuffling, dropout and the validation split
     of each ``fit``: with an int, fits on the CPU are reproducible. The

@@ -38,6 +38,7 @@ from skorch.history import History
 from skorch.utils import is_dataset, to_tensor
 from torch import nn
 
+from ._augment import builtin_names, make_transform
 from ._build import _BuildMixin
 from ._checkpoint import read_training_state
 from ._data import _DataMixin, check_labels, check_targets
@@ -47,7 +48,7 @@ from ._freezing import make_freeze_plan
 from ._images import (
     prepare_images,
 )
-from ._validation import PARAMETER_CONSTRAINTS, check_params
+from ._validation import PARAMETER_CONSTRAINTS, check_params, fail
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
@@ -62,7 +63,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     def infer(self, x, **fit_params):
         """Forward pass of images prepared for the module (see ``_images``).
 
-        Frozen BatchNorm layers stay in eval mode; autocast if set.
+        Frozen BatchNorm layers stay in eval mode; ``transform`` augments
+        the batch when the module trains; autocast if set.
 
         Parameters
         ----------
@@ -89,6 +91,9 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             getattr(self, "repeat_channels_", None),
             getattr(self, "normalize_", None),
         )
+        transform = self.__dict__.get("transform_")
+        if transform is not None and self.module_.training:
+            x = transform(x)  # training batches only: augmentation
         dtype = self._amp_dtype()
         if dtype is None:
             return self.module_(x, **fit_params)
@@ -190,6 +195,14 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             return
         history = self.history
         n_batches = 0
+        accumulate = training and self.accumulate_grad_batches > 1
+        if accumulate:
+            try:
+                self._batches_left_in_epoch = len(iterator)
+            except TypeError:  # no length: the last group is flushed below
+                self._batches_left_in_epoch = None
+            self._micro_batches_left = 0
+        batch = None
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
@@ -204,6 +217,9 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             )
             self.notify("on_batch_end", batch=batch, training=training, **step)
             n_batches += 1
+        if accumulate and self._micro_batches_left:
+            self._micro_batches_left = 0
+            self._optimizer_step(batch)  # the batches of an unfinished group
         history.record(f"{prefix}_batch_count", n_batches)
 
     def _diverged(self, loss):
@@ -279,6 +295,19 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         sample = self._check_dataset(X, y) if is_dataset(X) else X
         if new_data and not isinstance(sample, Mapping):
             self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
+        self.transform_ = make_transform(self.transform)
+        if builtin_names(self.transform) and not (
+            isinstance(sample, Mapping) or len(sample.shape) == 4
+        ):
+            fail(
+                self,
+                "transform",
+                self.transform,
+                f"{builtin_names(self.transform)} augment images of shape "
+                "(n_samples, channels, height, width); X has shape "
+                f"{tuple(sample.shape)}.",
+                "Use transform=None for this data, or a callable that fits it.",
+            )
         message = None
         seeded = self._seeded() if first else nullcontext()
         try:
@@ -464,11 +493,14 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         beta2=None,
         eps=1e-8,
         weight_decay=0.0,
+        decay_norm_and_bias=True,
         warmup_epochs=0,
+        warmup_batches=0,
         lr_schedule="constant",
         step_size=10,
         gamma=0.1,
         grad_clip_norm=None,
+        accumulate_grad_batches=1,
         batch_size=64,
         max_epochs=10,
         validation_fraction=None,
@@ -478,6 +510,7 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
+        transform=None,
         random_state=None,
         criterion=torch.nn.CrossEntropyLoss,
         classes=None,
@@ -508,17 +541,21 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         self.beta2 = beta2
         self.eps = eps
         self.weight_decay = weight_decay
+        self.decay_norm_and_bias = decay_norm_and_bias
         self.warmup_epochs = warmup_epochs
+        self.warmup_batches = warmup_batches
         self.lr_schedule = lr_schedule
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
+        self.accumulate_grad_batches = accumulate_grad_batches
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
         self.image_layout = image_layout
         self.normalize = normalize
+        self.transform = transform
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
@@ -604,11 +641,14 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         beta2=None,
         eps=1e-8,
         weight_decay=0.0,
+        decay_norm_and_bias=True,
         warmup_epochs=0,
+        warmup_batches=0,
         lr_schedule="constant",
         step_size=10,
         gamma=0.1,
         grad_clip_norm=None,
+        accumulate_grad_batches=1,
         batch_size=64,
         max_epochs=10,
         validation_fraction=None,
@@ -618,6 +658,7 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
+        transform=None,
         random_state=None,
         criterion=torch.nn.MSELoss,
         train_split=None,
@@ -646,17 +687,21 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         self.beta2 = beta2
         self.eps = eps
         self.weight_decay = weight_decay
+        self.decay_norm_and_bias = decay_norm_and_bias
         self.warmup_epochs = warmup_epochs
+        self.warmup_batches = warmup_batches
         self.lr_schedule = lr_schedule
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
+        self.accumulate_grad_batches = accumulate_grad_batches
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
         self.image_layout = image_layout
         self.normalize = normalize
+        self.transform = transform
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
