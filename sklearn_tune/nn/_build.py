@@ -34,6 +34,7 @@ from ._images import (
     check_normalize,
     first_conv_in_channels,
 )
+from ._mlp import TabularMLP
 from ._optim import (
     _TABLE,
     LRFactor,
@@ -64,6 +65,11 @@ def _default_normalize(module, weights):
         and not isinstance(weights, Mapping)
     )
     return (IMAGENET_MEAN, IMAGENET_STD) if registry else None
+
+
+def _mlp_args():
+    params = list(inspect.signature(TabularMLP).parameters)
+    return ", ".join(f"module__{name}" for name in params[2:])
 
 
 def _valid_accuracy(net, X, y):
@@ -154,7 +160,17 @@ class _BuildMixin:
         if in_channels == 1 and self.weights is not None:
             # pretrained on RGB: build for RGB, repeat the gray channel
             in_channels = weights_in_channels(self.weights) or in_channels
-        if isinstance(module, str):
+        if isinstance(module, str) and module == "mlp":
+            kwargs.setdefault("n_features", getattr(self, "n_features_in_", None))
+            kwargs.setdefault("n_classes", n_outputs or 1)
+            try:
+                module_ = TabularMLP(**kwargs)
+            except TypeError as err:
+                raise TypeError(
+                    f"module='mlp' takes {_mlp_args()}; got module__* parameters "
+                    f"{sorted(self.get_params_for('module'))} ({err})."
+                ) from err
+        elif isinstance(module, str):
             kwargs.setdefault("in_channels", in_channels or 3)
             kwargs.setdefault("n_classes", n_outputs or 1)
             module_ = make_resnet(module, weights=self.weights, **kwargs)

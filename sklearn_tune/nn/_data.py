@@ -128,7 +128,7 @@ class _DataMixin:
         """Whether the module is one of the ResNets, which take 4-D images."""
         module = self.module
         if isinstance(module, str):
-            return True
+            return module != "mlp"
         cls = module if inspect.isclass(module) else type(module)
         return issubclass(cls, CifarResNet) or (
             cls.__name__ == "ResNet" and cls.__module__.startswith("torchvision.")
@@ -143,6 +143,8 @@ class _DataMixin:
             return X
         if hasattr(X, "to_numpy"):  # pandas
             X = X.to_numpy()
+        elif hasattr(X, "toarray"):  # SciPy sparse, e.g. from a OneHotEncoder
+            X = X.toarray()
         if not isinstance(X, torch.Tensor):
             X = np.asarray(X)
         images = X.ndim == 4 and (self._image_module() or self.image_layout != "auto")
@@ -176,6 +178,12 @@ class _DataMixin:
                 f"X has shape {shape}; {type(self).__name__} needs one row per "
                 "sample, shape (n_samples, ...). Use X.reshape(-1, 1) for a single "
                 "feature."
+            )
+        if isinstance(self.module, str) and self.module == "mlp" and len(shape) != 2:
+            raise ValueError(
+                f"X has shape {shape}, but module='mlp' takes tabular data of shape "
+                "(n_samples, n_features). Flatten X first, e.g. "
+                "X.reshape(len(X), -1)."
             )
         if self._image_module() and len(shape) != 4:
             side = int(round(math.sqrt(shape[1]))) if len(shape) == 2 else None

@@ -14,7 +14,12 @@ module : str, torch.nn.Module class or instance
     The network. A name builds a ResNet with a head sized for the task:
     ``"resnet8"``, ``"resnet14"``, ``"resnet20"``, ``"resnet32"`` (the
     built-in :class:`CifarResNet`, for small images) or ``"resnet18"``,
-    ``"resnet34"``, ``"resnet50"`` (torchvision's, imported only then). A
+    ``"resnet34"``, ``"resnet50"`` (torchvision's, imported only then).
+    ``"mlp"`` builds a :class:`TabularMLP` for tabular data of shape
+    (n_samples, n_features) (a ``ColumnTransformer``'s output; sparse
+    matrices are made dense), sized from the data and set with
+    ``module__hidden_layers``, ``module__units``, ``module__shrink``,
+    ``module__dropout``, ``module__batch_norm`` and ``module__activation``. A
     class is built with the ``module__*`` parameters, as in skorch (with
     ``n_classes`` and ``in_channels`` filled in from the data when its
     signature has them); an instance is copied, so that ``fit`` never
@@ -230,6 +235,8 @@ n_outputs_ : int
     Outputs of the head: the number of classes, or of targets.
 in_channels_ : int or None
     Channels of the training images (None when X is not 4-D).
+n_features_in_ : int
+    Columns of X, when X is 2-D (tabular).
 repeat_channels_ : int or None
     Channels grayscale images are repeated to (3 for an RGB network),
     or None.

@@ -295,6 +295,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         sample = self._check_dataset(X, y) if is_dataset(X) else X
         if new_data and not isinstance(sample, Mapping):
             self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
+            if len(sample.shape) == 2:
+                self.n_features_in_ = int(sample.shape[1])
         self.transform_ = make_transform(self.transform)
         if builtin_names(self.transform) and not (
             isinstance(sample, Mapping) or len(sample.shape) == 4

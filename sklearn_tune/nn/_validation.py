@@ -40,7 +40,7 @@ _POSITIVE = Interval(Real, 0, None, closed="neither")
 _FRACTION = Interval(Real, 0, 1, closed="left")
 
 PARAMETER_CONSTRAINTS = {
-    "module": [StrOptions(set(RESNETS)), nn.Module, callable],
+    "module": [StrOptions({*RESNETS, "mlp"}), nn.Module, callable],
     "weights": [None, str, os.PathLike, Mapping],
     "n_trainable_stages": [Interval(Integral, 0, None, closed="left"), None],
     "backbone_lr_scale": [_POSITIVE],
@@ -125,7 +125,7 @@ def _check_constraints(net, params):
             hint = ""
             if name in ("module", "optimizer", "lr_schedule"):
                 choices = {
-                    "module": RESNETS,
+                    "module": (*RESNETS, "mlp"),
                     "optimizer": OPTIMIZERS,
                     "lr_schedule": LR_SCHEDULES,
                 }[name]
