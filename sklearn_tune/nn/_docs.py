@@ -127,6 +127,11 @@ accumulate_grad_batches : int, default=1
 batch_size : int, default=64
     Samples per batch, for training and prediction; -1: all samples in one
     batch (as in skorch).
+predict_batch_size : int or None, default=None
+    Samples per batch for prediction and the validation set, which keep
+    no activations for a backward pass; -1: all samples in one batch.
+    None: ``4 * batch_size`` (-1 when ``batch_size=-1``).
+    ``iterator_valid__batch_size`` wins when given.
 max_epochs : int, default=10
     Epochs per ``fit`` (and per ``partial_fit`` call).
 validation_fraction : float or None, default=None
@@ -154,9 +159,27 @@ checkpoint_dir : str, path-like or None, default=None
     parallel fits of a search do not collide; both are removed when the
     fit ends, and ``verbose`` says how much is kept. None: no files.
 device : str, torch.device or None, default="auto"
-    ``"auto"``: CUDA when available, else the CPU. Otherwise as in skorch
-    (``"cpu"``, ``"cuda"``, ``"cuda:1"``; None: do not move anything).
-    ``get_params`` keeps ``"auto"``.
+    ``"auto"``: CUDA when available, else the CPU. With several GPUs, each
+    worker process of a search (``n_jobs > 1``) trains on
+    ``cuda:<process id % number of GPUs>``, and the main process on the
+    current GPU. Otherwise as in skorch (``"cpu"``, ``"cuda"``,
+    ``"cuda:1"``; None: do not move anything). ``get_params`` keeps
+    ``"auto"``.
+data_on_device : "auto" or bool, default="auto"
+    Where arrays and tensors wait for their batches on a GPU. True: moved
+    to the device once per fit (and per prediction), then batched there,
+    with no host-to-device copy per batch. False: batches are copied to
+    page-locked (pinned) memory and sent without blocking. ``"auto"``:
+    True when inputs and targets take at most 25% of the GPU's free
+    memory (``torch.cuda.mem_get_info``). On the CPU nothing moves; data
+    a torch ``Dataset`` yields, or batched by DataLoader workers, go
+    skorch's way.
+channels_last : "auto" or bool, default="auto"
+    Train and predict with the network and its 4-D inputs in the
+    channels-last memory format, which cuDNN's convolutions run faster.
+    ``"auto"``: on CUDA for a network with 2-D convolutions. There, fits
+    also run with ``torch.backends.cudnn.benchmark=True`` (restored when
+    the fit ends).
 mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
     Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the
     net's GPU computes in bfloat16 natively

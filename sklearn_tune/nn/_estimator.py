@@ -42,7 +42,7 @@ from ._augment import builtin_names, make_transform
 from ._build import _BuildMixin
 from ._checkpoint import read_training_state
 from ._data import _DataMixin, check_labels, check_targets
-from ._device import _DeviceMixin
+from ._device import _DeviceMixin, cudnn_benchmark, use_channels_last
 from ._docs import fill_doc
 from ._freezing import make_freeze_plan
 from ._images import (
@@ -84,7 +84,9 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         if plan is not None and plan.frozen_norms and self.module_.training:
             for name in plan.frozen_norms:
                 self.module_.get_submodule(name).eval()
-        if not (isinstance(x, torch.Tensor) and x.device == self._torch_device()):
+        if isinstance(x, torch.Tensor):
+            x = self._to_device(x)
+        else:
             x = to_tensor(x, device=self.device)
         x = prepare_images(
             x,
@@ -94,6 +96,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         transform = self.__dict__.get("transform_")
         if transform is not None and self.module_.training:
             x = transform(x)  # training batches only: augmentation
+        if self.__dict__.get("channels_last_") and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         dtype = self._amp_dtype()
         if dtype is None:
             return self.module_(x, **fit_params)
@@ -121,12 +125,10 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         -------
         loss : torch.Tensor
         """
-        if (
-            isinstance(y_true, torch.Tensor)
-            and y_true.device == y_pred.device
-            and not isinstance(self.criterion_, torch.nn.NLLLoss)
+        if isinstance(y_true, torch.Tensor) and not isinstance(
+            self.criterion_, torch.nn.NLLLoss
         ):
-            return self.criterion_(y_pred, y_true)  # nothing to convert
+            return self.criterion_(y_pred, self._to_device(y_true))
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def notify(self, method_name, **cb_kwargs):
@@ -256,6 +258,12 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             X = torch.from_numpy(X)
         if isinstance(y, np.ndarray):
             y = torch.from_numpy(y)
+        device = self._torch_device()
+        self.channels_last_ = use_channels_last(
+            self.channels_last, device, self.module_
+        )
+        if self.channels_last_:
+            self.module_.to(memory_format=torch.channels_last)
         if self._amp_dtype() == torch.float16:
             self.grad_scaler_ = torch.amp.GradScaler(torch.device(self.device).type)
         if self.verbose and self.train_split is None and self.validation_fraction:
@@ -265,10 +273,12 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "the validation set."
             )
         self.notify("on_train_begin", X=X, y=y)
+        convolutions = use_channels_last("auto", device, self.module_)
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            self.fit_loop(X, y, epochs=epochs, **fit_params)
+            with self._data_on_device_scope(), cudnn_benchmark(convolutions):
+                self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
             # swallows every one of them; a real Ctrl-C must reach the caller
@@ -432,7 +442,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     def _predict_output(self, X):
         message = None
         try:
-            return super().predict_proba(self._check_X(X))
+            with self._data_on_device_scope():
+                return super().predict_proba(self._check_X(X))
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         raise self._out_of_memory(message)
@@ -504,11 +515,14 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         grad_clip_norm=None,
         accumulate_grad_batches=1,
         batch_size=64,
+        predict_batch_size=None,
         max_epochs=10,
         validation_fraction=None,
         patience=None,
         checkpoint_dir=None,
         device="auto",
+        data_on_device="auto",
+        channels_last="auto",
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
@@ -551,6 +565,9 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
         self.accumulate_grad_batches = accumulate_grad_batches
+        self.predict_batch_size = predict_batch_size
+        self.data_on_device = data_on_device
+        self.channels_last = channels_last
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
@@ -652,11 +669,14 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         grad_clip_norm=None,
         accumulate_grad_batches=1,
         batch_size=64,
+        predict_batch_size=None,
         max_epochs=10,
         validation_fraction=None,
         patience=None,
         checkpoint_dir=None,
         device="auto",
+        data_on_device="auto",
+        channels_last="auto",
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
@@ -697,6 +717,9 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
         self.accumulate_grad_batches = accumulate_grad_batches
+        self.predict_batch_size = predict_batch_size
+        self.data_on_device = data_on_device
+        self.channels_last = channels_last
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
