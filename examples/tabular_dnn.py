@@ -15,7 +15,7 @@ The data are the Titanic passengers of :func:`sklearn_tune.datasets.load_titanic
 loan-default table, a few numeric and categorical columns and an imbalanced
 binary target. (scikit-learn's wheel holds no copy of OpenML's credit-g.)
 
-    python examples/tabular_dnn.py            # a few minutes on 2 cores
+    python examples/tabular_dnn.py            # about 1.5 minutes on 2 cores
     python examples/tabular_dnn.py --quick    # smoke test, under a minute
 
 Needs the ``nn`` extra (torch and skorch).
