@@ -273,11 +273,12 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "the validation set."
             )
         self.notify("on_train_begin", X=X, y=y)
-        convolutions = use_channels_last("auto", device, self.module_)
+        # cuDNN times the kernels of each input shape once: convolutions on CUDA
+        benchmark = use_channels_last("auto", device, self.module_)
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            with self._data_on_device_scope(), cudnn_benchmark(convolutions):
+            with self._data_on_device_scope(), cudnn_benchmark(benchmark):
                 self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
