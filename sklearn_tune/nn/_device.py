@@ -295,11 +295,11 @@ class _DeviceMixin:
         k = self.accumulate_grad_batches
         if scaler is None and k == 1 and not isinstance(self.optimizer, str):
             return super().train_step(batch, **fit_params)
-        state = self.__dict__
         if k == 1:
             group = left = 1
             self._zero_grad_optimizer()
         else:
+            state = self.__dict__
             left = state.get("_micro_batches_left", 0)
             if left == 0:  # a new group of batches
                 self._zero_grad_optimizer()
@@ -309,8 +309,6 @@ class _DeviceMixin:
             group = state["_micro_group"]
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        if isinstance(yi, torch.Tensor):
-            yi = self._to_device(yi)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         scaled = loss if group == 1 else loss / group
@@ -325,12 +323,11 @@ class _DeviceMixin:
                 state["_batches_left_in_epoch"] = in_epoch - 1
             if left > 1:
                 return {"loss": loss, "y_pred": y_pred}
-        self._optimizer_step(batch)
+        self._optimizer_step(batch, scaler)
         return {"loss": loss, "y_pred": y_pred}
 
-    def _optimizer_step(self, batch):
+    def _optimizer_step(self, batch, scaler):
         """Unscale (float16), call the ``on_grad_computed`` hooks, step, update."""
-        scaler = getattr(self, "grad_scaler_", None)
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
         if scaler is not None:
             for optimizer in optimizers:

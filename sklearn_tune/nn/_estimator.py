@@ -221,7 +221,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             n_batches += 1
         if accumulate and self._micro_batches_left:
             self._micro_batches_left = 0
-            self._optimizer_step(batch)  # the batches of an unfinished group
+            # the batches of an unfinished group
+            self._optimizer_step(batch, getattr(self, "grad_scaler_", None))
         history.record(f"{prefix}_batch_count", n_batches)
 
     def _diverged(self, loss):

@@ -234,7 +234,8 @@ class _PerCallLRScheduler(LRScheduler):
         return self._get_policy_cls() is torch.optim.lr_scheduler.LambdaLR
 
     def on_train_begin(self, net, **kwargs):
-        if not self._per_call():  # callbacks__lr_scheduler__policy: skorch's way
+        self.skorch_way_ = not self._per_call()
+        if self.skorch_way_:  # callbacks__lr_scheduler__policy: skorch's way
             self.per_batch_ = False
             return super().on_train_begin(net, **kwargs)
         scheduler_kwargs = self.kwargs
@@ -296,7 +297,9 @@ class _PerCallLRScheduler(LRScheduler):
 
     def on_batch_end(self, net, training, **kwargs):
         if not self.per_batch_:
-            return super().on_batch_end(net, training, **kwargs)
+            if self.skorch_way_:
+                super().on_batch_end(net, training, **kwargs)
+            return
         if not training:
             return
         if self.event_name is not None:
