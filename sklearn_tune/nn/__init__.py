@@ -18,11 +18,13 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from ..exceptions import GPUOutOfMemoryError
+from ._augment import RandomCrop, RandomFlip
 from ._estimator import FineTuneClassifier, FineTuneRegressor
 from ._freezing import FreezePlan, find_head, make_freeze_plan, replace_head
+from ._mlp import TabularMLP
 from ._optim import LR_SCHEDULES, OPTIMIZERS, LRFactor, optimizer_recipe
 from ._resnet import RESNETS, CifarResNet, load_backbone_weights, make_resnet
-from ._spaces import make_finetune_space, make_optimizer_space
+from ._spaces import make_finetune_space, make_mlp_space, make_optimizer_space
 
 __all__ = [
     "CifarResNet",
@@ -34,10 +36,14 @@ __all__ = [
     "LR_SCHEDULES",
     "OPTIMIZERS",
     "RESNETS",
+    "RandomCrop",
+    "RandomFlip",
+    "TabularMLP",
     "find_head",
     "load_backbone_weights",
     "make_finetune_space",
     "make_freeze_plan",
+    "make_mlp_space",
     "make_optimizer_space",
     "make_resnet",
     "optimizer_recipe",

@@ -34,6 +34,7 @@ from ._images import (
     check_normalize,
     first_conv_in_channels,
 )
+from ._mlp import TabularMLP
 from ._optim import (
     _TABLE,
     LRFactor,
@@ -66,10 +67,67 @@ def _default_normalize(module, weights):
     return (IMAGENET_MEAN, IMAGENET_STD) if registry else None
 
 
+def _mlp_args():
+    params = list(inspect.signature(TabularMLP).parameters)
+    return ", ".join(f"module__{name}" for name in params[2:])
+
+
 def _valid_accuracy(net, X, y):
     """Accuracy on the validation set, whose targets are class indices."""
     y_pred = net.predict_proba(X).argmax(axis=1)
     return float(np.mean(y_pred == to_numpy(y)))
+
+
+_NORMS = tuple(
+    getattr(nn, name)
+    for name in (
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "SyncBatchNorm",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "LayerNorm",
+        "GroupNorm",
+        "LocalResponseNorm",
+        "RMSNorm",  # torch >= 2.4
+    )
+    if hasattr(nn, name)
+)
+
+
+def _norm_and_bias_ids(module):
+    """The ids of the biases and of the normalisation layers' parameters."""
+    ids = set()
+    for layer in module.modules():
+        for name, param in layer.named_parameters(recurse=False):
+            if isinstance(layer, _NORMS) or name == "bias" or param.ndim <= 1:
+                ids.add(id(param))
+    return ids
+
+
+def _without_decay_on_norm_and_bias(groups, module):
+    """Split parameter groups: norm layers and biases in a group with no decay.
+
+    Groups that set ``weight_decay`` themselves are kept as they are; each
+    other group becomes its decayed part, then (if any) a copy of its
+    settings with ``weight_decay=0`` holding the norms and biases.
+    """
+    exempt = _norm_and_bias_ids(module)
+    split = []
+    for group in groups:
+        if "weight_decay" in group:
+            split.append(group)
+            continue
+        params = list(group["params"])
+        decayed = [p for p in params if id(p) not in exempt]
+        other = [p for p in params if id(p) in exempt]
+        if decayed or not other:
+            split.append({**group, "params": decayed})
+        if other:
+            split.append({**group, "params": other, "weight_decay": 0.0})
+    return split
 
 
 class _BuildMixin:
@@ -102,7 +160,17 @@ class _BuildMixin:
         if in_channels == 1 and self.weights is not None:
             # pretrained on RGB: build for RGB, repeat the gray channel
             in_channels = weights_in_channels(self.weights) or in_channels
-        if isinstance(module, str):
+        if isinstance(module, str) and module == "mlp":
+            kwargs.setdefault("n_features", getattr(self, "n_features_in_", None))
+            kwargs.setdefault("n_classes", n_outputs or 1)
+            try:
+                module_ = TabularMLP(**kwargs)
+            except TypeError as err:
+                raise TypeError(
+                    f"module='mlp' takes {_mlp_args()}; got module__* parameters "
+                    f"{sorted(self.get_params_for('module'))} ({err})."
+                ) from err
+        elif isinstance(module, str):
             kwargs.setdefault("in_channels", in_channels or 3)
             kwargs.setdefault("n_classes", n_outputs or 1)
             module_ = make_resnet(module, weights=self.weights, **kwargs)
@@ -202,7 +270,10 @@ class _BuildMixin:
 
         The parameters of the backbone stages get ``lr * backbone_lr_scale``
         (the head, first group, gets ``lr``); parameter groups given with
-        ``optimizer__param_groups`` keep their own settings.
+        ``optimizer__param_groups`` keep their own settings. With
+        ``decay_norm_and_bias=False`` each group that does not set its own
+        ``weight_decay`` is split in two: the biases and the weights of
+        normalisation layers get no weight decay.
         """
         named = list(self.get_all_learnable_params())
         args, kwargs = self.get_params_for_optimizer("optimizer", named)
@@ -221,6 +292,8 @@ class _BuildMixin:
             groups += (
                 [{"params": body, "lr": lr * scale, "lr_scale": scale}] if body else []
             )
+        if not self.decay_norm_and_bias:
+            groups = _without_decay_on_norm_and_bias(groups, self.module_)
         cls = (
             _TABLE[self.optimizer][0]
             if isinstance(self.optimizer, str)
@@ -273,12 +346,14 @@ class _BuildMixin:
 
     # -- training ---------------------------------------------------------------
 
-    def _lr_factor(self):
-        """The learning-rate factor per epoch of one training call."""
+    def _lr_factor(self, batches_per_epoch=None):
+        """The learning-rate factor per epoch (or batch) of one training call."""
         return LRFactor(
             self.warmup_epochs,
             self.lr_schedule,
             self.step_size,
             self.gamma,
             self.max_epochs,
+            warmup_batches=self.warmup_batches,
+            batches_per_epoch=batches_per_epoch,
         )

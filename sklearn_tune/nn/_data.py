@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -18,6 +19,7 @@ from sklearn.base import is_classifier
 from skorch.dataset import Dataset, ValidSplit
 from skorch.utils import is_dataset, to_numpy
 
+from ._device import data_placement
 from ._images import (
     to_channels_first,
 )
@@ -68,15 +70,21 @@ class _TensorBatches:
 
     Iterated once per epoch, reshuffled each time (torch's random state,
     which ``random_state`` seeds); without shuffling, batches are slices.
+    The batch order is drawn on the tensors' device; with ``pin`` each
+    batch is copied to page-locked memory, which the net sends to the GPU
+    without waiting.
     """
 
-    def __init__(self, X, y, indices, batch_size, shuffle=False, drop_last=False):
+    def __init__(
+        self, X, y, indices, batch_size, shuffle=False, drop_last=False, pin=False
+    ):
         self.X = X
         self.y = y
         self.indices = indices
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.pin = pin
 
     def __len__(self):
         n = len(self.X) if self.indices is None else len(self.indices)
@@ -87,7 +95,7 @@ class _TensorBatches:
         n = len(X) if self.indices is None else len(self.indices)
         order = None
         if self.shuffle:
-            order = torch.randperm(n)
+            order = torch.randperm(n, device=X.device)
             if self.indices is not None:
                 order = self.indices[order]
         elif self.indices is not None:
@@ -100,7 +108,10 @@ class _TensorBatches:
                 else order[start : start + size]
             )
             Xb = X[idx]
-            yield Xb, (torch.zeros(len(Xb)) if y is None else y[idx])
+            yb = torch.zeros(len(Xb), device=Xb.device) if y is None else y[idx]
+            if self.pin:
+                Xb, yb = Xb.pin_memory(), yb.pin_memory()
+            yield Xb, yb
 
 
 def _indexable_tensors(dataset):
@@ -128,7 +139,7 @@ class _DataMixin:
         """Whether the module is one of the ResNets, which take 4-D images."""
         module = self.module
         if isinstance(module, str):
-            return True
+            return module != "mlp"
         cls = module if inspect.isclass(module) else type(module)
         return issubclass(cls, CifarResNet) or (
             cls.__name__ == "ResNet" and cls.__module__.startswith("torchvision.")
@@ -143,6 +154,8 @@ class _DataMixin:
             return X
         if hasattr(X, "to_numpy"):  # pandas
             X = X.to_numpy()
+        elif hasattr(X, "toarray"):  # SciPy sparse, e.g. from a OneHotEncoder
+            X = X.toarray()
         if not isinstance(X, torch.Tensor):
             X = np.asarray(X)
         images = X.ndim == 4 and (self._image_module() or self.image_layout != "auto")
@@ -176,6 +189,12 @@ class _DataMixin:
                 f"X has shape {shape}; {type(self).__name__} needs one row per "
                 "sample, shape (n_samples, ...). Use X.reshape(-1, 1) for a single "
                 "feature."
+            )
+        if isinstance(self.module, str) and self.module == "mlp" and len(shape) != 2:
+            raise ValueError(
+                f"X has shape {shape}, but module='mlp' takes tabular data of shape "
+                "(n_samples, n_features). Flatten X first, e.g. "
+                "X.reshape(len(X), -1)."
             )
         if self._image_module() and len(shape) != 4:
             side = int(round(math.sqrt(shape[1]))) if len(shape) == 2 else None
@@ -348,7 +367,9 @@ class _DataMixin:
             n_samples = len(dataset)
         except TypeError:  # an IterableDataset
             return super().get_iterator(dataset, training)
-        batch_size = kwargs.get("batch_size", self.batch_size)
+        batch_size = kwargs.get(
+            "batch_size", self.batch_size if training else self._predict_batch_size()
+        )
         kwargs["batch_size"] = n_samples if batch_size == -1 else batch_size
         if training and "drop_last" not in kwargs:
             kwargs["drop_last"] = (
@@ -363,7 +384,8 @@ class _DataMixin:
             return iterator(dataset, **kwargs)
         if not set(kwargs) - {"batch_size", "shuffle", "drop_last"}:
             # no workers: batches straight from the tensors, no DataLoader
-            return _TensorBatches(*tensors, **kwargs)
+            X, y, indices, pin = self._placed(*tensors)
+            return _TensorBatches(X, y, indices, pin=pin, **kwargs)
         batched = _BatchedTensors(*tensors)
         sampler = (
             torch.utils.data.RandomSampler(batched)
@@ -376,6 +398,45 @@ class _DataMixin:
         return torch.utils.data.DataLoader(
             batched, sampler=batches, batch_size=None, **kwargs
         )
+
+    def _predict_batch_size(self):
+        """Batch size of prediction and validation (``predict_batch_size``)."""
+        if self.predict_batch_size is not None:
+            return self.predict_batch_size
+        return -1 if self.batch_size == -1 else 4 * self.batch_size
+
+    @contextmanager
+    def _data_on_device_scope(self):
+        """Within a fit or prediction, each tensor goes to the device once."""
+        self.__dict__["_placed_tensors"] = {}
+        try:
+            yield
+        finally:
+            self.__dict__.pop("_placed_tensors", None)
+
+    def _placed(self, X, y, indices):
+        """``(X, y, indices, pin=...)`` where ``data_on_device`` puts them.
+
+        On the device, the tensors are moved once per fit (the training and
+        validation sets share them) and prediction: batches are then indexed
+        there, with no copy from the host per batch.
+        """
+        device = self._torch_device()
+        nbytes = X.nbytes + (0 if y is None else y.nbytes)
+        if X.device == device:
+            return X, y, indices, False
+        placement = data_placement(self.data_on_device, device, nbytes)
+        if placement != "device":
+            return X, y, indices, placement == "pinned"
+        placed = self.__dict__.get("_placed_tensors")
+        if placed is None:
+            placed = {}
+        if id(X) not in placed:
+            placed[id(X)] = (X, X.to(device), None if y is None else y.to(device))
+        _, X, y = placed[id(X)]
+        if indices is not None:
+            indices = indices.to(device)
+        return X, y, indices, False
 
     def check_data(self, X, y=None):
         """Data were checked and targets encoded before training; nothing to do."""

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -24,11 +26,114 @@ from torch import nn
 
 from ..exceptions import GPUOutOfMemoryError
 
+# The share of the free memory of a GPU that the data of a fit may take there
+# (data_on_device="auto"); the rest is for the network, its activations and
+# the optimizer.
+DATA_SHARE_OF_FREE_MEMORY = 0.25
+
+_AUTO_DEVICE = {}  # process id -> the device "auto" resolved to in it
+
+
+def choose_cuda_device(n_gpus, worker):
+    """The CUDA device of ``device="auto"`` in one process.
+
+    Parameters
+    ----------
+    n_gpus : int
+        GPUs visible to the process (``torch.cuda.device_count()``).
+    worker : int or None
+        A number that tells the worker processes of a search apart (their
+        process id), or None in the main process.
+
+    Returns
+    -------
+    device : str
+        ``"cuda"`` (the current GPU) with one GPU or in the main process;
+        else ``"cuda:<worker % n_gpus>"``, so that the fits of ``n_jobs``
+        workers spread over the GPUs.
+    """
+    if n_gpus <= 1 or worker is None:
+        return "cuda"
+    return f"cuda:{worker % n_gpus}"
+
 
 def _resolve_device(device):
     if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        pid = os.getpid()
+        resolved = _AUTO_DEVICE.get(pid)
+        if resolved is None:
+            if not torch.cuda.is_available():
+                resolved = "cpu"
+            else:
+                worker = None if multiprocessing.parent_process() is None else pid
+                resolved = choose_cuda_device(torch.cuda.device_count(), worker)
+            _AUTO_DEVICE[pid] = resolved
+        return resolved
     return device
+
+
+def data_placement(option, device, nbytes, free_bytes=None):
+    """Where the tensors of a fit or a prediction wait for their batches.
+
+    Parameters
+    ----------
+    option : "auto" or bool
+        The ``data_on_device`` parameter.
+    device : torch.device or None
+        The net's device.
+    nbytes : int
+        Bytes of the inputs and targets.
+    free_bytes : int or None, default=None
+        Free memory of the device; asked of CUDA when None and needed.
+
+    Returns
+    -------
+    placement : {"as is", "device", "pinned"}
+        ``"device"``: moved there once; ``"pinned"``: batches are copied
+        to page-locked memory and sent without blocking (CUDA);
+        ``"as is"``: the CPU, or a device where nothing is gained.
+    """
+    if device is None or device.type == "cpu":
+        return "as is"
+    if option == "auto":
+        if free_bytes is None:
+            if device.type != "cuda":
+                return "as is"
+            free_bytes = torch.cuda.mem_get_info(device)[0]
+        option = nbytes <= DATA_SHARE_OF_FREE_MEMORY * free_bytes
+    if option:
+        return "device"
+    return "pinned" if device.type == "cuda" else "as is"
+
+
+def use_channels_last(option, device, module):
+    """Whether images and ``module`` take the channels-last memory format.
+
+    ``"auto"``: on CUDA, for a module with 2-D convolutions (whose cuDNN
+    kernels are faster on channels-last tensors, above all with mixed
+    precision).
+    """
+    if option != "auto":
+        return bool(option)
+    return (
+        device is not None
+        and device.type == "cuda"
+        and any(isinstance(m, nn.Conv2d) for m in module.modules())
+    )
+
+
+@contextmanager
+def cudnn_benchmark(enabled):
+    """Let cuDNN pick the fastest convolution kernels; restored on exit."""
+    if not enabled:
+        yield
+        return
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
 
 
 def _autocast_dtype(mode, device):
@@ -141,6 +246,13 @@ class _DeviceMixin:
             self.__dict__["_torch_device_cache"] = cached
         return cached[1]
 
+    def _to_device(self, x):
+        """A tensor on the net's device; from pinned memory without blocking."""
+        device = self._torch_device()
+        if device is None or x.device == device:
+            return x
+        return x.to(device, non_blocking=device.type == "cuda" and x.is_pinned())
+
     def _set_training(self, training=True):
         """skorch's train/eval switch, skipped when the net is already so.
 
@@ -160,8 +272,12 @@ class _DeviceMixin:
 
         The steps of skorch's, without its closure (which only optimizers
         such as LBFGS need: a torch optimizer class given as ``optimizer``
-        keeps skorch's step). In float16 the loss is scaled, and the
-        gradients unscaled before the ``on_grad_computed`` hooks (clipping).
+        keeps skorch's step unless gradients are accumulated). In float16
+        the loss is scaled, and the gradients unscaled before the
+        ``on_grad_computed`` hooks (clipping). With
+        ``accumulate_grad_batches=k`` the gradients of ``k`` batches are
+        summed, each batch's loss divided by the number of batches of its
+        group, and the hooks and the optimizer step run once per group.
 
         Parameters
         ----------
@@ -173,21 +289,47 @@ class _DeviceMixin:
         Returns
         -------
         step : dict
-            ``loss`` and ``y_pred``, as skorch's.
+            ``loss`` (of this batch, not divided) and ``y_pred``, as skorch's.
         """
         scaler = getattr(self, "grad_scaler_", None)
-        if scaler is None and not isinstance(self.optimizer, str):
+        k = self.accumulate_grad_batches
+        if scaler is None and k == 1 and not isinstance(self.optimizer, str):
             return super().train_step(batch, **fit_params)
-        self._zero_grad_optimizer()
+        if k == 1:
+            group = left = 1
+            self._zero_grad_optimizer()
+        else:
+            state = self.__dict__
+            left = state.get("_micro_batches_left", 0)
+            if left == 0:  # a new group of batches
+                self._zero_grad_optimizer()
+                in_epoch = state.get("_batches_left_in_epoch")
+                left = k if in_epoch is None else max(min(k, in_epoch), 1)
+                state["_micro_group"] = left
+            group = state["_micro_group"]
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        scaled = loss if group == 1 else loss / group
         if scaler is None:
-            loss.backward()
+            scaled.backward()
         else:
-            scaler.scale(loss).backward()
+            scaler.scale(scaled).backward()
+        if k > 1:
+            state["_micro_batches_left"] = left - 1
+            in_epoch = state.get("_batches_left_in_epoch")
+            if in_epoch is not None:
+                state["_batches_left_in_epoch"] = in_epoch - 1
+            if left > 1:
+                return {"loss": loss, "y_pred": y_pred}
+        self._optimizer_step(batch, scaler)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _optimizer_step(self, batch, scaler):
+        """Unscale (float16), call the ``on_grad_computed`` hooks, step, update."""
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        if scaler is not None:
             for optimizer in optimizers:
                 scaler.unscale_(optimizer)  # clipping sees the true gradients
         self.notify(
@@ -203,7 +345,6 @@ class _DeviceMixin:
                 scaler.step(optimizer)
         if scaler is not None:
             scaler.update()
-        return {"loss": loss, "y_pred": y_pred}
 
     @contextmanager
     def _seeded(self):

@@ -14,7 +14,12 @@ module : str, torch.nn.Module class or instance
     The network. A name builds a ResNet with a head sized for the task:
     ``"resnet8"``, ``"resnet14"``, ``"resnet20"``, ``"resnet32"`` (the
     built-in :class:`CifarResNet`, for small images) or ``"resnet18"``,
-    ``"resnet34"``, ``"resnet50"`` (torchvision's, imported only then). A
+    ``"resnet34"``, ``"resnet50"`` (torchvision's, imported only then).
+    ``"mlp"`` builds a :class:`TabularMLP` for tabular data of shape
+    (n_samples, n_features) (a ``ColumnTransformer``'s output; sparse
+    matrices are made dense), sized from the data and set with
+    ``module__hidden_layers``, ``module__units``, ``module__shrink``,
+    ``module__dropout``, ``module__batch_norm`` and ``module__activation``. A
     class is built with the ``module__*`` parameters, as in skorch (with
     ``n_classes`` and ``in_channels`` filled in from the data when its
     signature has them); an instance is copied, so that ``fit`` never
@@ -71,10 +76,24 @@ eps : float, default=1e-8
     Term added to the denominator (Adam, AdamW, RMSprop, Adagrad); > 0.
 weight_decay : float, default=0.0
     Weight decay, for every optimizer; >= 0.
+decay_norm_and_bias : bool, default=True
+    Whether ``weight_decay`` applies to the biases and to the weights of
+    normalisation layers (BatchNorm, LayerNorm, GroupNorm, ...) too.
+    False puts those in parameter groups of their own with no weight
+    decay, as most fine-tuning recipes do.
 warmup_epochs : int, default=0
     Epochs of linear warm-up: in epoch ``e < warmup_epochs`` (from 0) the
     learning rate is ``lr * (e + 1) / (warmup_epochs + 1)``.
-lr_schedule : {"constant", "step", "exponential", "cosine"}, default="constant"
+warmup_batches : int, default=0
+    A warm-up counted in training batches instead (only one of the two may
+    be set): in batch ``b < warmup_batches`` of the call (from 0) the rate
+    of the schedule is multiplied by ``(b + 1) / (warmup_batches + 1)``.
+    The schedule is then stepped after every batch (``event_lr`` is
+    recorded per batch, in ``history[:, "batches", :, "event_lr"]``), while
+    ``"step"``, ``"exponential"`` and ``"cosine"`` still change once per
+    epoch.
+lr_schedule : {"constant", "step", "exponential", "cosine", "onecycle"}, \
+        default="constant"
     Schedule after the warm-up, with ``t`` epochs since its end: ``lr``;
     ``lr * gamma ** (t // step_size)``; ``lr * gamma ** t``; or
     ``lr * (1 + cos(pi * t / (max_epochs - warmup_epochs))) / 2``. Applied
@@ -84,7 +103,13 @@ lr_schedule : {"constant", "step", "exponential", "cosine"}, default="constant"
     schedule of its own, warm-up included, counted from the first epoch of
     that call and starting from the base rate (``lr``, or what
     ``set_params(lr=...)`` set since): continued training never goes on
-    at the end of the previous call's schedule.
+    at the end of the previous call's schedule. ``"onecycle"`` is torch's
+    ``OneCycleLR``, stepped after every batch: the rate rises from
+    ``lr / 25`` to ``lr`` over the warm-up (``warmup_epochs`` or
+    ``warmup_batches``; 30% of the call's batches when neither is set),
+    then anneals (cosine) to ``lr / 25e4`` at the last batch; momentum is
+    not cycled (``momentum`` and ``beta1`` stay as set), and ``step_size``
+    and ``gamma`` are not used.
 step_size : int, default=10
     Epochs between two decays of the ``"step"`` schedule.
 gamma : float, default=0.1
@@ -92,9 +117,21 @@ gamma : float, default=0.1
 grad_clip_norm : float or None, default=None
     Clip the L2 norm of all gradients together to this value (skorch's
     ``GradientNormClipping``); None: no clipping.
+accumulate_grad_batches : int, default=1
+    Batches whose gradients are summed before each optimizer step: with
+    ``k``, each batch's loss is divided by ``k`` (by the number of batches
+    left for the last group of an epoch), so that a step is that of a
+    ``k`` times larger batch, in the memory of one (except for BatchNorm,
+    whose statistics stay per batch). Clipping acts on the summed
+    gradients; the schedule still counts batches.
 batch_size : int, default=64
     Samples per batch, for training and prediction; -1: all samples in one
     batch (as in skorch).
+predict_batch_size : int or None, default=None
+    Samples per batch for prediction and the validation set, which keep
+    no activations for a backward pass; -1: all samples in one batch.
+    None: ``4 * batch_size`` (-1 when ``batch_size=-1``).
+    ``iterator_valid__batch_size`` wins when given.
 max_epochs : int, default=10
     Epochs per ``fit`` (and per ``partial_fit`` call).
 validation_fraction : float or None, default=None
@@ -122,9 +159,27 @@ checkpoint_dir : str, path-like or None, default=None
     parallel fits of a search do not collide; both are removed when the
     fit ends, and ``verbose`` says how much is kept. None: no files.
 device : str, torch.device or None, default="auto"
-    ``"auto"``: CUDA when available, else the CPU. Otherwise as in skorch
-    (``"cpu"``, ``"cuda"``, ``"cuda:1"``; None: do not move anything).
-    ``get_params`` keeps ``"auto"``.
+    ``"auto"``: CUDA when available, else the CPU. With several GPUs, each
+    worker process of a search (``n_jobs > 1``) trains on
+    ``cuda:<process id % number of GPUs>``, and the main process on the
+    current GPU. Otherwise as in skorch (``"cpu"``, ``"cuda"``,
+    ``"cuda:1"``; None: do not move anything). ``get_params`` keeps
+    ``"auto"``.
+data_on_device : "auto" or bool, default="auto"
+    Where arrays and tensors wait for their batches on a GPU. True: moved
+    to the device once per fit (and per prediction), then batched there,
+    with no host-to-device copy per batch. False: batches are copied to
+    page-locked (pinned) memory and sent without blocking. ``"auto"``:
+    True when inputs and targets take at most 25% of the GPU's free
+    memory (``torch.cuda.mem_get_info``). On the CPU nothing moves; data
+    a torch ``Dataset`` yields, or batched by DataLoader workers, go
+    skorch's way.
+channels_last : "auto" or bool, default="auto"
+    Train and predict with the network and its 4-D inputs in the
+    channels-last memory format, which cuDNN's convolutions run faster.
+    ``"auto"``: on CUDA for a network with 2-D convolutions. There, fits
+    also run with ``torch.backends.cudnn.benchmark=True`` (restored when
+    the fit ends).
 mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
     Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the
     net's GPU computes in bfloat16 natively
@@ -150,6 +205,17 @@ normalize : "auto", None or (mean, std), default="auto"
     statistics: give them here. Grayscale images given to a network
     whose first convolution takes 3 channels (pretrained on RGB) are
     repeated to 3 channels, with a warning.
+transform : None, "flip", "crop", callable or list of those, default=None
+    Data augmentation of the **training** batches (never of validation or
+    prediction batches), on the net's device, after scaling and
+    normalisation. ``"flip"``: each image flipped left-right with
+    probability 0.5 (:class:`RandomFlip`); ``"crop"``: each image padded
+    with zeros by an eighth of its side (4 pixels for 32x32) and cropped
+    back at a random place (:class:`RandomCrop`). Both draw a choice per
+    image from torch's random state (seeded by ``random_state``) and need
+    no torchvision. A callable takes and returns a batch tensor, e.g. a
+    torchvision ``transforms.v2`` transform (which draws one choice per
+    batch) or ``RandomCrop(padding=2)``; a list applies its items in order.
 random_state : int, RandomState or None, default=None
     Seeds the initialisation, shuffling, dropout and the validation split
     of each ``fit``: with an int, fits on the CPU are reproducible. The
@@ -192,6 +258,8 @@ n_outputs_ : int
     Outputs of the head: the number of classes, or of targets.
 in_channels_ : int or None
     Channels of the training images (None when X is not 4-D).
+n_features_in_ : int
+    Columns of X, when X is 2-D (tabular).
 repeat_channels_ : int or None
     Channels grayscale images are repeated to (3 for an RGB network),
     or None.

@@ -38,16 +38,17 @@ from skorch.history import History
 from skorch.utils import is_dataset, to_tensor
 from torch import nn
 
+from ._augment import builtin_names, make_transform
 from ._build import _BuildMixin
 from ._checkpoint import read_training_state
 from ._data import _DataMixin, check_labels, check_targets
-from ._device import _DeviceMixin
+from ._device import _DeviceMixin, cudnn_benchmark, use_channels_last
 from ._docs import fill_doc
 from ._freezing import make_freeze_plan
 from ._images import (
     prepare_images,
 )
-from ._validation import PARAMETER_CONSTRAINTS, check_params
+from ._validation import PARAMETER_CONSTRAINTS, check_params, fail
 
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
@@ -62,7 +63,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     def infer(self, x, **fit_params):
         """Forward pass of images prepared for the module (see ``_images``).
 
-        Frozen BatchNorm layers stay in eval mode; autocast if set.
+        Frozen BatchNorm layers stay in eval mode; ``transform`` augments
+        the batch when the module trains; autocast if set.
 
         Parameters
         ----------
@@ -82,13 +84,20 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         if plan is not None and plan.frozen_norms and self.module_.training:
             for name in plan.frozen_norms:
                 self.module_.get_submodule(name).eval()
-        if not (isinstance(x, torch.Tensor) and x.device == self._torch_device()):
+        if isinstance(x, torch.Tensor):
+            x = self._to_device(x)
+        else:
             x = to_tensor(x, device=self.device)
         x = prepare_images(
             x,
             getattr(self, "repeat_channels_", None),
             getattr(self, "normalize_", None),
         )
+        transform = self.__dict__.get("transform_")
+        if transform is not None and self.module_.training:
+            x = transform(x)  # training batches only: augmentation
+        if self.__dict__.get("channels_last_") and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         dtype = self._amp_dtype()
         if dtype is None:
             return self.module_(x, **fit_params)
@@ -116,12 +125,10 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         -------
         loss : torch.Tensor
         """
-        if (
-            isinstance(y_true, torch.Tensor)
-            and y_true.device == y_pred.device
-            and not isinstance(self.criterion_, torch.nn.NLLLoss)
+        if isinstance(y_true, torch.Tensor) and not isinstance(
+            self.criterion_, torch.nn.NLLLoss
         ):
-            return self.criterion_(y_pred, y_true)  # nothing to convert
+            return self.criterion_(y_pred, self._to_device(y_true))
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def notify(self, method_name, **cb_kwargs):
@@ -190,6 +197,14 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             return
         history = self.history
         n_batches = 0
+        accumulate = training and self.accumulate_grad_batches > 1
+        if accumulate:
+            try:
+                self._batches_left_in_epoch = len(iterator)
+            except TypeError:  # no length: the last group is flushed below
+                self._batches_left_in_epoch = None
+            self._micro_batches_left = 0
+        batch = None
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
@@ -204,6 +219,10 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             )
             self.notify("on_batch_end", batch=batch, training=training, **step)
             n_batches += 1
+        if accumulate and self._micro_batches_left:
+            self._micro_batches_left = 0
+            # the batches of an unfinished group
+            self._optimizer_step(batch, getattr(self, "grad_scaler_", None))
         history.record(f"{prefix}_batch_count", n_batches)
 
     def _diverged(self, loss):
@@ -240,6 +259,12 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             X = torch.from_numpy(X)
         if isinstance(y, np.ndarray):
             y = torch.from_numpy(y)
+        device = self._torch_device()
+        self.channels_last_ = use_channels_last(
+            self.channels_last, device, self.module_
+        )
+        if self.channels_last_:
+            self.module_.to(memory_format=torch.channels_last)
         if self._amp_dtype() == torch.float16:
             self.grad_scaler_ = torch.amp.GradScaler(torch.device(self.device).type)
         if self.verbose and self.train_split is None and self.validation_fraction:
@@ -249,10 +274,13 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "the validation set."
             )
         self.notify("on_train_begin", X=X, y=y)
+        # cuDNN times the kernels of each input shape once: convolutions on CUDA
+        benchmark = use_channels_last("auto", device, self.module_)
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            self.fit_loop(X, y, epochs=epochs, **fit_params)
+            with self._data_on_device_scope(), cudnn_benchmark(benchmark):
+                self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
             # swallows every one of them; a real Ctrl-C must reach the caller
@@ -279,6 +307,21 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         sample = self._check_dataset(X, y) if is_dataset(X) else X
         if new_data and not isinstance(sample, Mapping):
             self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
+            if len(sample.shape) == 2:
+                self.n_features_in_ = int(sample.shape[1])
+        self.transform_ = make_transform(self.transform)
+        if builtin_names(self.transform) and not (
+            isinstance(sample, Mapping) or len(sample.shape) == 4
+        ):
+            fail(
+                self,
+                "transform",
+                self.transform,
+                f"{builtin_names(self.transform)} augment images of shape "
+                "(n_samples, channels, height, width); X has shape "
+                f"{tuple(sample.shape)}.",
+                "Use transform=None for this data, or a callable that fits it.",
+            )
         message = None
         seeded = self._seeded() if first else nullcontext()
         try:
@@ -401,7 +444,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     def _predict_output(self, X):
         message = None
         try:
-            return super().predict_proba(self._check_X(X))
+            with self._data_on_device_scope():
+                return super().predict_proba(self._check_X(X))
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         raise self._out_of_memory(message)
@@ -464,20 +508,27 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         beta2=None,
         eps=1e-8,
         weight_decay=0.0,
+        decay_norm_and_bias=True,
         warmup_epochs=0,
+        warmup_batches=0,
         lr_schedule="constant",
         step_size=10,
         gamma=0.1,
         grad_clip_norm=None,
+        accumulate_grad_batches=1,
         batch_size=64,
+        predict_batch_size=None,
         max_epochs=10,
         validation_fraction=None,
         patience=None,
         checkpoint_dir=None,
         device="auto",
+        data_on_device="auto",
+        channels_last="auto",
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
+        transform=None,
         random_state=None,
         criterion=torch.nn.CrossEntropyLoss,
         classes=None,
@@ -508,17 +559,24 @@ class FineTuneClassifier(_FineTuneMixin, NeuralNetClassifier):
         self.beta2 = beta2
         self.eps = eps
         self.weight_decay = weight_decay
+        self.decay_norm_and_bias = decay_norm_and_bias
         self.warmup_epochs = warmup_epochs
+        self.warmup_batches = warmup_batches
         self.lr_schedule = lr_schedule
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
+        self.accumulate_grad_batches = accumulate_grad_batches
+        self.predict_batch_size = predict_batch_size
+        self.data_on_device = data_on_device
+        self.channels_last = channels_last
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
         self.image_layout = image_layout
         self.normalize = normalize
+        self.transform = transform
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):
@@ -604,20 +662,27 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         beta2=None,
         eps=1e-8,
         weight_decay=0.0,
+        decay_norm_and_bias=True,
         warmup_epochs=0,
+        warmup_batches=0,
         lr_schedule="constant",
         step_size=10,
         gamma=0.1,
         grad_clip_norm=None,
+        accumulate_grad_batches=1,
         batch_size=64,
+        predict_batch_size=None,
         max_epochs=10,
         validation_fraction=None,
         patience=None,
         checkpoint_dir=None,
         device="auto",
+        data_on_device="auto",
+        channels_last="auto",
         mixed_precision="auto",
         image_layout="auto",
         normalize="auto",
+        transform=None,
         random_state=None,
         criterion=torch.nn.MSELoss,
         train_split=None,
@@ -646,17 +711,24 @@ class FineTuneRegressor(_FineTuneMixin, NeuralNetRegressor):
         self.beta2 = beta2
         self.eps = eps
         self.weight_decay = weight_decay
+        self.decay_norm_and_bias = decay_norm_and_bias
         self.warmup_epochs = warmup_epochs
+        self.warmup_batches = warmup_batches
         self.lr_schedule = lr_schedule
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip_norm = grad_clip_norm
+        self.accumulate_grad_batches = accumulate_grad_batches
+        self.predict_batch_size = predict_batch_size
+        self.data_on_device = data_on_device
+        self.channels_last = channels_last
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.mixed_precision = mixed_precision
         self.image_layout = image_layout
         self.normalize = normalize
+        self.transform = transform
         self.random_state = random_state
 
     def _check_y(self, X, y, *, reset, classes=None):

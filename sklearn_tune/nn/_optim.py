@@ -9,6 +9,7 @@ torch and skorch take.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 from skorch.callbacks import LRScheduler
@@ -30,7 +31,7 @@ _ADAM_BETA2 = 0.999
 _RMSPROP_ALPHA = 0.99
 OPTIMIZERS = tuple(_TABLE)
 """Optimizer names the estimators accept."""
-LR_SCHEDULES = ("constant", "step", "exponential", "cosine")
+LR_SCHEDULES = ("constant", "step", "exponential", "cosine", "onecycle")
 """Learning-rate schedules the estimators accept."""
 
 
@@ -81,7 +82,7 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
 
 
 class LRFactor:
-    """Factor of the base learning rate in each epoch: warm-up, then a schedule.
+    """Factor of the base learning rate: warm-up, then a schedule.
 
     For epoch ``e`` of a ``fit`` or ``partial_fit`` call (0 for its first),
     with ``w = warmup_epochs`` and ``t = e - w``:
@@ -93,6 +94,11 @@ class LRFactor:
     - ``"exponential"``: ``gamma ** t``;
     - ``"cosine"``: ``(1 + cos(pi * t / T)) / 2`` with ``T = max_epochs - w``,
       from 1 down towards 0 over the epochs left after the warm-up.
+
+    With ``batches_per_epoch`` the factor is asked per batch ``b`` of the
+    call (0 for its first), in epoch ``e = b // batches_per_epoch``: the
+    factor of that epoch, times ``(b + 1) / (warmup_batches + 1)`` during a
+    warm-up of ``warmup_batches`` batches.
 
     A picklable callable for :class:`torch.optim.lr_scheduler.LambdaLR`.
 
@@ -109,16 +115,40 @@ class LRFactor:
     max_epochs : int
         Epochs of one ``fit`` or ``partial_fit`` call (the period of
         ``"cosine"``).
+    warmup_batches : int, default=0
+        Batches of linear warm-up (with ``batches_per_epoch``).
+    batches_per_epoch : int or None, default=None
+        Training batches per epoch: the factor is asked per batch. None: per
+        epoch.
     """
 
-    def __init__(self, warmup_epochs, lr_schedule, step_size, gamma, max_epochs):
+    def __init__(
+        self,
+        warmup_epochs,
+        lr_schedule,
+        step_size,
+        gamma,
+        max_epochs,
+        warmup_batches=0,
+        batches_per_epoch=None,
+    ):
         self.warmup_epochs = warmup_epochs
         self.lr_schedule = lr_schedule
         self.step_size = step_size
         self.gamma = gamma
         self.max_epochs = max_epochs
+        self.warmup_batches = warmup_batches
+        self.batches_per_epoch = batches_per_epoch
 
-    def __call__(self, epoch):
+    def __call__(self, step):
+        if self.batches_per_epoch is None:
+            return self._per_epoch(step)
+        factor = self._per_epoch(step // self.batches_per_epoch)
+        if step < self.warmup_batches:
+            factor *= (step + 1) / (self.warmup_batches + 1)
+        return factor
+
+    def _per_epoch(self, epoch):
         w = self.warmup_epochs
         if epoch < w:
             return (epoch + 1) / (w + 1)
@@ -133,10 +163,16 @@ class LRFactor:
         return 1.0
 
     def __repr__(self):
+        per_batch = (
+            ""
+            if self.batches_per_epoch is None
+            else f", warmup_batches={self.warmup_batches}, "
+            f"batches_per_epoch={self.batches_per_epoch}"
+        )
         return (
             f"LRFactor(warmup_epochs={self.warmup_epochs}, "
             f"lr_schedule={self.lr_schedule!r}, step_size={self.step_size}, "
-            f"gamma={self.gamma}, max_epochs={self.max_epochs})"
+            f"gamma={self.gamma}, max_epochs={self.max_epochs}{per_batch})"
         )
 
 
@@ -198,25 +234,110 @@ class _PerCallLRScheduler(LRScheduler):
         return self._get_policy_cls() is torch.optim.lr_scheduler.LambdaLR
 
     def on_train_begin(self, net, **kwargs):
-        if not self._per_call():  # callbacks__lr_scheduler__policy: skorch's way
+        self.skorch_way_ = not self._per_call()
+        if self.skorch_way_:  # callbacks__lr_scheduler__policy: skorch's way
+            self.per_batch_ = False
             return super().on_train_begin(net, **kwargs)
         scheduler_kwargs = self.kwargs
+        self.per_batch_ = scheduler_kwargs.get("lr_lambda") is None and (
+            net.warmup_batches > 0 or net.lr_schedule == "onecycle"
+        )
+        last = self.last_lrs_
+        for i, group in enumerate(net.optimizer_.param_groups):
+            changed = last is not None and i < len(last) and group["lr"] != last[i]
+            if changed:  # set_params(lr=...) gave every group the new rate
+                group["base_lr"] = group["lr"] * group.get("lr_scale", 1.0)
+            elif "base_lr" not in group:
+                group["base_lr"] = group.get("initial_lr", group["lr"])
+            # the schedulers start from initial_lr (OneCycleLR rewrites it)
+            group["lr"] = group["initial_lr"] = group["base_lr"]
+        if self.per_batch_:  # built once the batches of an epoch are known
+            self.lr_scheduler_ = None
+            return
         if scheduler_kwargs.get("lr_lambda") is None:
             scheduler_kwargs["lr_lambda"] = net._lr_factor()
         done = getattr(net, "_resume_epoch", 0)  # a resumed call goes on
         if done:
             scheduler_kwargs["lr_lambda"] = _From(scheduler_kwargs["lr_lambda"], done)
-        last = self.last_lrs_
-        for i, group in enumerate(net.optimizer_.param_groups):
-            changed = last is not None and i < len(last) and group["lr"] != last[i]
-            if changed:  # set_params(lr=...) gave every group the new rate
-                group["initial_lr"] = group["lr"] * group.get("lr_scale", 1.0)
-            elif "initial_lr" not in group:
-                group["initial_lr"] = group["lr"]
-            group["lr"] = group["initial_lr"]
         self.lr_scheduler_ = self.policy_(
             net.optimizer_, last_epoch=-1, **scheduler_kwargs
         )
 
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        if not self.per_batch_ or self.lr_scheduler_ is not None:
+            return
+        try:
+            n_batches = len(net.get_iterator(dataset_train, training=True))
+        except TypeError as err:
+            raise ValueError(
+                f"{type(net).__name__}(warmup_batches={net.warmup_batches}, "
+                f"lr_schedule={net.lr_schedule!r}): a schedule stepped per batch "
+                "needs the number of batches per epoch, and the training data "
+                "have no length. Use warmup_epochs and a schedule per epoch."
+            ) from err
+        n_batches = max(n_batches, 1)
+        done = getattr(net, "_resume_epoch", 0) * n_batches
+        if net.lr_schedule == "onecycle":
+            self.lr_scheduler_ = _one_cycle(net, n_batches)
+            with warnings.catch_warnings():  # steps before any optimizer step
+                warnings.simplefilter("ignore", UserWarning)
+                for _ in range(done):
+                    self.lr_scheduler_.step()
+            return
+        lr_lambda = net._lr_factor(batches_per_epoch=n_batches)
+        if done:
+            lr_lambda = _From(lr_lambda, done)
+        self.lr_scheduler_ = torch.optim.lr_scheduler.LambdaLR(
+            net.optimizer_, lr_lambda, last_epoch=-1
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.per_batch_:
+            super().on_epoch_end(net, **kwargs)
+
+    def on_batch_end(self, net, training, **kwargs):
+        if not self.per_batch_:
+            if self.skorch_way_:
+                super().on_batch_end(net, training, **kwargs)
+            return
+        if not training:
+            return
+        if self.event_name is not None:
+            net.history.record_batch(
+                self.event_name, self.lr_scheduler_.get_last_lr()[0]
+            )
+        self.lr_scheduler_.step()
+
     def on_train_end(self, net, **kwargs):
         self.last_lrs_ = [group["lr"] for group in net.optimizer_.param_groups]
+
+
+def _one_cycle(net, n_batches):
+    """torch's ``OneCycleLR`` over the call, peaking at each group's base rate.
+
+    It rises from ``lr / 25`` over ``warmup_epochs`` or ``warmup_batches``
+    when one is given (else over 30% of the batches), reaching ``lr`` at
+    the first batch after them, then anneals (cosine) to ``lr / 25e4``.
+    A call of fewer than 3 batches trains at ``lr``. Momentum is not
+    cycled: ``momentum`` and ``beta1`` stay as set.
+    """
+    total = net.max_epochs * n_batches
+    if total < 3:  # too short to rise and fall: the base rate throughout
+        constant = LRFactor(0, "constant", 1, 1.0, net.max_epochs)
+        return torch.optim.lr_scheduler.LambdaLR(net.optimizer_, constant)
+    if net.warmup_epochs:
+        peak = net.warmup_epochs * n_batches
+    elif net.warmup_batches:
+        peak = net.warmup_batches
+    else:
+        peak = round(0.3 * total)
+    # the batch at the peak (from 0) follows the rising ones, as after a
+    # warm-up; torch divides by each phase's length: none may be 0 steps
+    peak = min(max(peak, 1), total - 2)
+    return torch.optim.lr_scheduler.OneCycleLR(
+        net.optimizer_,
+        max_lr=[group["base_lr"] for group in net.optimizer_.param_groups],
+        total_steps=total,
+        pct_start=(peak + 1) / total,
+        cycle_momentum=False,
+    )

@@ -24,7 +24,7 @@ from ._freezing import make_freeze_plan
 from ._optim import _TABLE, LR_SCHEDULES, OPTIMIZERS
 from ._resnet import _CIFAR_DEPTHS, _TORCHVISION, make_resnet
 
-__all__ = ["make_finetune_space", "make_optimizer_space"]
+__all__ = ["make_finetune_space", "make_mlp_space", "make_optimizer_space"]
 
 # torchvision's ResNets: conv1 + bn1, layer1 ... layer4 (see _freezing)
 _TORCHVISION_STAGES = 5
@@ -240,7 +240,9 @@ def make_finetune_space(
         ]
     schedule_spaces = [{}]
     if schedules:
-        plain = [name for name in schedules if name in ("constant", "cosine")]
+        plain = [
+            name for name in schedules if name in ("constant", "cosine", "onecycle")
+        ]
         schedule_spaces = [{"lr_schedule": Categorical(plain)}] if plain else []
         # a decay must happen within the fit, whatever the warm-up
         left = max_epochs - 1 - longest_warmup
@@ -262,6 +264,73 @@ def make_finetune_space(
         {**opt, **frz, **sch, **warmup_space}
         for opt, frz, sch in itertools.product(
             optimizer_spaces, freezing_spaces, schedule_spaces
+        )
+    ]
+    return _prefixed(subspaces, prefix)
+
+
+def make_mlp_space(
+    prefix="",
+    *,
+    hidden_layers=(1, 4),
+    units=(16, 256),
+    dropout=(0.0, 0.5),
+    batch_norm=True,
+    optimizers=("adam", "adamw"),
+    lr=(1e-4, 1e-1),
+    weight_decay=(1e-6, 1e-2),
+    batch_sizes=(32, 64, 128),
+):
+    """A search space for ``module="mlp"``: the network's shape and its training.
+
+    Parameters
+    ----------
+    prefix : str, default=""
+        Put before every name, e.g. ``"clf__"`` for a pipeline step ``clf``.
+    hidden_layers : (int, int), default=(1, 4)
+        Bounds of ``module__hidden_layers``.
+    units : (int, int), default=(16, 256)
+        Bounds of ``module__units`` (log scale).
+    dropout : (float, float) or None, default=(0.0, 0.5)
+        Bounds of ``module__dropout``; None leaves it out.
+    batch_norm : bool, default=True
+        Also choose ``module__batch_norm`` in {False, True}.
+    optimizers : sequence of str, default=("adam", "adamw")
+        See :func:`make_optimizer_space` (whose ``momentum`` it searches for
+        ``"momentum"`` and ``"nesterov"``).
+    lr : (float, float), default=(1e-4, 1e-1)
+        Bounds of the learning rate (log scale).
+    weight_decay : (float, float) or None, default=(1e-6, 1e-2)
+        Bounds of the weight decay (log scale); None leaves it out.
+    batch_sizes : sequence of int or None, default=(32, 64, 128)
+        Batch sizes to choose from; None leaves ``batch_size`` out.
+
+    Returns
+    -------
+    space : list of dict of str to Dimension
+        One sub-space per group of optimizers that read the same knobs.
+
+    Examples
+    --------
+    >>> from sklearn_tune.nn import make_mlp_space
+    >>> space = make_mlp_space("clf__")
+    >>> space[0]["clf__module__units"]
+    Integer(16, 256, prior='log-uniform')
+    """
+    network = {
+        "module__hidden_layers": Integer(*hidden_layers),
+        "module__units": Integer(*units, prior="log-uniform"),
+    }
+    if dropout is not None:
+        network["module__dropout"] = Real(*dropout)
+    if batch_norm:
+        network["module__batch_norm"] = Categorical([False, True])
+    if batch_sizes:
+        network["batch_size"] = Categorical(list(batch_sizes))
+    subspaces = [
+        {**space, **network}
+        for space in _optimizer_subspaces(
+            optimizers, lr, weight_decay, (0.5, 0.99), betas=False
         )
     ]
     return _prefixed(subspaces, prefix)

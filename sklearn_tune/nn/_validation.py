@@ -26,6 +26,7 @@ from .._compat import (
     StrOptions,
     validate_parameter_constraints,
 )
+from ._augment import BUILTIN_TRANSFORMS
 from ._images import check_normalize
 from ._optim import LR_SCHEDULES, OPTIMIZERS
 from ._resnet import _TORCHVISION, RESNETS
@@ -39,7 +40,7 @@ _POSITIVE = Interval(Real, 0, None, closed="neither")
 _FRACTION = Interval(Real, 0, 1, closed="left")
 
 PARAMETER_CONSTRAINTS = {
-    "module": [StrOptions(set(RESNETS)), nn.Module, callable],
+    "module": [StrOptions({*RESNETS, "mlp"}), nn.Module, callable],
     "weights": [None, str, os.PathLike, Mapping],
     "n_trainable_stages": [Interval(Integral, 0, None, closed="left"), None],
     "backbone_lr_scale": [_POSITIVE],
@@ -50,20 +51,31 @@ PARAMETER_CONSTRAINTS = {
     "beta2": [_FRACTION, None],
     "eps": [_POSITIVE],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "decay_norm_and_bias": ["boolean"],
     "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+    "warmup_batches": [Interval(Integral, 0, None, closed="left")],
     "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
     "step_size": [Interval(Integral, 1, None, closed="left")],
     "gamma": [Interval(Real, 0, 1, closed="right")],
     "grad_clip_norm": [_POSITIVE, None],
+    "accumulate_grad_batches": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+    "predict_batch_size": [
+        Interval(Integral, 1, None, closed="left"),
+        Options(Integral, {-1}),
+        None,
+    ],
     "max_epochs": [Interval(Integral, 1, None, closed="left")],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
     "patience": [Interval(Integral, 1, None, closed="left"), None],
     "checkpoint_dir": [None, str, os.PathLike],
     "device": [str, torch.device, None],
+    "data_on_device": [StrOptions({"auto"}), "boolean"],
+    "channels_last": [StrOptions({"auto"}), "boolean"],
     "mixed_precision": [StrOptions(set(MIXED_PRECISION))],
     "image_layout": [StrOptions(set(IMAGE_LAYOUTS))],
     "normalize": [StrOptions({"auto"}), tuple, list, None],
+    "transform": [StrOptions(set(BUILTIN_TRANSFORMS)), callable, list, tuple, None],
     "random_state": ["random_state"],
     "criterion": [callable],
     "classes": ["array-like", None],
@@ -86,6 +98,9 @@ _EXAMPLES = {
     "n_trainable_stages": "0 trains the head only, None everything",
     "mixed_precision": "'auto': bf16 or fp16 on CUDA, off on the CPU",
     "random_state": "e.g. random_state=0 for reproducible fits on the CPU",
+    "accumulate_grad_batches": "e.g. accumulate_grad_batches=4 for 4 batches per "
+    "optimizer step, or 1",
+    "transform": "'flip', 'crop', a callable on a batch tensor, or a list of those",
 }
 
 
@@ -117,7 +132,7 @@ def _check_constraints(net, params):
             hint = ""
             if name in ("module", "optimizer", "lr_schedule"):
                 choices = {
-                    "module": RESNETS,
+                    "module": (*RESNETS, "mlp"),
                     "optimizer": OPTIMIZERS,
                     "lr_schedule": LR_SCHEDULES,
                 }[name]
@@ -169,10 +184,62 @@ def check_params(net):
             "train_split=skorch.helper.predefined_split(valid_dataset), or "
             "patience=None.",
         )
+    _check_schedule(net)
+    _check_transform(net)
+    if net.accumulate_grad_batches > 1 and optimizer is torch.optim.LBFGS:
+        fail(
+            net,
+            "accumulate_grad_batches",
+            net.accumulate_grad_batches,
+            "LBFGS evaluates the loss several times per step and cannot "
+            "accumulate gradients over batches.",
+            "Use accumulate_grad_batches=1, or another optimizer.",
+        )
     _check_device(net, params["device"])
     if not (isinstance(net.normalize, str) and net.normalize == "auto"):
         check_normalize(net.normalize, type(net).__name__)
     _check_weights(net)
+
+
+def _check_schedule(net):
+    if net.warmup_epochs and net.warmup_batches:
+        fail(
+            net,
+            "warmup_batches",
+            net.warmup_batches,
+            f"and warmup_epochs={net.warmup_epochs} both set a warm-up.",
+            "Count the warm-up in epochs or in batches: set the other to 0.",
+        )
+    if net.lr_schedule == "onecycle" and net.warmup_epochs >= net.max_epochs:
+        fail(
+            net,
+            "warmup_epochs",
+            net.warmup_epochs,
+            f"is the rising phase of lr_schedule='onecycle' and must be shorter "
+            f"than max_epochs={net.max_epochs}.",
+            "Use fewer warm-up epochs (0 rises over the first 30% of the steps).",
+        )
+
+
+def _check_transform(net):
+    transform = net.transform
+    if transform is None:
+        return
+    items = transform if isinstance(transform, (list, tuple)) else [transform]
+    for item in items:
+        if isinstance(item, str) and item in BUILTIN_TRANSFORMS:
+            continue
+        if callable(item) and not isinstance(item, str):
+            continue
+        fail(
+            net,
+            "transform",
+            transform,
+            f"holds {item!r} ({type(item).__name__}), which is neither a "
+            "built-in augmentation nor a callable.",
+            f"Use {sorted(BUILTIN_TRANSFORMS)}, a callable on a batch tensor "
+            "(e.g. a torchvision transforms.v2 transform), or a list of those.",
+        )
 
 
 def _check_device(net, device):

@@ -1,4 +1,4 @@
-"""The fine-tuning example and benchmark run (offline, on the CPU) in quick mode."""
+"""The nn examples and benchmark run (offline, on the CPU) in quick mode."""
 
 import importlib.util
 import json
@@ -55,3 +55,19 @@ def test_finetune_benchmark_quick(tmp_path, capsys, keep_torch_threads):
     assert report["device"] == "cpu"
     (row,) = report["results"]
     assert row["bare_images_per_s"] > 0 and row["ours_images_per_s"] > 0
+
+
+@pytest.mark.slow
+def test_tabular_dnn_example_quick(capsys, keep_torch_threads):
+    example = _load(ROOT / "examples" / "tabular_dnn.py")
+    rows = example.main(["--quick"])
+    assert [row[0] for row in rows] == [
+        "MLP, BayesSearchCV",
+        "MLP, GeneticSearchCV",
+        "HistGradientBoosting",
+    ]
+    for _, auc, acc, _, n_fits, seconds, _ in rows:
+        assert 0.5 < auc <= 1 and 0 <= acc <= 1  # better than chance
+        assert n_fits >= 1 and seconds >= 0
+    out = capsys.readouterr().out
+    assert "test AUC" in out and "layers=" in out
