@@ -1,4 +1,5 @@
 """A tabular network tuned by both searchers, against gradient boosting.
+======================================================================
 
 A binary classifier on mixed tabular data (numbers and categories with
 missing values) in a scikit-learn pipeline: a ``ColumnTransformer`` imputes,
@@ -108,7 +109,7 @@ def describe(params):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke test, < 1 min")
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits")
     parser.add_argument("--seed", type=int, default=0)
