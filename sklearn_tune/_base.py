@@ -150,6 +150,11 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _collect_strategies(self, strategies):
         """Set the searcher's own fitted attributes from its strategies."""
 
+    @property
+    def _score_sign(self):
+        """+1 when a higher score is better (scikit-learn's rule), -1 when lower."""
+        return 1.0
+
     # -- fit ------------------------------------------------------------------
 
     def fit(self, X, y=None, *, groups=None, callback=None, **fit_params):
@@ -518,7 +523,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         metric = run.evaluations.metric(self)
         best = max(
             (e for e in run.evaluations.items if e.error is None),
-            key=lambda e: e.score(metric),
+            key=lambda e: self._score_sign * e.score(metric),
         )
         run.sentinel = True
         try:
@@ -580,12 +585,13 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _print_progress(self, run, i, candidates, scores):
         if not self.verbose:
             return
-        metric = run.evaluations.metric(self)
+        metric, sign = run.evaluations.metric(self), self._score_sign
         best = max(
-            (e.score(metric) for e in run.evaluations.items if e.error is None),
+            (sign * e.score(metric) for e in run.evaluations.items if e.error is None),
             default=math.nan,
         )
-        batch = max((s for s in scores if math.isfinite(s)), default=math.nan)
+        batch = max((sign * s for s in scores if math.isfinite(s)), default=math.nan)
+        best, batch = sign * best, sign * batch
         print(
             f"[{type(self).__name__}] batch {i}: {len(candidates)} candidates, "
             f"batch best {batch:.4g}, best so far {best:.4g} "

@@ -128,7 +128,7 @@ class Evaluations:
             )
         for key in [k for k in results if k.startswith("mean_train_")]:
             results["rank_train_" + key[len("mean_train_") :]] = _rank(results[key])
-        if getattr(search, "criteria", "max") == "min":  # GeneticSearchCV
+        if search._score_sign < 0:  # e.g. GeneticSearchCV(criteria="min")
             # rank 1 is the lowest score of the metric searched, failures last
             metric = self.metric(search) or "score"
             means = np.asarray(results[f"mean_test_{metric}"], dtype=float)

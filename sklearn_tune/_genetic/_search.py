@@ -299,6 +299,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
 
+    @property
+    def _score_sign(self):
+        return 1.0 if self.criteria == "max" else -1.0
+
     def _collect_strategies(self, strategies):
         several = len(strategies) > 1
         self.history_ = [
@@ -306,7 +310,7 @@ class GeneticSearchCV(BaseTuneSearchCV):
             for i, strategy in enumerate(strategies)
             for record in strategy.history
         ]
-        sign = 1.0 if self.criteria == "max" else -1.0
+        sign = self._score_sign
         best = sorted(
             (
                 (ind.fitness.values[0], strategy._decode(ind))
