@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-import sklearn
 from sklearn.model_selection._search import BaseSearchCV as _BaseSearchCV
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
     HasMethods,
@@ -23,8 +22,6 @@ from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
     StrOptions,
     validate_parameter_constraints,
 )
-
-SKLEARN_VERSION = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 
 
 class BaseSearchCV(_BaseSearchCV):

@@ -8,10 +8,11 @@ for any scikit-learn ``BaseSearchCV``.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from .space import Categorical, _is_number, check_search_space
 
 __all__ = [
     "ParamColumn",
@@ -107,17 +108,11 @@ def _label(value):
     return text if len(text) <= 24 else text[:21] + "..."
 
 
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
 def _declared_dimensions(search):
     """The dimensions our searchers declare, by name (None for other searches)."""
     spaces = getattr(search, "search_spaces", None)
     if spaces is None or not hasattr(search, "_make_strategy"):
         return None
-    from .space import check_search_space
-
     try:
         subspaces = check_search_space(spaces)
     except (TypeError, ValueError):
@@ -130,15 +125,12 @@ def _declared_dimensions(search):
 
 
 def _index_of(categories, value):
-    for i, category in enumerate(categories):
-        if category is value:
-            return i
-    for i, category in enumerate(categories):
+    """Position of ``value`` among ``categories``, appended when new."""
+    if categories:
         try:
-            if type(category) is type(value) and bool(category == value):
-                return i
-        except Exception:  # objects whose == is not a plain bool
-            continue
+            return Categorical(categories).index(value)
+        except ValueError:
+            pass
     categories.append(value)
     return len(categories) - 1
 
@@ -161,16 +153,14 @@ def param_columns(search):
         values = [v for v, p in zip(raw, present) if p]
         dimension = declared.get(name)
         categorical = (
-            type(dimension).__name__ == "Categorical"
+            isinstance(dimension, Categorical)
             if dimension is not None
             else not all(_is_number(v) for v in values)
         )
         encoded = np.full(len(params), np.nan)
         if categorical:
             categories = (
-                list(dimension.categories)
-                if type(dimension).__name__ == "Categorical"
-                else []
+                list(dimension.categories) if isinstance(dimension, Categorical) else []
             )
             for row, (value, p) in enumerate(zip(raw, present)):
                 if p:

@@ -459,15 +459,14 @@ def test_skopt_callbacks_run_when_the_first_batch_failed(
         assert len(saved.x_iters) == len(saved.func_vals) > 0
 
 
-def test_delta_x_stops_a_genetic_search_with_a_repeated_point():
+def test_delta_x_stops_a_genetic_search():
+    # every two points of Real(0.1, 1.0) are less than 1.0 apart
     search = genetic(
-        LogisticRegression(),
-        {"C": Categorical([0.5, 1.0])},
-        population_size=2,
-        generations=5,
+        LogisticRegression(), {"C": Real(0.1, 1.0)}, population_size=2, generations=5
     )
-    search.fit(X, y, callback=skopt.callbacks.DeltaXStopper(0.5))
-    assert search.stop_reason_.startswith(("callback DeltaXStopper", "search space"))
+    search.fit(X, y, callback=skopt.callbacks.DeltaXStopper(1.0))
+    assert search.stop_reason_ == "callback DeltaXStopper returned True"
+    assert set(search.cv_results_["iter"]) == {0}
 
 
 # -- 6. checkpoints resume where users expect ---------------------------------------
@@ -654,20 +653,10 @@ def test_failures_are_summed_up_once_per_search_at_the_users_line(make):
     assert f"{n_failed} of the " in str(failed[0].message)
 
 
-@pytest.mark.parametrize(
-    "cv, fit_kwargs, match",
-    [
-        pytest.param(KFold(200), {}, "Cannot have number of splits", id="cv>data"),
-        pytest.param(None, {}, None, id="no-error"),
-    ],
-)
-def test_splitter_errors_are_not_told_to_set_error_score(make, cv, fit_kwargs, match):
-    if match is None:
-        make(cv=3).fit(X, y)
-        return
-    search = make(cv=cv, error_score="raise")
-    with pytest.raises(ValueError, match=match) as info:
-        search.fit(X, y, **fit_kwargs)
+def test_a_cv_larger_than_the_data_is_not_told_to_set_error_score(make):
+    search = make(cv=KFold(200), error_score="raise")
+    with pytest.raises(ValueError, match="Cannot have number of splits") as info:
+        search.fit(X, y)
     notes = " ".join(getattr(info.value, "__notes__", []))
     assert "error_score" not in notes and "could not split the data" in notes
     assert Bowl.fits == 0
