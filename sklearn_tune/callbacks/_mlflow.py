@@ -136,7 +136,7 @@ class MLflowLogger(Callback):
     def on_batch_end(
         self, search, *, iter, candidates, scores, results, errors=None, **kwargs
     ):
-        from mlflow.entities import Metric, Param, RunTag
+        from mlflow.entities import Metric, RunTag
 
         end = _now_ms()
         for row in new_rows(results, iter, candidates, scores, errors):
@@ -154,17 +154,11 @@ class MLflowLogger(Callback):
                 run_name=f"candidate-{row.index}",
             )
             run_id = run.info.run_id
-            params = [Param(k, str(readable(v))) for k, v in row.params.items()]
-            metrics = [
-                Metric(_metric_name(key), float(values[row.index]), end, iter)
-                for key, values in results.items()
-                if not key.startswith(("param_", "rank_"))
-                and key not in _NOT_METRICS
-                and is_number(values[row.index])
-            ]
-            self._log_batch(run_id, metrics=metrics, params=params)
-            if failed:
-                self.client_.log_text(run_id, row.error, "error.txt")
+            try:
+                self._log_candidate(run_id, row, results, iter, end)
+            except BaseException:  # Ctrl-C while logging: the run does not dangle
+                self.client_.set_terminated(run_id, status="KILLED", end_time=end)
+                raise
             self.client_.set_terminated(
                 run_id, status="FAILED" if failed else "FINISHED", end_time=end
             )
@@ -191,6 +185,21 @@ class MLflowLogger(Callback):
             )
             metrics = metrics[_MAX_METRICS:]
             params, tags = params[_MAX_PARAMS:], tags[_MAX_PARAMS:]
+
+    def _log_candidate(self, run_id, row, results, iter, end):
+        from mlflow.entities import Metric, Param
+
+        params = [Param(k, str(readable(v))) for k, v in row.params.items()]
+        metrics = [
+            Metric(_metric_name(key), float(values[row.index]), end, iter)
+            for key, values in results.items()
+            if not key.startswith(("param_", "rank_"))
+            and key not in _NOT_METRICS
+            and is_number(values[row.index])
+        ]
+        self._log_batch(run_id, metrics=metrics, params=params)
+        if row.error is not None:
+            self.client_.log_text(run_id, row.error, "error.txt")
 
     def on_search_end(self, search, *, stop_reason=None, **kwargs):
         from mlflow.entities import Param, RunTag

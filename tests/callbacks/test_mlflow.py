@@ -257,3 +257,25 @@ def _small_search():
     return BayesSearchCV(
         LogisticRegression(), {"C": Real(0.1, 1.0)}, n_iter=2, cv=2, random_state=0
     )
+
+
+def test_ctrl_c_while_logging_a_candidate_leaves_no_run_running(
+    tracking_uri, monkeypatch
+):
+    logger = MLflowLogger(tracking_uri, experiment_name="exp")
+    log_batch, calls = logger._log_batch, []
+
+    def interrupted_log_batch(run_id, **kwargs):
+        if run_id != logger.run_id_:  # a candidate's run
+            calls.append(run_id)
+            if len(calls) == 2:  # the second candidate, mid-logging
+                raise KeyboardInterrupt
+        return log_batch(run_id, **kwargs)
+
+    monkeypatch.setattr(logger, "_log_batch", interrupted_log_batch)
+    with pytest.warns(SearchWarning, match="interrupted"):
+        _small_search().fit(X, y, callback=logger)
+    parent, nested = runs_of(tracking_uri, "exp")
+    assert parent.info.status == "KILLED"
+    assert nested and all(r.info.status != "RUNNING" for r in nested)
+    assert "KILLED" in {r.info.status for r in nested}
