@@ -315,10 +315,20 @@ class BaseTuneSearchCV(BaseSearchCV):
             if self.checkpoint is not None
             else " Set checkpoint=<path> to be able to resume."
         )
+        budget = ""
+        best = getattr(self, "best_index_", None)
+        if run.ladder is not None and best is not None:
+            reached = results["n_resources"][best]
+            if reached < run.ladder.budgets[-1]:
+                budget = (
+                    f" No candidate reached the full budget: best_params_ is the "
+                    f"best at n_resources={reached}, the highest reached (full: "
+                    f"{run.ladder.budgets[-1]})."
+                )
         _warn(
             f"{type(self).__name__} {reason}, after {len(run.evaluations)} "
             f"candidates: cv_results_ and best_params_ hold what finished; there is "
-            f"no best_estimator_.{resume}",
+            f"no best_estimator_.{budget}{resume}",
             SearchWarning,
         )
 

@@ -74,7 +74,9 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
     ``RandomizedSearchCV`` (the halving searches list each rung after the
     last, on growing resources). The best-so-far line is a step function;
     each candidate's own score is a faint dot; failed candidates are ticks
-    along the bottom and never change the line.
+    along the bottom and never change the line. A multi-fidelity search
+    (ours with ``resource``, or scikit-learn's halving searches) draws the
+    best *full-budget* score so far: cheaper rows are dots only.
 
     Parameters
     ----------
@@ -128,7 +130,12 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
         names.add(name)
         scores = finite_scores(search.cv_results_, key)
         xs = np.arange(1, len(scores) + 1) if x == "evaluations" else _fit_times(search)
-        best = np.fmax.accumulate(scores)
+        budgets = search.cv_results_.get("n_resources")
+        if budgets is not None:  # multi-fidelity: the line follows full budgets
+            full = np.asarray(budgets) == np.max(budgets)
+            best = np.fmax.accumulate(np.where(full, scores, np.nan))
+        else:
+            best = np.fmax.accumulate(scores)
         (line,) = ax.step(xs, best, where="post", label=label, linewidth=2)
         ax.scatter(xs, scores, s=10, color=line.get_color(), alpha=0.3, linewidths=0)
         failed = np.isnan(scores)

@@ -109,3 +109,33 @@ def test_a_killed_worker_does_not_lose_the_search(client, index):
     # the nanny brought the killed worker back under a new address
     client.wait_for_workers(2, timeout=30)
     assert workers[0] not in client.scheduler_info()["workers"]
+
+
+def test_dask_runs_a_multi_fidelity_search_with_continued_training(client):
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_iris(return_X_y=True)
+
+    def search():
+        return GeneticSearchCV(
+            RandomForestClassifier(n_estimators=9, random_state=0),
+            {"max_features": Real(0.2, 1.0)},
+            population_size=6,
+            generations=1,
+            cv=2,
+            resource="n_estimators",
+            random_state=0,
+        )
+
+    local = search().set_params(n_jobs=1).fit(X, y)
+    with parallel_backend("dask"):
+        remote = search().fit(X, y)
+    assert list(remote.cv_results_["n_resources"]) == list(
+        local.cv_results_["n_resources"]
+    )
+    assert remote.cv_results_["params"] == local.cv_results_["params"]
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
+    )
+    assert remote.best_estimator_.n_estimators == 9

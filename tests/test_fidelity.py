@@ -468,3 +468,41 @@ def test_which_estimators_go_on():
     rule = continuation(pipe, "histgradientboostingclassifier__max_iter")
     assert rule.warm_start == "histgradientboostingclassifier__warm_start"
     assert continuation(LogisticRegression(), "max_iter") is None  # no such rule
+
+
+def test_ctrl_c_before_the_full_budget_keeps_the_highest_rung(monkeypatch):
+    from sklearn_tune.exceptions import SearchWarning
+
+    fit = SlowQuadratic.fit
+
+    def interrupting_fit(self, X, y=None):
+        if getattr(self, "budget", 9) == 9:
+            raise KeyboardInterrupt
+        return fit(self, X, y)
+
+    monkeypatch.setattr(SlowQuadratic, "fit", interrupting_fit)
+    search = make_search("bayes-mf")
+    with pytest.warns(SearchWarning, match="No candidate reached the full budget"):
+        search.fit(X)
+    assert search.stop_reason_ == "interrupted by KeyboardInterrupt"
+    assert set(search.cv_results_["n_resources"]) == {1, 3}
+    assert search.cv_results_["n_resources"][search.best_index_] == 3
+    assert search.best_params_["budget"] == 3
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plot_convergence_follows_the_full_budget(kind):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from sklearn_tune.plots import plot_convergence
+
+    search = make_search(kind).fit(X)
+    fig, ax = plt.subplots()
+    plot_convergence(search, ax=ax)
+    plt.close(fig)
+    results = search.cv_results_
+    full = results["n_resources"] == 9
+    expected = np.fmax.accumulate(np.where(full, results["mean_test_score"], np.nan))
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected)
+    assert np.nanmax(expected) == search.best_score_

@@ -498,7 +498,11 @@ def test_halving_search():
     )
     scores = _scores(search)
     ax = plot_convergence(search)
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.maximum.accumulate(scores))
+    # the line follows the last rung's (full-budget) scores only
+    budgets = search.cv_results_["n_resources"]
+    full = np.where(budgets == budgets.max(), scores, np.nan)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.fmax.accumulate(full))
+    assert np.nanmax(full) == search.best_score_
     ax = plot_parallel_coordinates(search)
     assert len(ax.collections[0].get_segments()) == len(scores)
     ax = plot_importance(search)

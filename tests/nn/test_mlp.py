@@ -205,3 +205,42 @@ def test_mlp_mistakes_fail_with_the_fix(X, params, error, message):
     y = np.arange(len(X)) % 2
     with pytest.raises(error, match=re.escape(message)):
         _mlp(**params).fit(X, y)
+
+
+class _KeptEpochs:
+    """Epochs of the models a multi-fidelity search keeps after each batch."""
+
+    def __init__(self):
+        self.epochs = []
+
+    def on_batch_end(self, search, **info):
+        for budget, models in search._run.models.values():
+            self.epochs.append((budget, [len(m[-1].history) for m in models]))
+
+
+def test_a_multi_fidelity_search_continues_the_nets_training():
+    from sklearn_tune.callbacks import Callback
+
+    class Kept(_KeptEpochs, Callback):
+        pass
+
+    X, y = _table(60)
+    model = make_pipeline(_preprocessor(False), _mlp(max_epochs=4, lr=0.05))
+    space = {"finetuneclassifier__module__units": Integer(4, 16)}
+    kept = Kept()
+    search = BayesSearchCV(
+        model,
+        space,
+        n_iter=4,
+        cv=2,
+        resource="finetuneclassifier__max_epochs",
+        factor=2,
+        random_state=0,
+        error_score="raise",
+    ).fit(X, y, callback=kept)
+    assert search.n_resources_ == [1, 2, 4]
+    assert search.best_params_["finetuneclassifier__max_epochs"] == 4
+    # a kept model was trained for exactly its budget, continuing the rung below
+    assert kept.epochs and all(epochs == [budget] * 2 for budget, epochs in kept.epochs)
+    assert (2, [2, 2]) in kept.epochs
+    assert len(search.best_estimator_[-1].history) == 4
