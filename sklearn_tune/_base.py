@@ -584,7 +584,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
             n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
             kwargs["cv"] = SubsampledCV(
-                cv, n_resources / n_samples, (run.seed + n_resources) % _INT32_MAX
+                cv,
+                n_resources / n_samples,
+                (run.seed + n_resources) % _INT32_MAX,
+                stratify=is_classifier(self.estimator),
             )
         if run.search_ctx is not None:  # scikit-learn >= 1.9 sets n_splits_ early
             batch_ctx = run.search_ctx.subcontext(

@@ -200,27 +200,33 @@ class SubsampledCV:
 
     Train and test rows are drawn without replacement (as scikit-learn's
     successive halving does with ``resource="n_samples"``), the same rows for
-    every candidate at one budget.
+    every candidate at one budget; for a classifier, stratified by class.
     """
 
-    def __init__(self, cv, fraction, random_state):
+    def __init__(self, cv, fraction, random_state, stratify=False):
         self.cv = cv
         self.fraction = fraction
         self.random_state = random_state
+        self.stratify = stratify
 
     def split(self, X, y=None, groups=None):
+        labels = np.asarray(y) if self.stratify and y is not None else None
         for k, (train, test) in enumerate(self.cv.split(X, y, groups)):
             yield tuple(
-                np.sort(
-                    resample(
-                        rows,
-                        replace=False,
-                        n_samples=max(int(self.fraction * len(rows)), 1),
-                        random_state=self.random_state + 2 * k + part,
-                    )
-                )
+                self._subsample(rows, labels, self.random_state + 2 * k + part)
                 for part, rows in enumerate((train, test))
             )
+
+    def _subsample(self, rows, labels, seed):
+        n = max(int(self.fraction * len(rows)), 1)
+        stratify = None
+        if labels is not None and n >= len(np.unique(labels[rows])):
+            stratify = labels[rows]  # every class in every subsample
+        return np.sort(
+            resample(
+                rows, replace=False, n_samples=n, random_state=seed, stratify=stratify
+            )
+        )
 
     def get_n_splits(self, X=None, y=None, groups=None):
         return self.cv.get_n_splits(X, y, groups)
