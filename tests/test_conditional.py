@@ -323,3 +323,31 @@ def test_a_cloned_search_keeps_conditions_on_estimators():
         assert ("clf__gamma" in params) == isinstance(params["clf"], SVC)
     outer = GridSearchCV(search, {"population_size": [3, 4]}, cv=2).fit(X, y)
     assert outer.best_params_["population_size"] in (3, 4)
+
+
+def test_bayes_models_the_ranks_of_a_conditional_space_only():
+    from sklearn_tune._bayes._optimizer import _normal_scores
+
+    search = bayes().fit(X)
+    optimizer = search.optimizers_[0]
+    assert optimizer._rank_targets
+    # the model sees normal scores of the ranks; the results keep the scores
+    y = np.asarray(optimizer.yi)
+    model = optimizer.models[-1]
+    mean, scale = model.y_train_mean_, model.y_train_std_
+    np.testing.assert_allclose(model.y_train_ * scale + mean, _normal_scores(y))
+    np.testing.assert_allclose(
+        search.optimizer_results_[0].func_vals, -search.cv_results_["mean_test_score"]
+    )
+    plain = BayesSearchCV(
+        Trainer(),
+        {"lr": Real(1e-4, 1.0, prior="log-uniform")},
+        n_iter=8,
+        cv=KFold(2),
+        optimizer_kwargs={"n_initial_points": 4},
+    ).fit(X)
+    assert not plain.optimizers_[0]._rank_targets
+    assert list(_normal_scores(np.array([3.0, 1.0, 2.0, 1.0]))) == pytest.approx(
+        [1.150349, -0.674490, 0.318639, -0.674490],
+        abs=1e-6,  # ties share a rank
+    )

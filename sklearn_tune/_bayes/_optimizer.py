@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+from scipy.stats import norm, rankdata
 from sklearn.base import clone
 from sklearn.gaussian_process.kernels import Sum, WhiteKernel
 from sklearn.utils import check_random_state
@@ -52,6 +53,12 @@ def _one_blas_thread():
         _BLAS = ThreadpoolController()
     with _BLAS.limit(limits=1, user_api="blas"):
         yield
+
+
+def _normal_scores(y):
+    """Each value's rank as a standard normal quantile (ties share a rank)."""
+    ranks = rankdata(y)
+    return norm.ppf((ranks - 0.5) / len(y))
 
 
 def _has_white_kernel(kernel):
@@ -204,6 +211,7 @@ class _Optimizer(Optimizer):
             and np.ndim(gp.alpha) == 0
         )
         self._lie = False  # a copy that only serves ask(n_points) lies
+        self._rank_targets = False  # fit the GP to normal scores of the ranks
         self._theta = None  # fitted log-hyperparameters
         self._n_theta = 0  # observations at the last hyperparameter fit
         self._n_hyper_fits = 0
@@ -299,6 +307,7 @@ class _Optimizer(Optimizer):
         for name in ("next_xs_", "_next_x"):
             if hasattr(self, name):
                 setattr(optimizer, name, copy.copy(getattr(self, name)))
+        optimizer._rank_targets = self._rank_targets
         optimizer._theta = self._theta
         optimizer._posterior = self._posterior
         optimizer._n_theta = self._n_theta
@@ -321,6 +330,8 @@ class _Optimizer(Optimizer):
         gp = self.base_estimator_
         X = self.space.transform(self.Xi)
         y = np.asarray(self.yi, dtype=float)
+        if self._rank_targets:
+            y = _normal_scores(y)
         if gp.optimizer is not None and self._kernel.n_dims and self._refit_due():
             self._fit_theta(X, y)
         theta = self._kernel.theta if self._theta is None else self._theta

@@ -122,6 +122,11 @@ class _BayesStrategy:
                 f"optimizer_kwargs={self._optimizer_kwargs!r} was refused by "
                 f"skopt.Optimizer: {err}"
             ) from err
+        # Branches of a conditional space can score on very different scales
+        # (a narrow good branch among wide mediocre ones): the GP models the
+        # ranks' normal scores there, so one branch's bad values cannot
+        # flatten the others.
+        optimizer._rank_targets = self.subspace.is_conditional
         return _Model(optimizer)
 
     @property
