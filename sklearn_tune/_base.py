@@ -120,7 +120,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         "resource": [str, None],
         "min_resources": [
             Interval(Integral, 1, None, closed="left"),
-            StrOptions({"smallest"}),
+            StrOptions({"smallest", "exhaust"}),
         ],
         "max_resources": [
             Interval(Integral, 1, None, closed="left"),
@@ -188,6 +188,10 @@ class BaseTuneSearchCV(BaseSearchCV):
     @abstractmethod
     def _expected_candidates(self, budget):
         """The most candidates a sub-space with this budget evaluates."""
+
+    @abstractmethod
+    def _first_bracket_candidates(self):
+        """New candidates of the first bracket, for ``min_resources="exhaust"``."""
 
     @abstractmethod
     def _hyperband_budget(self, budget, ladder):

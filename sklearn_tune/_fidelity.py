@@ -278,15 +278,21 @@ def check_resources(search, subspaces, X, y, n_splits):
             f"{name}(max_resources={max_resources}) is more than the "
             f"{auto} samples of X. Pass max_resources='auto' or a smaller int."
         )
-    min_resources = (
-        smallest if search.min_resources == "smallest" else search.min_resources
-    )
-    min_resources = min(min_resources, max_resources)
-    if search.min_resources != "smallest" and search.min_resources > max_resources:
+    if search.min_resources == "smallest":
+        min_resources = min(smallest, max_resources)
+    elif search.min_resources == "exhaust":
+        # as scikit-learn's: the most rungs the first bracket's candidates
+        # can halve through, so that its last rung uses max_resources
+        n = search._first_bracket_candidates()
+        s = int(math.floor(math.log(max(n, 1), factor) + 1e-9))
+        min_resources = min(max(max_resources / factor**s, smallest), max_resources)
+    elif search.min_resources > max_resources:
         raise ValueError(
             f"{name}(min_resources={search.min_resources}) is more than "
             f"max_resources={max_resources}: the smallest budget must not exceed "
             "the full one."
         )
+    else:
+        min_resources = search.min_resources
     ladder = Ladder.build(min_resources, max_resources, factor)
     return (None if resource == "n_samples" else resource), ladder

@@ -506,3 +506,12 @@ def test_plot_convergence_follows_the_full_budget(kind):
     expected = np.fmax.accumulate(np.where(full, results["mean_test_score"], np.nan))
     np.testing.assert_allclose(ax.lines[0].get_ydata(), expected)
     assert np.nanmax(expected) == search.best_score_
+
+
+@pytest.mark.parametrize("kind, n", [("bayes-mf", 16), ("genetic-mf", 6)])
+def test_min_resources_exhaust_halves_the_first_bracket_down_to_one(kind, n):
+    search = make_search(kind).set_params(min_resources="exhaust", max_resources=27)
+    search.estimator.set_params(budget=27)
+    search.fit(X)
+    # 16 candidates halve twice (16 -> 5 -> 1), 6 once (6 -> 2)
+    assert search.n_resources_ == ([3, 9, 27] if n == 16 else [9, 27])

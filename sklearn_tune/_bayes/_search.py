@@ -209,6 +209,9 @@ class BayesSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return budget
 
+    def _first_bracket_candidates(self):
+        return self.n_iter
+
     def _hyperband_budget(self, budget, ladder):
         # Hyperband's own bracket sizes: factor**s_max in the first one
         return {

@@ -318,6 +318,9 @@ class GeneticSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
 
+    def _first_bracket_candidates(self):
+        return self.population_size
+
     def _hyperband_budget(self, budget, ladder):
         return {"scale": self.population_size, "max_brackets": budget + 1}
 
