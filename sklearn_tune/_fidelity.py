@@ -14,7 +14,7 @@ budget only, so a low budget that misleads cannot mislead every bracket.
 :class:`Hyperband` wraps a strategy and speaks the loop's ask/tell: a batch is
 one rung of one bracket, at one budget. The strategy decides what to try (it is
 asked ``ask_at(n, budget)`` for a bracket's new candidates, and told every
-rung's scores with ``tell_at(candidates, scores, budget)``); promotion is
+rung's scores with ``tell_at(candidates, scores, budget, top, last)``); promotion is
 successive halving's rule, the best ``1/factor`` of a rung by score, failures
 never.
 """
