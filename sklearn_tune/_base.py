@@ -16,24 +16,30 @@ import random
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn import get_config
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, indexable
 
 from ._compat import (
     BaseSearchCV,
+    Interval,
+    StrOptions,
     all_fits_failed,
+    fit_and_score_options,
     is_fit_failed_summary,
     search_scorers,
     select_best_index,
 )
+from ._continuation import continuation
 from ._evaluations import Evaluations, failed_fit_results
+from ._fidelity import Hyperband, SubsampledCV, check_resources
 from ._fingerprint import describe
 from ._journal import CheckpointWriteError, Journal, describe_search
 from ._strategy import _SubspaceChain
@@ -46,9 +52,14 @@ __all__ = ["BaseTuneSearchCV"]
 _INT32_MAX = np.iinfo(np.int32).max
 
 
-def _candidate_key(candidate) -> str:
-    """Equal for candidates with equal settings (estimators compared by params)."""
-    return describe(dict(candidate))
+def _candidate_key(candidate, n_resources=None) -> str:
+    """Equal for candidates with equal settings (estimators compared by params).
+
+    With multi-fidelity, the same settings trained with another budget are
+    another candidate.
+    """
+    key = describe(dict(candidate))
+    return key if n_resources is None else f"{key}@{n_resources}"
 
 
 class _SearchStopped(Exception):
@@ -82,6 +93,14 @@ class _Run:
     sentinel: bool = False
     search_done: bool = False
     search_ctx: Any = None
+    seed: int = 0
+    # multi-fidelity: the resource parameter (None for "n_samples") and ladder
+    resource: str | None = None
+    ladder: Any = None
+    continuation: Any = None  # how a promoted candidate goes on training
+    # candidate key -> (budget, one trained model per CV split), for the
+    # candidates promoted to the next rung
+    models: dict = field(default_factory=dict)
 
 
 class BaseTuneSearchCV(BaseSearchCV):
@@ -98,6 +117,24 @@ class BaseTuneSearchCV(BaseSearchCV):
         "search_spaces": [dict, list],
         "random_state": ["random_state"],
         "checkpoint": [str, os.PathLike, None],
+        "resource": [str, None],
+        "min_resources": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"smallest"}),
+        ],
+        "max_resources": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "factor": [Interval(Real, 1, None, closed="neither")],
+    }
+    # added after checkpoints were released: left out of a checkpoint's
+    # description at its default, so that older checkpoints still resume
+    _params_added_later = {
+        "resource": None,
+        "min_resources": "smallest",
+        "max_resources": "auto",
+        "factor": 3,
     }
     _budget_param = "n_iter"
     _callback_alias = None  # another name fit takes for ``callback``
@@ -118,10 +155,18 @@ class BaseTuneSearchCV(BaseSearchCV):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        resource=None,
+        min_resources="smallest",
+        max_resources="auto",
+        factor=3,
     ):
         self.search_spaces = search_spaces
         self.random_state = random_state
         self.checkpoint = checkpoint
+        self.resource = resource
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.factor = factor
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -143,6 +188,14 @@ class BaseTuneSearchCV(BaseSearchCV):
     @abstractmethod
     def _expected_candidates(self, budget):
         """The most candidates a sub-space with this budget evaluates."""
+
+    @abstractmethod
+    def _hyperband_budget(self, budget, ladder):
+        """With multi-fidelity: ``dict(scale=..., max_new=..., max_brackets=...)``.
+
+        ``scale`` is the number of new candidates of the first bracket; the
+        budget is new candidates in all (``max_new``) or brackets.
+        """
 
     def _check_search_params(self, subspaces):
         """Validate what ``_parameter_constraints`` cannot; called before any fit."""
@@ -241,7 +294,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         if callable(self.scoring) and self.multimetric_:
             refit_metric = self.refit
         if self.refit or not self.multimetric_:
-            self.best_index_ = int(select_best_index(self.refit, refit_metric, results))
+            self.best_index_ = int(
+                self._select_best_index(self.refit, refit_metric, results)
+            )
             if not callable(self.refit):
                 self.best_score_ = results[f"mean_test_{refit_metric}"][
                     self.best_index_
@@ -266,6 +321,19 @@ class BaseTuneSearchCV(BaseSearchCV):
             f"no best_estimator_.{resume}",
             SearchWarning,
         )
+
+    def _select_best_index(self, refit, refit_metric, results):
+        """The best row, as scikit-learn chooses it; with multi-fidelity, the
+        best of the rows at the highest budget (full, unless interrupted).
+
+        A callable ``refit`` gets every row and chooses among them itself.
+        """
+        if "n_resources" not in results or callable(refit):
+            return select_best_index(refit, refit_metric, results)
+        n_resources = np.asarray(results["n_resources"])
+        rows = np.flatnonzero(n_resources == n_resources.max())
+        ranks = np.asarray(results[f"rank_test_{refit_metric}"])
+        return int(rows[np.argmin(ranks[rows])])
 
     @property
     def best_estimator_(self):
@@ -303,6 +371,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         )
         self._check_search_params(subspaces)
         self._check_splits(run)
+        if self.resource is not None:
+            run.resource, run.ladder = check_resources(
+                self, subspaces, run.X, run.y, run.n_splits or 1
+            )
+            if not get_config().get("enable_metadata_routing", False):
+                run.continuation = continuation(self.estimator, run.resource)
+            self.n_resources_ = list(run.ladder.budgets)
+            self.min_resources_ = run.ladder.budgets[0]
+            self.max_resources_ = run.ladder.budgets[-1]
         seed = self._seed()
         if self.checkpoint is not None:
             run.journal = Journal.open(
@@ -312,6 +389,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                 seed,
             )
             seed = run.journal.seed  # a resumed search draws what it drew
+        run.seed = seed
         random_state = np.random.RandomState(seed)
         budgets = [
             getattr(self, self._budget_param) if s.n_iter is None else s.n_iter
@@ -321,7 +399,21 @@ class BaseTuneSearchCV(BaseSearchCV):
             self._make_strategy(s.dimensions, budget, random_state.randint(_INT32_MAX))
             for s, budget in zip(subspaces, budgets)
         ]
-        chain = _SubspaceChain(strategies)
+        if run.ladder is None:
+            chain = _SubspaceChain(strategies)
+        else:
+            chain = _SubspaceChain(
+                [
+                    Hyperband(
+                        strategy,
+                        run.ladder,
+                        resource=run.resource,
+                        sign=self._score_sign,
+                        **self._hyperband_budget(budget, run.ladder),
+                    )
+                    for strategy, budget in zip(strategies, budgets)
+                ]
+            )
         if callback_ctx is not None:  # scikit-learn >= 1.9: set_callbacks(...)
             run.search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
@@ -331,8 +423,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         reason = f"{self._budget_param} reached"
         stopped = None
         asked = [set() for _ in subspaces]  # distinct candidates per sub-space
+        if run.ladder is None:
+            n_candidates = sum(map(self._expected_candidates, budgets))
+            n_resources = None
+        else:  # evaluations and resources the brackets plan to spend
+            planned = [s.planned() for s in chain.strategies]
+            n_candidates = sum(n for n, _ in planned)
+            n_resources = sum(r for _, r in planned)
         callbacks.on_search_begin(
-            self, n_candidates=sum(map(self._expected_candidates, budgets))
+            self, n_candidates=n_candidates, n_resources=n_resources
         )
         try:
             for i in itertools.count():
@@ -344,16 +443,28 @@ class BaseTuneSearchCV(BaseSearchCV):
                     run, chain, candidates, i, evaluate_candidates
                 )
                 chain.tell(candidates, scores)
-                self._print_progress(run, i, candidates, scores)
+                if run.continuation is not None:  # keep the promoted ones' models
+                    promoted = (
+                        {self._base_key(run, c) for c in chain.current.next_batch}
+                        if chain.current is not None
+                        else set()
+                    )
+                    run.models = {k: v for k, v in run.models.items() if k in promoted}
+                n_resources = getattr(chain.current, "n_resources", None)
+                self._print_progress(run, i, candidates, scores, n_resources)
                 subspace = chain.index
-                asked[subspace].update(map(_candidate_key, candidates))
+                asked[subspace].update(self._base_key(run, c) for c in candidates)
                 try:
                     callbacks.on_batch_end(
                         self,
                         iter=i,
                         candidates=candidates,
                         scores=scores,
-                        errors=[run.evaluations.get(c).error for c in candidates],
+                        errors=[
+                            run.evaluations.get(c, n_resources).error
+                            for c in candidates
+                        ],
+                        n_resources=n_resources,
                         results=run.evaluations.cv_results(self, run.n_splits)
                         if callbacks.callbacks
                         else None,
@@ -364,7 +475,9 @@ class BaseTuneSearchCV(BaseSearchCV):
                     if not chain.end_subspace():
                         break
                     continue
-                if len(asked[subspace]) >= subspaces[subspace].size:
+                if len(asked[subspace]) >= subspaces[subspace].size and getattr(
+                    chain.current, "between_brackets", True
+                ):
                     reason = (
                         f"search space exhausted: all {len(asked[subspace])} "
                         "distinct candidates were evaluated"
@@ -409,39 +522,60 @@ class BaseTuneSearchCV(BaseSearchCV):
 
         A score is nan for a candidate that failed.
         """
-        new = self._dedupe(run, candidates)
+        n = getattr(chain.current, "n_resources", None)  # multi-fidelity budget
+        new = self._dedupe(run, candidates, n)
         if new:
             subspace, batch = chain.index, chain.n_batches
             dimensions = run.subspaces[subspace].dimensions
             replayed = (
-                run.journal.replay(subspace, batch, i, dimensions, new)
+                run.journal.replay(subspace, batch, i, dimensions, new, n)
                 if run.journal is not None
                 else []
             )
             to_fit = new[len(replayed) :]
-            fitted = self._fit(run, to_fit, i, evaluate_candidates) if to_fit else []
+            if not to_fit:
+                fitted = []
+            elif run.continuation is not None:
+                fitted = self._fit_continued(run, to_fit, chain.current)
+            else:
+                fitted = self._fit(run, to_fit, i, evaluate_candidates, n)
             if run.journal is not None and to_fit:
                 run.journal.append(
-                    subspace, batch, i, list(zip(to_fit, fitted)), dimensions
+                    subspace, batch, i, list(zip(to_fit, fitted)), dimensions, n
                 )
             for params, fit_results in zip(new, replayed + fitted):
-                run.evaluations.add(params, fit_results, i)
+                run.evaluations.add(params, fit_results, i, n)
         metric = run.evaluations.metric(self)
-        return [run.evaluations.get(c).score(metric) for c in candidates]
+        return [run.evaluations.get(c, n).score(metric) for c in candidates]
 
-    def _dedupe(self, run, candidates):
+    @staticmethod
+    def _base_key(run, candidate):
+        """The key of a candidate's settings, whatever its budget."""
+        return _candidate_key({k: v for k, v in candidate.items() if k != run.resource})
+
+    def _dedupe(self, run, candidates, n_resources=None):
         """The candidates never evaluated, each once, in order."""
         new, keys = [], set()
         for candidate in candidates:
-            key = _candidate_key(candidate)
-            if candidate not in run.evaluations and key not in keys:
+            key = _candidate_key(candidate, n_resources)
+            if not run.evaluations.has(candidate, n_resources) and key not in keys:
                 new.append(candidate)
                 keys.add(key)
         return new
 
-    def _fit(self, run, batch, i, evaluate_candidates):
+    def _fit(self, run, batch, i, evaluate_candidates, n_resources=None):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
         kwargs, batch_ctx = {}, None
+        if (
+            run.ladder is not None
+            and run.resource is None
+            and n_resources < run.ladder.budgets[-1]
+        ):  # resource="n_samples": a subsample of every split
+            cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
+            n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
+            kwargs["cv"] = SubsampledCV(
+                cv, n_resources / n_samples, (run.seed + n_resources) % _INT32_MAX
+            )
         if run.search_ctx is not None:  # scikit-learn >= 1.9 sets n_splits_ early
             batch_ctx = run.search_ctx.subcontext(
                 task_name="batch",
@@ -458,12 +592,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         except Exception as err:
             n_fits = all_fits_failed(err)
             if n_fits is None or n_fits % len(batch):
-                if self.error_score == "raise":
-                    err.add_note(
-                        f"{type(self).__name__} was evaluating the candidate(s) "
-                        f"{[dict(c) for c in batch]}; set error_score=np.nan to "
-                        "score failed fits as nan and go on."
-                    )
+                self._note_candidates(err, batch)
                 raise
             # Every fit of the batch failed: BaseSearchCV raises instead of
             # returning them. The error holds their messages; they are failures.
@@ -482,6 +611,60 @@ class BaseTuneSearchCV(BaseSearchCV):
             batch_ctx.call_on_fit_task_end(estimator=self)
         fitted, run.fitted, n = run.fitted, None, run.n_splits
         return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
+
+    def _fit_continued(self, run, batch, hyperband):
+        """Fit a batch, each candidate going on from its model of the rung below.
+
+        Fits run through joblib as ``evaluate_candidates`` runs them (same
+        ``n_jobs``, ``pre_dispatch`` and backend), but here the trained models
+        come back, to go on training at the next rung.
+        """
+        X, y = indexable(run.X, run.y)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, run.fit_params.get("groups")))
+        options = fit_and_score_options(self, run.fit_params)
+        base = clone(self.estimator)
+        budgets = hyperband.bracket_budgets
+        jobs = []
+        for candidate in batch:
+            params = {k: v for k, v in candidate.items() if k != run.resource}
+            kept = run.models.pop(self._base_key(run, candidate), None)
+            if kept is not None and len(budgets) > 1 and kept[0] == budgets[-2]:
+                models, chain = kept[1], budgets[-2:]
+            else:  # trained from scratch through the bracket's budgets
+                models, chain = [None] * len(splits), budgets
+            jobs.extend(
+                joblib.delayed(run.continuation.fit_and_score)(
+                    base, model, params, chain, X, y, train, test, options
+                )
+                for model, (train, test) in zip(models, splits)
+            )
+        try:
+            out = joblib.Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(
+                jobs
+            )
+        except Exception as err:
+            self._note_candidates(err, batch)
+            raise
+        n = run.n_splits = len(splits)
+        top = budgets[-1] == run.ladder.budgets[-1]
+        results = []
+        for j, candidate in enumerate(batch):
+            fits = out[j * n : (j + 1) * n]
+            models = [model for _, model in fits]
+            if not top and all(model is not None for model in models):
+                run.models[self._base_key(run, candidate)] = (budgets[-1], models)
+            results.append([result for result, _ in fits])
+        return results
+
+    def _note_candidates(self, err, batch):
+        """With ``error_score="raise"``, say which candidates the error hit."""
+        if self.error_score == "raise":
+            err.add_note(
+                f"{type(self).__name__} was evaluating the candidate(s) "
+                f"{[dict(c) for c in batch]}; set error_score=np.nan to "
+                "score failed fits as nan and go on."
+            )
 
     def _collect_fit_results(self, candidate_params, n_splits, out):
         """Called by ``evaluate_candidates`` with every fit result it holds."""
@@ -521,9 +704,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         more (its recorded results stay in ``cv_results_``).
         """
         metric = run.evaluations.metric(self)
-        best = max(
+        best = max(  # the cheapest: its results are not kept
             (e for e in run.evaluations.items if e.error is None),
-            key=lambda e: self._score_sign * e.score(metric),
+            key=lambda e: (-(e.n_resources or 0), self._score_sign * e.score(metric)),
         )
         run.sentinel = True
         try:
@@ -582,7 +765,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     UserWarning,
                 )
 
-    def _print_progress(self, run, i, candidates, scores):
+    def _print_progress(self, run, i, candidates, scores, n_resources=None):
         if not self.verbose:
             return
         metric, sign = run.evaluations.metric(self), self._score_sign
@@ -592,8 +775,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         )
         batch = max((sign * s for s in scores if math.isfinite(s)), default=math.nan)
         best, batch = sign * best, sign * batch
+        budget = "" if n_resources is None else f" at {n_resources} resources"
         print(
-            f"[{type(self).__name__}] batch {i}: {len(candidates)} candidates, "
+            f"[{type(self).__name__}] batch {i}: {len(candidates)} candidates{budget}, "
             f"batch best {batch:.4g}, best so far {best:.4g} "
             f"({len(run.evaluations)} evaluated)"
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from sklearn.model_selection._search import BaseSearchCV as _BaseSearchCV
+from sklearn.model_selection._validation import _fit_and_score
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported)
     HasMethods,
     Interval,
@@ -47,6 +48,36 @@ def format_results(search, candidate_params, n_splits, out, more_results):
     return _BaseSearchCV._format_results(
         search, candidate_params, n_splits, out, more_results
     )
+
+
+def fit_and_score(estimator, X, y, *, train, test, parameters, **kwargs):
+    """Fit ``estimator`` itself (no clone) on one split and score it, returning
+    the result dict ``evaluate_candidates`` gets, with the fitted estimator."""
+    return _fit_and_score(
+        estimator,
+        X,
+        y,
+        train=train,
+        test=test,
+        parameters=parameters,
+        return_n_test_samples=True,
+        return_times=True,
+        return_estimator=True,
+        **kwargs,
+    )
+
+
+def fit_and_score_options(search, fit_params):
+    """The options ``BaseSearchCV.fit`` gives every fit (metadata routing off)."""
+    scorers, _ = search._get_scorers()
+    return {
+        "scorer": scorers,
+        "verbose": search.verbose,
+        "fit_params": {k: v for k, v in fit_params.items() if k != "groups"},
+        "score_params": {},
+        "return_train_score": search.return_train_score,
+        "error_score": search.error_score,
+    }
 
 
 def select_best_index(refit, refit_metric, results):

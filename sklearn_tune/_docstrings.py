@@ -54,6 +54,29 @@ checkpoint : str or path-like, default=None
     candidates are not refitted and the results equal an uninterrupted run's;
     a larger budget continues the search. A checkpoint of another search is
     refused, naming what differs. See ``docs/checkpointing.md``.""",
+    "fidelity": """\
+resource : str, default=None
+    Multi-fidelity: the budget that grows rung by rung, as scikit-learn's
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV` names it: an
+    estimator parameter (``"max_iter"``, ``"n_estimators"``,
+    ``"max_epochs"``, ``"clf__max_iter"``...) or ``"n_samples"`` (a random
+    subset of each CV split's rows). Candidates are trained on
+    ``min_resources`` first, and only the best ``1/factor`` of each rung is
+    trained again on ``factor`` times more, up to ``max_resources``, in
+    Hyperband's brackets (see ``docs/multi_fidelity.md``). ``cv_results_``
+    has one row per (candidate, budget) with ``n_resources``; ``best_*`` and
+    the refit use only the rows at the full budget. None (the default)
+    trains every candidate on the full budget.
+min_resources : int or "smallest", default="smallest"
+    The lowest budget: "smallest" is 1 for a parameter, and
+    ``2 * n_splits * n_classes`` rows (2 * n_splits for a regressor) for
+    ``"n_samples"``, as in scikit-learn.
+max_resources : int or "auto", default="auto"
+    The full budget: "auto" is the estimator's own value of the ``resource``
+    parameter, or the number of samples.
+factor : float, default=3
+    Each rung keeps the best ``1/factor`` of its candidates and trains them
+    on ``factor`` times more resources.""",
     "search_attributes": """\
 cv_results_ : dict of numpy arrays
     As in ``GridSearchCV``, one row per fitted candidate, plus ``"iter"``:
@@ -79,7 +102,10 @@ multimetric_ : bool
     Whether several metrics were scored.
 stop_reason_ : str
     Why the search ended: its budget, a callback's reason, an exhausted
-    search space, or an interrupt.""",
+    search space, or an interrupt.
+n_resources_ : list of int
+    With ``resource``: the budgets of the rungs, lowest first (the last is
+    ``max_resources_``; the first, ``min_resources_``).""",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<name>\w+)\}[ ]*$", re.MULTILINE)

@@ -33,6 +33,7 @@ class Evaluation:
     params: dict[str, Any]
     fit_results: list[FitResult]
     iter: int
+    n_resources: int | None = None  # the budget, with multi-fidelity
 
     @property
     def error(self) -> str | None:
@@ -84,16 +85,16 @@ class Evaluations:
     def __len__(self):
         return len(self.items)
 
-    def __contains__(self, candidate):
-        return self.key(candidate) in self._by_key
+    def has(self, candidate, n_resources=None) -> bool:
+        return self.key(candidate, n_resources) in self._by_key
 
-    def get(self, candidate) -> Evaluation:
-        return self._by_key[self.key(candidate)]
+    def get(self, candidate, n_resources=None) -> Evaluation:
+        return self._by_key[self.key(candidate, n_resources)]
 
-    def add(self, params, fit_results, iter) -> Evaluation:
-        evaluation = Evaluation(dict(params), list(fit_results), iter)
+    def add(self, params, fit_results, iter, n_resources=None) -> Evaluation:
+        evaluation = Evaluation(dict(params), list(fit_results), iter, n_resources)
         self.items.append(evaluation)
-        self._by_key[self.key(params)] = evaluation
+        self._by_key[self.key(params, n_resources)] = evaluation
         return evaluation
 
     @property
@@ -116,6 +117,9 @@ class Evaluations:
         """
         fit_results = [dict(r) for e in self.items for r in e.fit_results]
         _fill_error_scores(fit_results, search)
+        more = {"iter": [e.iter for e in self.items]}
+        if any(e.n_resources is not None for e in self.items):
+            more["n_resources"] = [e.n_resources for e in self.items]
         with warnings.catch_warnings():
             if quiet:
                 warnings.filterwarnings("ignore", _NON_FINITE, UserWarning)
@@ -124,7 +128,7 @@ class Evaluations:
                 [e.params for e in self.items],
                 n_splits,
                 fit_results,
-                {"iter": [e.iter for e in self.items]},
+                more,
             )
         for key in [k for k in results if k.startswith("mean_train_")]:
             results["rank_train_" + key[len("mean_train_") :]] = _rank(results[key])

@@ -57,9 +57,11 @@ def _plain(value):
 
 
 def encode_params(params, dimensions) -> dict[str, Any]:
+    """JSON-ready parameters; a parameter that is no dimension (the resource of
+    a multi-fidelity search) is stored as its value."""
     return {
         name: dimensions[name].index(value)
-        if isinstance(dimensions[name], Categorical)
+        if isinstance(dimensions.get(name), Categorical)
         else _plain(value)
         for name, value in params.items()
     }
@@ -68,7 +70,7 @@ def encode_params(params, dimensions) -> dict[str, Any]:
 def decode_params(encoded, dimensions) -> dict[str, Any]:
     return {
         name: dimensions[name].categories[value]
-        if isinstance(dimensions[name], Categorical)
+        if isinstance(dimensions.get(name), Categorical)
         else value
         for name, value in encoded.items()
     }
@@ -202,28 +204,38 @@ class Journal:
             raise
         return cls(path, part, seed, records, part_lock)
 
-    def replay(self, subspace, batch, iter, dimensions, asked) -> list[list]:
+    def replay(
+        self, subspace, batch, iter, dimensions, asked, n_resources=None
+    ) -> list[list]:
         """The recorded fit results of the first candidates ``asked`` in a batch.
 
         The journal must hold what the search asks now: the same candidates in
         the same order (it may hold fewer, when a smaller budget cut the batch
-        short). Candidates are compared as the choice indices they are stored as.
+        short), with the same budget (``n_resources``, multi-fidelity only).
+        Candidates are compared as the choice indices they are stored as.
         """
         recorded = self._records.get((subspace, batch), [])
-        stored = [c["params"] for c in recorded]
-        wanted = [encode_params(c, dimensions) for c in asked[: len(stored)]]
+        stored = [[c["params"], c.get("n_resources")] for c in recorded]
+        wanted = [
+            [encode_params(c, dimensions), n_resources] for c in asked[: len(stored)]
+        ]
         if _plain(wanted) != stored:
             raise ValueError(
                 f"Checkpoint {self.path!r} does not replay: batch {iter} asked "
                 f"{[dict(c) for c in asked]} but the checkpoint recorded "
-                f"{[decode_params(p, dimensions) for p in stored]}. The search "
+                f"{[decode_params(p, dimensions) for p, _ in stored]}"
+                f"{'' if n_resources is None else f' at {n_resources} resources'}"
+                f". The search "
                 "settings or library versions changed since it was written; pass "
                 "a new checkpoint path to start afresh."
             )
         return [c["outs"] for c in recorded]
 
-    def append(self, subspace, batch, iter, candidates, dimensions) -> None:
+    def append(
+        self, subspace, batch, iter, candidates, dimensions, n_resources=None
+    ) -> None:
         """Write a finished batch durably: ``candidates`` are (params, outs)."""
+        budget = {} if n_resources is None else {"n_resources": int(n_resources)}
         record = {
             "v": VERSION,
             "part": self.part,
@@ -231,7 +243,11 @@ class Journal:
             "batch": batch,
             "iter": iter,
             "candidates": [
-                {"params": encode_params(params, dimensions), "outs": _plain(outs)}
+                {
+                    "params": encode_params(params, dimensions),
+                    **budget,
+                    "outs": _plain(outs),
+                }
                 for params, outs in candidates
             ],
         }

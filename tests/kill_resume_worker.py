@@ -1,6 +1,8 @@
 """Run a checkpointed search in its own process (for tests/test_journal.py).
 
-Usage: python kill_resume_worker.py {bayes|genetic} CHECKPOINT OUTPUT
+Usage: python kill_resume_worker.py {bayes|genetic}[-mf] CHECKPOINT OUTPUT
+
+"-mf": multi-fidelity, with ``budget`` as the resource.
 
 Prints "ready" once imports are done, then searches; writes the results as
 JSON to OUTPUT when the search completes.
@@ -37,6 +39,18 @@ class SlowQuadratic(BaseEstimator):
         return -((self.x - 0.3) ** 2) - 0.05 * abs(self.k - 4) + bonus + noise
 
 
+class BudgetedQuadratic(SlowQuadratic):
+    """SlowQuadratic whose score a small ``budget`` blurs (multi-fidelity)."""
+
+    def __init__(self, x=0.0, k=0, kind="a", delay=0.0, budget=9):
+        super().__init__(x, k, kind, delay)
+        self.budget = budget
+
+    def score(self, X, y=None):
+        blur = np.sin(7 * self.x + self.k) / self.budget  # misleads cheap rungs
+        return super().score(X, y) + blur
+
+
 SPACE = {"x": Real(-1.0, 1.0), "k": Integer(0, 9), "kind": Categorical(["a", "b", "c"])}
 X = np.arange(40.0).reshape(20, 2)
 
@@ -44,6 +58,10 @@ X = np.arange(40.0).reshape(20, 2)
 def make_search(kind, checkpoint=None, delay=0.0):
     estimator = SlowQuadratic(delay=delay)
     common = {"cv": KFold(2), "random_state": 7, "checkpoint": checkpoint}
+    if kind.endswith("-mf"):
+        kind = kind[: -len("-mf")]
+        estimator = BudgetedQuadratic(delay=delay)
+        common.update(resource="budget", min_resources=1)
     if kind == "bayes":
         return BayesSearchCV(
             estimator,
@@ -65,7 +83,7 @@ def summary(search):
         "iter": results["iter"].tolist(),
         "best_params": dict(search.best_params_),
         "best_score": float(search.best_score_),
-    }
+    } | ({"n_resources": results["n_resources"].tolist()} if search.resource else {})
 
 
 if __name__ == "__main__":

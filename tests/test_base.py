@@ -119,12 +119,13 @@ def test_every_hook_receives_its_arguments(make_search):
     make_search(LogisticRegression(), SPACE, budget=6, cv=2, random_state=0).fit(
         X, y, callback=[Recorder()]
     )
-    assert events[0] == ("begin", ["n_candidates"])
+    assert events[0] == ("begin", ["n_candidates", "n_resources"])
     assert events[1] == ("batch_begin", ["candidates", "iter"])
     assert events[2][1] == [
         "candidates",
         "errors",
         "iter",
+        "n_resources",
         "result",
         "results",
         "scores",

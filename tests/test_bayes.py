@@ -26,14 +26,15 @@ def test_same_positional_arguments_as_skopt():
 
     ours = list(signature(BayesSearchCV).parameters)
     theirs = list(signature(SkoptBayesSearchCV).parameters)
-    assert ours == theirs + ["checkpoint"]  # one keyword more, at the end
+    ours_only = ["checkpoint", "resource", "min_resources", "max_resources", "factor"]
+    assert ours == theirs + ours_only  # keywords of ours alone, at the end
     defaults = {
         name: p.default for name, p in signature(SkoptBayesSearchCV).parameters.items()
     }
     # n_jobs=None is one job outside a joblib context, as skopt's 1 is;
-    # checkpoint is ours alone.
+    # the others are ours alone.
     for name, p in signature(BayesSearchCV).parameters.items():
-        if name not in ("n_jobs", "checkpoint"):
+        if name != "n_jobs" and name not in ours_only:
             assert p.default == defaults[name], name
 
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
 
 
-@pytest.fixture(params=["bayes", "genetic"])
+@pytest.fixture(params=["bayes", "genetic", "bayes-mf", "genetic-mf"])
 def kind(request):
     return request.param
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 from .._base import BaseTuneSearchCV
@@ -65,6 +66,12 @@ class BayesSearchCV(BaseTuneSearchCV):
         its model.
     {return_train_score}
     {checkpoint}
+    {fidelity}
+        With ``resource``, ``n_iter`` counts the new candidates (a promotion
+        trains a candidate again, it is no new one) and ``n_points`` is not
+        used: each bracket asks for its candidates at once. New candidates
+        come from the surrogate of the highest budget that has finished its
+        ``n_initial_points`` (BOHB's rule); every budget has its own.
 
     Attributes
     ----------
@@ -159,6 +166,10 @@ class BayesSearchCV(BaseTuneSearchCV):
         error_score="raise",
         return_train_score=False,
         checkpoint=None,
+        resource=None,
+        min_resources="smallest",
+        max_resources="auto",
+        factor=3,
     ):
         self.optimizer_kwargs = optimizer_kwargs
         self.n_iter = n_iter
@@ -178,6 +189,10 @@ class BayesSearchCV(BaseTuneSearchCV):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            resource=resource,
+            min_resources=min_resources,
+            max_resources=max_resources,
+            factor=factor,
         )
 
     @property
@@ -193,6 +208,13 @@ class BayesSearchCV(BaseTuneSearchCV):
 
     def _expected_candidates(self, budget):
         return budget
+
+    def _hyperband_budget(self, budget, ladder):
+        # Hyperband's own bracket sizes: factor**s_max in the first one
+        return {
+            "scale": math.ceil(ladder.factor**ladder.s_max - 1e-9),
+            "max_new": budget,
+        }
 
     def _check_search_params(self, subspaces):
         if self.iid != "deprecated":

@@ -13,6 +13,7 @@ import inspect
 import math
 import warnings
 
+import numpy as np
 from skopt import Optimizer
 from skopt import space as skopt_space
 from skopt.utils import create_result
@@ -29,6 +30,7 @@ _OPTIMIZER_ARGS = [
 # Acquisition functions that divide by the evaluation time, which the search
 # does not pass to the optimizer.
 _PER_SECOND = ("EIps", "PIps")
+_INT32_MAX = np.iinfo(np.int32).max
 
 
 def _to_skopt(dimension, name, indices=False):
@@ -96,20 +98,38 @@ class _BayesStrategy:
         # skopt keeps every surrogate it ever fitted unless told otherwise
         # (scikit-optimize/scikit-optimize#349): keep the last one only.
         kwargs.setdefault("model_queue_size", 1)
-        kwargs["random_state"] = random_state
-        dims = [_to_skopt(d, name, indices=True) for name, d in dimensions.items()]
-        try:
-            self.optimizer = _Optimizer(dims, **kwargs)
-        except (ValueError, TypeError) as err:
-            raise type(err)(
-                f"optimizer_kwargs={optimizer_kwargs!r} was refused by "
-                f"skopt.Optimizer: {err}"
-            ) from err
+        kwargs.pop("random_state", None)  # the search's random_state seeds it
+        self._kwargs, self._optimizer_kwargs = kwargs, optimizer_kwargs
+        self._skopt_dims = [
+            _to_skopt(d, name, indices=True) for name, d in dimensions.items()
+        ]
+        self._rng = np.random.RandomState(random_state)
+        self.model = self._new_model(random_state)
         self.space, self._shown_as_index = _display_space(self.dimensions)
-        self._failed: list[int] = []  # positions in optimizer.yi
-        self._ran: list[float] = []  # values told for candidates that ran
         self.told_candidates: list[dict] = []
         self.told_scores: list[float] = []
+        # multi-fidelity: one model per budget, and every point started
+        self._by_budget: dict[int, _Model] = {}
+        self._started: list[list] = []
+
+    def _new_model(self, random_state):
+        try:
+            optimizer = _Optimizer(
+                self._skopt_dims, **self._kwargs, random_state=random_state
+            )
+        except (ValueError, TypeError) as err:
+            raise type(err)(
+                f"optimizer_kwargs={self._optimizer_kwargs!r} was refused by "
+                f"skopt.Optimizer: {err}"
+            ) from err
+        return _Model(optimizer)
+
+    @property
+    def optimizer(self):
+        """The optimizer of the search (with budgets: of the highest one told)."""
+        if self._by_budget:
+            return self._by_budget[max(self._by_budget)].optimizer
+        return self.model.optimizer
 
     # -- candidate <-> optimizer point ------------------------------------------
 
@@ -163,24 +183,55 @@ class _BayesStrategy:
         self.n_left -= len(candidates)
         self.told_candidates.extend(candidates)
         self.told_scores.extend(float(s) for s in scores)
-        optimizer = self.optimizer
-        values = [-s if math.isfinite(s) else math.nan for s in scores]
-        self._ran.extend(v for v in values if not math.isnan(v))
-        penalty = self._penalty()
-        for position in self._failed:  # re-valued as successes come in
-            optimizer.yi[position] = penalty
-        start = len(optimizer.yi)
-        self._failed.extend(start + j for j, v in enumerate(values) if math.isnan(v))
-        values = [penalty if math.isnan(v) else v for v in values]
-        optimizer.tell([self._to_point(c) for c in candidates], values)
+        self.model.tell([self._to_point(c) for c in candidates], scores)
 
-    def _penalty(self):
-        """The value told for a failed candidate: worse than all that ran."""
-        if not self._ran:
-            return 0.0  # all failed so far: one flat value, nothing to prefer
-        worst, best = max(self._ran), min(self._ran)
-        spread = worst - best
-        return worst + (spread if spread > 0 else max(abs(worst), 1.0))
+    # -- multi-fidelity (through _fidelity.Hyperband) ---------------------------
+
+    def ask_at(self, n, budget):
+        """``n`` new candidates for a bracket starting at ``budget``.
+
+        As BOHB does, they come from the model of the highest budget that has
+        finished its initial points (before that, from the model with the
+        most observations). Points started in other brackets and not yet told
+        to that model are told to a copy of it as lies (the best value so far,
+        as skopt's ``cl_min``), so a new bracket does not get them again.
+        """
+        ready = [
+            b
+            for b, m in self._by_budget.items()
+            if len(m.optimizer.yi) >= m.optimizer.n_initial_points_
+        ]
+        if ready:
+            model = self._by_budget[max(ready)]
+        elif self._by_budget:
+            model = max(self._by_budget.values(), key=lambda m: len(m.optimizer.yi))
+        else:
+            model = self._by_budget[budget] = self._new_model(
+                self._rng.randint(_INT32_MAX)
+            )
+        optimizer = model.optimizer
+        told = {tuple(x) for x in optimizer.Xi}
+        pending = [p for p in self._started if tuple(p) not in told]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The objective has been evaluated")
+            if pending:
+                optimizer = optimizer.copy(random_state=self._rng.randint(_INT32_MAX))
+                lie = min(optimizer.yi) if optimizer.yi else 0.0
+                optimizer.tell(pending, [lie] * len(pending))
+            points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+        self._started.extend(list(p) for p in points)
+        return [self._to_candidate(point) for point in points]
+
+    def tell_at(self, candidates, scores, budget, top, last):
+        """Scores of candidates trained with ``budget``, told to its own model."""
+        self.told_candidates.extend(candidates)
+        self.told_scores.extend(float(s) for s in scores)
+        model = self._by_budget.get(budget)
+        if model is None:
+            model = self._by_budget[budget] = self._new_model(
+                self._rng.randint(_INT32_MAX)
+            )
+        model.tell([self._to_point(c) for c in candidates], scores)
 
     def result(self):
         """skopt's result of the points told, as values of the choices."""
@@ -220,6 +271,40 @@ class _BayesStrategy:
             else candidate[name]
             for name in self.names
         ]
+
+
+class _Model:
+    """One optimizer, and the failed candidates it was told.
+
+    A failed candidate (score nan) is told as worse than every candidate that
+    ran, by the spread of their values, so the surrogate learns to avoid the
+    region where fits fail; its value is updated as successes come in.
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self._failed: list[int] = []  # positions in optimizer.yi
+        self._ran: list[float] = []  # values told for candidates that ran
+
+    def tell(self, points, scores):
+        optimizer = self.optimizer
+        values = [-s if math.isfinite(s) else math.nan for s in scores]
+        self._ran.extend(v for v in values if not math.isnan(v))
+        penalty = self._penalty()
+        for position in self._failed:  # re-valued as successes come in
+            optimizer.yi[position] = penalty
+        start = len(optimizer.yi)
+        self._failed.extend(start + j for j, v in enumerate(values) if math.isnan(v))
+        values = [penalty if math.isnan(v) else v for v in values]
+        optimizer.tell(points, values)
+
+    def _penalty(self):
+        """The value told for a failed candidate: worse than all that ran."""
+        if not self._ran:
+            return 0.0  # all failed so far: one flat value, nothing to prefer
+        worst, best = max(self._ran), min(self._ran)
+        spread = worst - best
+        return worst + (spread if spread > 0 else max(abs(worst), 1.0))
 
 
 def _display_space(dimensions):

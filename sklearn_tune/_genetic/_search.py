@@ -101,6 +101,14 @@ class GeneticSearchCV(BaseTuneSearchCV):
         candidate.
     {return_train_score}
     {checkpoint}
+    {fidelity}
+        With ``resource``, a generation is one bracket (``generations + 1``
+        brackets in all, the first being the initial population), whose
+        first rung takes ``population_size`` new individuals in the first
+        bracket (Hyperband's sizes after it). As in DEHB, parents are chosen
+        at one common budget: by tournament among the best
+        ``population_size`` individuals scored at the budget of the bracket's
+        first rung; ``hall_of_fame_`` holds full-budget candidates only.
 
     Attributes
     ----------
@@ -170,7 +178,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
     _callback_alias = "callbacks"  # fit(callbacks=...), as GASearchCV.fit
     # added after checkpoints were released: left out of a checkpoint's
     # description at its default, so that older checkpoints still resume
-    _params_added_later = {"criteria": "max"}
+    _params_added_later = {
+        **BaseTuneSearchCV._params_added_later,
+        "criteria": "max",
+    }
 
     def __init__(
         self,
@@ -196,6 +207,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        resource=None,
+        min_resources="smallest",
+        max_resources="auto",
+        factor=3,
     ):
         self.population_size = population_size
         self.generations = generations
@@ -219,6 +234,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            resource=resource,
+            min_resources=min_resources,
+            max_resources=max_resources,
+            factor=factor,
         )
 
     def _check_search_params(self, subspaces):
@@ -299,6 +318,9 @@ class GeneticSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
 
+    def _hyperband_budget(self, budget, ladder):
+        return {"scale": self.population_size, "max_brackets": budget + 1}
+
     @property
     def _score_sign(self):
         return 1.0 if self.criteria == "max" else -1.0
@@ -319,7 +341,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
             ),
             key=lambda pair: -sign * pair[0],
         )[: self.keep_top_k]
-        self.hall_of_fame_ = [{"params": p, "score": s} for s, p in best]
+        full = {}  # multi-fidelity: the candidates were scored at full budget
+        if self.resource not in (None, "n_samples") and hasattr(self, "max_resources_"):
+            full = {self.resource: self.max_resources_}
+        self.hall_of_fame_ = [{"params": {**p, **full}, "score": s} for s, p in best]
 
     @property
     def logbook(self):

@@ -186,6 +186,11 @@ class _GeneticStrategy:
         self.pending: list[_Individual] = []
         self.evaluated: dict[str, float] = {}
         self.history: list[dict] = []
+        # multi-fidelity: the best individuals scored at each budget, and the
+        # genome of every candidate started
+        self.pools: dict[int, dict[str, _Individual]] = {}
+        self.genomes: dict[str, _Individual] = {}
+        self._n_new = 0
         self.told_candidates: list[dict] = []
         self.told_scores: list[float] = []
 
@@ -211,7 +216,9 @@ class _GeneticStrategy:
 
     def _key(self, individual):
         """Equal for genomes that make the same candidate (inactive genes aside)."""
-        active = self._decode(individual)
+        return self._candidate_key(self._decode(individual))
+
+    def _candidate_key(self, active):
         return repr(
             [
                 (name, dim.index(active[name]) if cat else active[name])
@@ -373,6 +380,76 @@ class _GeneticStrategy:
         )
         if self.on_record is not None:
             self.on_record(dict(self.history[-1]))
+
+    # -- multi-fidelity (through _fidelity.Hyperband) -------------------------
+
+    def ask_at(self, n, budget):
+        """``n`` new individuals for a bracket whose first rung is ``budget``.
+
+        As DEHB does, parents are compared at one common budget: they are drawn
+        by tournament among the best ``population_size`` individuals scored at
+        this budget or, while it has fewer than two, at the nearest lower
+        budget that has; the first bracket starts from random genomes.
+        """
+        pool = self._parent_pool(budget)
+        with _deap_random(self.random):
+            if len(pool) < 2:
+                offspring = [
+                    _Individual(
+                        (self.random.random() for _ in self.dimensions),
+                        self.fitness_class,
+                    )
+                    for _ in range(n)
+                ]
+            else:
+                cxpb = _probability(self.crossover_probability)
+                mutpb = _probability(self.mutation_probability)
+                _check_probabilities(cxpb, mutpb, self.algorithm, self.generation + 1)
+                if self.algorithm == "simple":
+                    parents = self.toolbox.select(pool, n)
+                    offspring = algorithms.varAnd(parents, self.toolbox, cxpb, mutpb)
+                else:
+                    parents = self.toolbox.select(pool, len(pool))
+                    offspring = algorithms.varOr(parents, self.toolbox, n, cxpb, mutpb)
+            offspring = self._make_new(offspring)
+        for individual in offspring:
+            self.genomes.setdefault(self._key(individual), individual)
+        return [self._decode(ind) for ind in offspring]
+
+    def _parent_pool(self, budget):
+        for b in sorted((b for b in self.pools if b <= budget), reverse=True):
+            if len(self.pools[b]) >= 2:
+                return list(self.pools[b].values())
+        return []
+
+    def tell_at(self, candidates, scores, budget, top, last):
+        """Scores at ``budget``; the hall of fame takes full-budget ones only."""
+        pool = self.pools.setdefault(budget, {})
+        told = []
+        for candidate, score in zip(candidates, scores):
+            key = self._candidate_key(candidate)
+            individual = copy.deepcopy(self.genomes[key])
+            failed = not math.isfinite(score)
+            individual.fitness.values = (
+                -math.inf * self.sign if failed else float(score),
+            )
+            self._n_new += key not in self.evaluated
+            self.evaluated.setdefault(key, float(score))
+            pool[key] = individual
+            told.append(individual)
+            self.told_candidates.append(self._full(individual))
+            self.told_scores.append(float(score))
+        best = tools.selBest(list(pool.values()), self.population_size)
+        self.pools[budget] = {self._key(ind): ind for ind in best}
+        if top:
+            self.hall_of_fame.update(
+                [ind for ind in told if math.isfinite(ind.fitness.values[0])]
+            )
+        if last:  # a bracket is one generation
+            self.generation += 1
+            self.population = list(self.pools[max(self.pools)].values())
+            self._record(self._n_new)
+            self._n_new = 0
 
     def result(self):
         # _optimize_result negates scores (skopt minimises): with criteria="min"

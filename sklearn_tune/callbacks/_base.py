@@ -25,7 +25,9 @@ class Callback:
 
     def on_search_begin(self, search, **kwargs):
         """Called once before the first batch; ``n_candidates`` in ``kwargs`` is
-        the number of candidates the search expects to evaluate at most."""
+        the number of candidates the search expects to evaluate at most, and
+        ``n_resources`` the resources it plans to spend (multi-fidelity; else
+        None): the sum of ``n_resources`` over the rows of ``cv_results_``."""
 
     def on_batch_begin(self, search, **kwargs):
         """Called before a batch is evaluated: ``iter`` and ``candidates``."""
@@ -39,7 +41,8 @@ class Callback:
         evaluated candidate in order, with the batch in ``"iter"``) and
         ``result`` (a callable returning the current sub-space's search as a
         scikit-optimize ``OptimizeResult``: a failed candidate's ``func_vals``
-        entry is ``inf``)."""
+        entry is ``inf``) and ``n_resources`` (the budget every candidate of
+        the batch was trained with, multi-fidelity; else None)."""
 
     def on_search_end(self, search, **kwargs):
         """Called once after the last batch, also when the search was stopped:

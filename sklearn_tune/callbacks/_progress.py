@@ -1,4 +1,4 @@
-"""A progress bar over the candidates of a search, drawn by tqdm."""
+"""A progress bar over the candidates (or resources) of a search, drawn by tqdm."""
 
 from ._base import Callback
 
@@ -6,13 +6,19 @@ from ._base import Callback
 class ProgressBar(Callback):
     """Show a tqdm progress bar that advances once per candidate.
 
+    A multi-fidelity search (``resource=...``) counts its budget instead: the
+    bar advances by each candidate's ``n_resources`` (epochs, iterations,
+    samples...), so a rung of many cheap candidates moves it as little as
+    they cost.
+
     With scikit-learn >= 1.9 its own ``sklearn.callback.ProgressBar`` works too,
     through ``search.set_callbacks(...)``; this one needs only tqdm.
 
     Parameters
     ----------
     total : int, default=None
-        Expected number of candidates; the most the search evaluates when None.
+        Expected number of candidates (resources, with multi-fidelity); what
+        the search plans to evaluate when None.
     **tqdm_kwargs
         Passed to ``tqdm.auto.tqdm`` (``desc``, ``leave``, ``file``, ...).
     """
@@ -21,15 +27,17 @@ class ProgressBar(Callback):
         self.total = total
         self.tqdm_kwargs = tqdm_kwargs
 
-    def on_search_begin(self, search, *, n_candidates=None, **kwargs):
+    def on_search_begin(self, search, *, n_candidates=None, n_resources=None, **kw):
         from tqdm.auto import tqdm  # imported lazily: `import sklearn_tune` stays light
 
-        total = self.total if self.total is not None else n_candidates
-        options = {"desc": type(search).__name__, "unit": "candidate"}
+        planned = n_candidates if n_resources is None else n_resources
+        total = self.total if self.total is not None else planned
+        unit = "candidate" if n_resources is None else "resource"
+        options = {"desc": type(search).__name__, "unit": unit}
         self.bar_ = tqdm(total=total, **{**options, **self.tqdm_kwargs})
 
-    def on_batch_end(self, search, *, candidates, scores, **kwargs):
-        self.bar_.update(len(candidates))
+    def on_batch_end(self, search, *, candidates, scores, n_resources=None, **kw):
+        self.bar_.update(len(candidates) * (n_resources or 1))
         best = max((s for s in scores if s == s), default=float("nan"))
         self.bar_.set_postfix(batch_best=f"{best:.4g}")
 

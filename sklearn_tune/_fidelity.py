@@ -1,0 +1,286 @@
+"""Multi-fidelity: Hyperband brackets of successive halving, run by the loop.
+
+With ``resource`` set, a candidate is first trained on a small budget (a few
+``max_iter``, ``n_estimators``, ``max_epochs``... or a subsample of the
+rows), and only the best ``1/factor`` of each rung is promoted to a budget
+``factor`` times larger, up to ``max_resources``.
+
+The budgets form one ladder, ``max_resources / factor**k`` rounded, from
+``min_resources`` (or just above) to ``max_resources`` exactly. Brackets cycle
+as Hyperband's do (Li et al., 2018): the first starts its candidates on the
+lowest rung and halves most often, the last trains its few candidates at full
+budget only, so a low budget that misleads cannot mislead every bracket.
+
+:class:`Hyperband` wraps a strategy and speaks the loop's ask/tell: a batch is
+one rung of one bracket, at one budget. The strategy decides what to try (it is
+asked ``ask_at(n, budget)`` for a bracket's new candidates, and told every
+rung's scores with ``tell_at(candidates, scores, budget)``); promotion is
+successive halving's rule, the best ``1/factor`` of a rung by score, failures
+never.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils import resample
+
+from ._fingerprint import describe
+
+_RESOURCE_OPTIONS = "an estimator parameter such as 'max_iter', or 'n_samples'"
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The budgets of a search, lowest first, and how they are bracketed."""
+
+    budgets: tuple[int, ...]
+    factor: float
+
+    @classmethod
+    def build(cls, min_resources, max_resources, factor):
+        s_max = int(math.floor(math.log(max_resources / min_resources, factor) + 1e-9))
+        budgets = sorted(
+            {max(int(round(max_resources / factor**k)), 1) for k in range(s_max + 1)}
+        )
+        return cls(tuple(budgets), float(factor))
+
+    @property
+    def s_max(self):
+        return len(self.budgets) - 1
+
+    def bracket(self, b):
+        """The rung at which bracket ``b`` (0, 1, ...) starts its candidates."""
+        return b % (self.s_max + 1)
+
+    def n_new(self, start, scale):
+        """How many candidates a bracket starting at rung ``start`` takes.
+
+        Hyperband's ``ceil((s_max + 1) / (s + 1) * factor**s)`` for
+        ``s = s_max - start`` halvings, scaled so that the first bracket
+        (``start=0``) takes ``scale``.
+        """
+        s = self.s_max - start
+        n = scale * (self.s_max + 1) / (s + 1) * self.factor ** (s - self.s_max)
+        return max(int(math.ceil(n - 1e-9)), 1)
+
+    def planned(self, scale, max_new=None, max_brackets=None):
+        """Evaluations and resources a search with this budget plans to spend."""
+        n_evaluations = resources = 0
+        b = started = 0
+        while (max_brackets is None or b < max_brackets) and (
+            max_new is None or started < max_new
+        ):
+            start = self.bracket(b)
+            n = self.n_new(start, scale)
+            if max_new is not None:
+                n = min(n, max_new - started)
+            started += n
+            for budget in self.budgets[start:]:
+                n_evaluations += n
+                resources += n * budget
+                n = max(int(n // self.factor), 1)
+            b += 1
+        return n_evaluations, resources
+
+
+class Hyperband:
+    """A strategy run through Hyperband brackets: the loop's ask/tell.
+
+    Parameters
+    ----------
+    strategy : object
+        Has ``ask_at(n, budget)``, ``tell_at(candidates, scores, budget, top,
+        last)`` (``top``: the full budget; ``last``: the bracket ends) and
+        ``result()``; candidates are parameter dicts without the resource.
+    ladder : Ladder
+    scale : int
+        New candidates of the first (most aggressive) bracket.
+    resource : str or None
+        The estimator parameter that carries the budget, added to every
+        candidate; None when the budget is the number of samples.
+    sign : float
+        +1 when a higher score is better.
+    max_new, max_brackets : int or None
+        The budget: new candidates in all (BayesSearchCV's ``n_iter``), or
+        brackets (GeneticSearchCV's ``generations``).
+    """
+
+    def __init__(
+        self, strategy, ladder, scale, resource, sign, max_new=None, max_brackets=None
+    ):
+        self.strategy = strategy
+        self.ladder = ladder
+        self.scale = scale
+        self.resource = resource
+        self.sign = sign
+        self.max_new = max_new
+        self.max_brackets = max_brackets
+        self.n_started = 0  # new candidates asked so far
+        self.n_brackets = 0  # brackets started
+        self.rung = None  # index in ladder.budgets of the batch under way
+        self.start = None  # the rung where the bracket under way started
+        self.next_batch: list[dict] = []  # promoted, waiting for the next rung
+
+    @property
+    def n_resources(self):
+        """The budget of the batch last asked."""
+        return None if self.rung is None else self.ladder.budgets[self.rung]
+
+    @property
+    def bracket_budgets(self):
+        """The budgets of the bracket under way, up to the batch last asked."""
+        return list(self.ladder.budgets[self.start : self.rung + 1])
+
+    @property
+    def between_brackets(self):
+        return not self.next_batch
+
+    def ask(self):
+        if self.next_batch:
+            self.rung += 1
+            batch, self.next_batch = self.next_batch, []
+        else:
+            if self.max_brackets is not None and self.n_brackets >= self.max_brackets:
+                return []
+            left = None if self.max_new is None else self.max_new - self.n_started
+            if left is not None and left <= 0:
+                return []
+            self.rung = self.start = self.ladder.bracket(self.n_brackets)
+            n = self.ladder.n_new(self.rung, self.scale)
+            n = n if left is None else min(n, left)
+            batch = self.strategy.ask_at(n, self.n_resources)
+            if not batch:
+                return []
+            self.n_brackets += 1
+            self.n_started += len(batch)
+        return [self._with_resource(c) for c in batch]
+
+    def tell(self, candidates, scores):
+        base = [self._without_resource(c) for c in candidates]
+        top = self.rung == len(self.ladder.budgets) - 1
+        ranked = sorted(
+            (j for j, s in enumerate(scores) if math.isfinite(s)),
+            key=lambda j: -self.sign * scores[j],
+        )
+        promoted, keys = [], set()
+        if not top:
+            n_next = max(int(len(candidates) // self.ladder.factor), 1)
+            for j in ranked:
+                key = describe(base[j])
+                if key not in keys and len(promoted) < n_next:
+                    promoted.append(base[j])
+                    keys.add(key)
+        self.next_batch = promoted
+        self.strategy.tell_at(
+            base, list(scores), self.n_resources, top=top, last=not promoted
+        )
+
+    def result(self):
+        return self.strategy.result()
+
+    def planned(self):
+        return self.ladder.planned(self.scale, self.max_new, self.max_brackets)
+
+    def _with_resource(self, candidate):
+        if self.resource is None:
+            return dict(candidate)
+        return {**candidate, self.resource: self.n_resources}
+
+    def _without_resource(self, candidate):
+        return {k: v for k, v in candidate.items() if k != self.resource}
+
+
+class SubsampledCV:
+    """A splitter that keeps ``n_resources / n_samples`` of each split's rows.
+
+    Train and test rows are drawn without replacement (as scikit-learn's
+    successive halving does with ``resource="n_samples"``), the same rows for
+    every candidate at one budget.
+    """
+
+    def __init__(self, cv, fraction, random_state):
+        self.cv = cv
+        self.fraction = fraction
+        self.random_state = random_state
+
+    def split(self, X, y=None, groups=None):
+        for k, (train, test) in enumerate(self.cv.split(X, y, groups)):
+            yield tuple(
+                np.sort(
+                    resample(
+                        rows,
+                        replace=False,
+                        n_samples=max(int(self.fraction * len(rows)), 1),
+                        random_state=self.random_state + 2 * k + part,
+                    )
+                )
+                for part, rows in enumerate((train, test))
+            )
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.cv.get_n_splits(X, y, groups)
+
+
+def check_resources(search, subspaces, X, y, n_splits):
+    """``(resource parameter or None, Ladder)`` of a search; bad input raises.
+
+    Called before any fit.
+    """
+    name = type(search).__name__
+    resource, factor = search.resource, search.factor
+    if resource == "n_samples":
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        n_classes = len(np.unique(y)) if is_classifier(search.estimator) else 1
+        smallest = 2 * n_splits * n_classes
+        auto, auto_means = n_samples, f"the number of samples, {n_samples}"
+    else:
+        params = search.estimator.get_params(deep=True)
+        if resource not in params:
+            raise ValueError(
+                f"{name}(resource={resource!r}): the estimator has no parameter "
+                f"{resource!r}. The resource must be {_RESOURCE_OPTIONS}; "
+                f"{type(search.estimator).__name__} has "
+                f"{sorted(k for k, v in params.items() if isinstance(v, Integral))}"
+                " as integer parameters."
+            )
+        for subspace in subspaces:
+            if resource in subspace.dimensions:
+                raise ValueError(
+                    f"{name}(resource={resource!r}): {resource!r} is also in the "
+                    "search space. The search sets the resource itself, rung by "
+                    "rung; remove it from search_spaces."
+                )
+        smallest = 1
+        auto = params[resource]
+        auto_means = f"the estimator's {resource}={auto!r}"
+    if search.max_resources == "auto":
+        max_resources = auto
+        if not (isinstance(auto, Integral) and auto >= 1):
+            raise ValueError(
+                f"{name}(max_resources='auto') takes {auto_means}, which is not "
+                "a positive int. Pass max_resources=<int>, the full budget."
+            )
+    else:
+        max_resources = search.max_resources
+    if resource == "n_samples" and max_resources > auto:
+        raise ValueError(
+            f"{name}(max_resources={max_resources}) is more than the "
+            f"{auto} samples of X. Pass max_resources='auto' or a smaller int."
+        )
+    min_resources = (
+        smallest if search.min_resources == "smallest" else search.min_resources
+    )
+    min_resources = min(min_resources, max_resources)
+    if search.min_resources != "smallest" and search.min_resources > max_resources:
+        raise ValueError(
+            f"{name}(min_resources={search.min_resources}) is more than "
+            f"max_resources={max_resources}: the smallest budget must not exceed "
+            "the full one."
+        )
+    ladder = Ladder.build(min_resources, max_resources, factor)
+    return (None if resource == "n_samples" else resource), ladder
