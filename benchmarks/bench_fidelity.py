@@ -719,8 +719,8 @@ def task_tables(task, units, methods):
     """The results table of one task, and per seed what the goals need."""
     lines = [
         "| method | CPU s | evaluations (full budget) | CV @ T (equal CPU) | "
-        "CV of final choice | @ T per seed |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "CV of final choice | own score - CV | @ T per seed |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     at_t = {}
     for method in methods:
@@ -731,14 +731,16 @@ def task_tables(task, units, methods):
         ok = [(u, r) for u, r in zip(units, runs) if r and not r["error"]]
         at_t[method] = [score_at(r["curve"], u["budget_cpu"]) for u, r in ok]
         if not ok:
-            lines.append(f"| {LABELS[method]} | failed: {errors[0][:120]} | | | | |")
+            lines.append(f"| {LABELS[method]} | failed: {errors[0][:120]} | | | | | |")
             continue
         cpu = _stats([_number(r["cpu"]) for _, r in ok], ".1f")
         evals = np.mean([r["n_evaluations"] for _, r in ok])
         full = np.mean([r["n_full"] for _, r in ok])
+        optimism = _mean([_number(r["own_score"]) - _number(r["score"]) for _, r in ok])
         lines.append(
             f"| {LABELS[method]} | {cpu} | {evals:.0f} ({full:.0f}) | "
             f"{_stats(at_t[method])} | {_stats([_number(r['score']) for _, r in ok])}"
+            f" | {_fmt(optimism, '+.4f')}"
             f" | {', '.join(_fmt(v, '.3f') for v in at_t[method])} |"
         )
         if errors:
@@ -877,8 +879,14 @@ def write_report(data, out_dir, methods):
         "CPU time T, **CV of final choice** the one it ended with. "
         "**evaluations**: (candidate, budget) fits of all folds, Optuna's "
         "trials; in brackets those at full budget (Optuna: completed trials). "
-        "mean ± std over seeds. How each method is set up: the docstring of "
-        "`benchmarks/bench_fidelity.py`.",
+        "**own score - CV**: the method's own score of its final choice "
+        "(`best_score_`, Optuna's `best_value`...) minus the re-evaluated one; "
+        "not 0 where the choice was trained in steps (Optuna's trials; ours, "
+        "which continue a promoted candidate's training with `warm_start` "
+        "where its estimator allows) and where a score is not reproducible. "
+        "mean ± std over seeds. One image of digits more or less right moves "
+        "a CV accuracy by 1/1797 = 0.0006. How each method is set up: the "
+        "docstring of `benchmarks/bench_fidelity.py`.",
         "",
     ]
     all_a, all_b, notes = [], [], []
@@ -915,14 +923,13 @@ def write_report(data, out_dir, methods):
                     notes.append(
                         f"- {name}, seed {unit['seed']}, {method}: {run['error'][:300]}"
                     )
-                own, score = _number(run["own_score"]), _number(run["score"])
-                if method in OURS + ("Halving", "Random") and abs(own - score) > 1e-9:
-                    notes.append(
-                        f"- {name}, seed {unit['seed']}, {method}: own full-budget "
-                        f"score {own:.4f}, re-evaluated {score:.4f}"
-                    )
+    passed_a = sum(row.endswith("| pass |") for row in all_a)
+    passed_b = sum(row.endswith("| pass |") for row in all_b)
     lines += [
         "## Goals",
+        "",
+        f"(a) passes in {passed_a} of {len(all_a)} comparisons, (b) in "
+        f"{passed_b} of {len(all_b)}.",
         "",
         "(a) At CPU time T, ours' full-budget CV score (mean over seeds) is at "
         "least each peer's. 'seeds' counts the seeds where ours >= the peer.",
@@ -942,7 +949,7 @@ def write_report(data, out_dir, methods):
         "",
     ]
     if notes:
-        lines += ["## Notes, failed runs", "", *sorted(set(notes)), ""]
+        lines += ["## Notes", "", *sorted(set(notes)), ""]
     report = "\n".join(lines)
     (out_dir / "fidelity.md").write_text(report)
     for name, task in tasks.items():
@@ -986,6 +993,7 @@ def main(argv=None):
     if args.report_from:
         data = json.loads(Path(args.report_from).read_text())
         out_dir = Path(args.out or Path(args.report_from).parent)
+        out_dir.mkdir(parents=True, exist_ok=True)
         print(write_report(data, out_dir, methods))
         return
     if args.quick:
