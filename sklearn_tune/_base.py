@@ -641,12 +641,23 @@ class BaseTuneSearchCV(BaseSearchCV):
         splits = list(cv.split(X, y, run.fit_params.get("groups")))
         options = fit_and_score_options(self, run.fit_params)
         base = clone(self.estimator)
-        budgets = hyperband.bracket_budgets
+        budgets, ladder = hyperband.bracket_budgets, run.ladder.budgets
+        # The full-budget rows pick best_*: they must score the model the refit
+        # gives. A continued model is that model when the estimator adds to it
+        # ("total": trees, boosting stages); otherwise (an MLP or net trained
+        # for more epochs) the full budget is trained from scratch.
+        exact = run.continuation.mode == "total"
+        top = budgets[-1] == ladder[-1]
+        keep = not top and (
+            exact or ladder[ladder.index(budgets[-1]) + 1] != ladder[-1]
+        )
         jobs = []
         for candidate in batch:
             params = {k: v for k, v in candidate.items() if k != run.resource}
             kept = run.models.pop(self._base_key(run, candidate), None)
-            if kept is not None and len(budgets) > 1 and kept[0] == budgets[-2]:
+            if top and not exact:
+                models, chain = [None] * len(splits), budgets[-1:]
+            elif kept is not None and len(budgets) > 1 and kept[0] == budgets[-2]:
                 models, chain = kept[1], budgets[-2:]
             else:  # trained from scratch through the bracket's budgets
                 models, chain = [None] * len(splits), budgets
@@ -664,12 +675,11 @@ class BaseTuneSearchCV(BaseSearchCV):
             self._note_candidates(err, batch)
             raise
         n = run.n_splits = len(splits)
-        top = budgets[-1] == run.ladder.budgets[-1]
         results = []
         for j, candidate in enumerate(batch):
             fits = out[j * n : (j + 1) * n]
             models = [model for _, model in fits]
-            if not top and all(model is not None for model in models):
+            if keep and all(model is not None for model in models):
                 run.models[self._base_key(run, candidate)] = (budgets[-1], models)
             results.append([result for result, _ in fits])
         return results

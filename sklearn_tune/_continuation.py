@@ -16,7 +16,9 @@ How an estimator goes on is a property of its class:
   :class:`~sklearn_tune.nn.FineTuneClassifier`); with ``warm_start=True``
   ``fit`` trains ``b - a`` more. The model is close to, not equal to, one
   trained from scratch: MLP starts a fresh Adam state; a FineTuneClassifier
-  keeps its optimizer state and restarts its learning-rate schedule.
+  keeps its optimizer state and restarts its learning-rate schedule. So the
+  full budget, whose rows choose ``best_*``, is trained from scratch (the
+  search loop sees to it): ``best_score_`` is the score of what ``refit`` trains.
 
 Other estimators are retrained from scratch at every rung.
 

@@ -452,6 +452,17 @@ def test_an_mlp_goes_on_keeping_the_promoted_models_only(tmp_path):
         assert n_models <= 2 * max(n_candidates // 3, 1)
     assert any(n_models for _, n_models in kept.counts)
     assert kept.counts[-1][1] == 0  # nothing is kept once the search ends
+    # the full budget is trained from scratch (an MLP that goes on is not the
+    # model its refit gives): best_score_ is the refitted estimator's CV score
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = cross_val_score(
+            clone(one.estimator).set_params(**one.best_params_), X, y, cv=2
+        )
+    assert one.best_score_ == pytest.approx(again.mean(), abs=1e-12)
 
 
 def test_which_estimators_go_on():

@@ -219,28 +219,37 @@ class _KeptEpochs:
 
 
 def test_a_multi_fidelity_search_continues_the_nets_training():
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, cross_val_score
+
     from sklearn_tune.callbacks import Callback
 
     class Kept(_KeptEpochs, Callback):
         pass
 
     X, y = _table(60)
-    model = make_pipeline(_preprocessor(False), _mlp(max_epochs=4, lr=0.05))
+    model = make_pipeline(_preprocessor(False), _mlp(max_epochs=8, lr=0.05))
     space = {"finetuneclassifier__module__units": Integer(4, 16)}
     kept = Kept()
     search = BayesSearchCV(
         model,
         space,
-        n_iter=4,
-        cv=2,
+        n_iter=8,
+        cv=KFold(2),
         resource="finetuneclassifier__max_epochs",
         factor=2,
         random_state=0,
         error_score="raise",
     ).fit(X, y, callback=kept)
-    assert search.n_resources_ == [1, 2, 4]
-    assert search.best_params_["finetuneclassifier__max_epochs"] == 4
+    assert search.n_resources_ == [1, 2, 4, 8]
+    assert search.best_params_["finetuneclassifier__max_epochs"] == 8
     # a kept model was trained for exactly its budget, continuing the rung below
     assert kept.epochs and all(epochs == [budget] * 2 for budget, epochs in kept.epochs)
     assert (2, [2, 2]) in kept.epochs
-    assert len(search.best_estimator_[-1].history) == 4
+    # none is kept for the full budget, which is trained from scratch: the best
+    # score is the one the refitted best estimator gets
+    assert all(budget < 4 for budget, _ in kept.epochs)
+    params = search.best_params_
+    again = cross_val_score(clone(model).set_params(**params), X, y, cv=KFold(2))
+    assert search.best_score_ == pytest.approx(again.mean(), abs=1e-12)
+    assert len(search.best_estimator_[-1].history) == 8
