@@ -132,7 +132,7 @@ class BaseTuneSearchCV(BaseSearchCV):
     # description at its default, so that older checkpoints still resume
     _params_added_later = {
         "resource": None,
-        "min_resources": "smallest",
+        "min_resources": "exhaust",
         "max_resources": "auto",
         "factor": 3,
     }
@@ -156,7 +156,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         return_train_score=False,
         checkpoint=None,
         resource=None,
-        min_resources="smallest",
+        min_resources="exhaust",
         max_resources="auto",
         factor=3,
     ):

@@ -67,13 +67,14 @@ resource : str, default=None
     has one row per (candidate, budget) with ``n_resources``; ``best_*`` and
     the refit use only the rows at the full budget. None (the default)
     trains every candidate on the full budget.
-min_resources : int, "smallest" or "exhaust", default="smallest"
-    The lowest budget: "smallest" is 1 for a parameter, and
-    ``2 * n_splits * n_classes`` rows (2 * n_splits for a regressor) for
-    ``"n_samples"``, as in scikit-learn. "exhaust", as in
-    ``HalvingRandomSearchCV``, is the budget from which the first bracket's
-    candidates (``n_iter``, or ``population_size``) halve down to one at
-    ``max_resources``: ``max_resources / factor**floor(log_factor(n))``.
+min_resources : int, "exhaust" or "smallest", default="exhaust"
+    The lowest budget. "exhaust", scikit-learn's default for its halving
+    searches, is the budget from which the first bracket's ``n`` candidates
+    (``n_iter``, or ``population_size``) halve down to one at
+    ``max_resources``: ``max_resources / factor**floor(log_factor(n))``, at
+    least "smallest". "smallest" is 1 for a parameter, and
+    ``2 * n_splits * n_classes`` rows (``2 * n_splits`` for a regressor) for
+    ``"n_samples"``, as in scikit-learn.
 max_resources : int or "auto", default="auto"
     The full budget: "auto" is the estimator's own value of the ``resource``
     parameter, or the number of samples.

@@ -169,7 +169,8 @@ def test_n_samples_trains_on_a_growing_subsample_and_refits_on_all():
         factor=2,
         random_state=0,
     ).fit(X, y)
-    # "smallest": 2 * n_splits * n_classes = 18 rows, then 150 / 2**k
+    # "exhaust": 12 candidates halve 3 times (150 / 2**3 = 18.75, above the
+    # smallest, 2 * n_splits * n_classes = 18 rows)
     assert search.n_resources_ == [19, 38, 75, 150]
     results = search.cv_results_
     assert "n_samples" not in results["params"][0]
@@ -526,3 +527,16 @@ def test_min_resources_exhaust_halves_the_first_bracket_down_to_one(kind, n):
     search.fit(X)
     # 16 candidates halve twice (16 -> 5 -> 1), 6 once (6 -> 2)
     assert search.n_resources_ == ([3, 9, 27] if n == 16 else [9, 27])
+
+
+def test_the_default_min_resources_covers_a_whole_first_bracket():
+    search = make_search("bayes-mf").set_params(min_resources="exhaust")
+    search.estimator.set_params(budget=81)
+    search.set_params(max_resources="auto", n_iter=30).fit(X)
+    # 30 new candidates: the first bracket takes 27 = 3**3, from 81 / 27 = 3
+    assert search.get_params()["min_resources"] == "exhaust"
+    assert BayesSearchCV(None, {}).min_resources == "exhaust"
+    assert search.n_resources_ == [3, 9, 27, 81]
+    budgets = list(search.cv_results_["n_resources"])
+    # the first bracket: 27 -> 9 -> 3 -> 1; the second starts its last 3 at 9
+    assert [budgets.count(b) for b in (3, 9, 27, 81)] == [27, 9 + 3, 3 + 1, 1 + 1]

@@ -167,7 +167,7 @@ class BayesSearchCV(BaseTuneSearchCV):
         return_train_score=False,
         checkpoint=None,
         resource=None,
-        min_resources="smallest",
+        min_resources="exhaust",
         max_resources="auto",
         factor=3,
     ):
