@@ -10,7 +10,8 @@ switched off (every rung trains from scratch). Reported per task and searcher:
 - the training work: the sum over rows of ``cv_results_`` of the resources
   actually trained, against the sum of ``n_resources`` (from scratch);
 - whether the two runs found the same scores (they must, for forests and
-  boosting; MLP and skorch nets are close, not equal);
+  boosting; MLP and skorch nets are close, not equal, below the full budget,
+  which they train from scratch);
 - the models kept between rungs: at most, after any batch, their number and
   their pickled size, against the models trained in the whole search.
 
@@ -146,7 +147,11 @@ def trained(search):
     candidate also has a row at the budget just below trained the difference
     only. (An estimate: a candidate cached from another bracket is counted as
     continued although it was trained through its budgets again.)"""
+    from sklearn_tune._continuation import continuation
+
     results, budgets = search.cv_results_, list(search.n_resources_)
+    # an MLP or a net (resource counted per fit) trains the full budget afresh
+    exact = continuation(search.estimator, search.resource).mode == "total"
     keys = [
         repr(sorted((k, repr(v)) for k, v in p.items() if k != search.resource))
         for p in results["params"]
@@ -156,7 +161,8 @@ def trained(search):
     for key, n in zip(keys, results["n_resources"]):
         k = budgets.index(n)
         below = budgets[k - 1] if k else None
-        total += n - below if (key, below) in seen else n
+        afresh = not exact and n == budgets[-1]
+        total += n - below if (key, below) in seen and not afresh else n
     return int(total)
 
 
