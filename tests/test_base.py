@@ -297,3 +297,18 @@ def test_progress_bar_counts_to_the_most_the_search_evaluates(make_search):
     assert bar.bar_.total == expected
     assert bar.bar_.n == expected  # candidates asked, repeats included
     assert f"/{expected}" in out.getvalue()
+
+
+def test_the_progress_bar_shows_the_lowest_score_under_criteria_min():
+    import io
+
+    from kill_resume_worker import X, make_search
+
+    from sklearn_tune.callbacks import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(file=out, mininterval=0)
+    search = make_search("genetic").set_params(criteria="min", generations=0)
+    search.fit(X, callback=bar)
+    lowest = search.cv_results_["mean_test_score"].min()
+    assert f"batch_best={lowest:.4g}" in out.getvalue()

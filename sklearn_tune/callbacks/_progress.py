@@ -38,8 +38,9 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, search, *, candidates, scores, n_resources=None, **kw):
         self.bar_.update(len(candidates) * (n_resources or 1))
-        best = max((s for s in scores if s == s), default=float("nan"))
-        self.bar_.set_postfix(batch_best=f"{best:.4g}")
+        sign = getattr(search, "_score_sign", 1.0)  # -1: lower is better
+        best = max((sign * s for s in scores if s == s), default=float("nan"))
+        self.bar_.set_postfix(batch_best=f"{sign * best:.4g}")
 
     def on_search_end(self, search, **kwargs):
         self.bar_.close()
