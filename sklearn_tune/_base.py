@@ -261,6 +261,13 @@ class BaseTuneSearchCV(BaseSearchCV):
             delattr(self, name)  # nothing of an earlier fit survives this one
         self.__dict__.pop("_no_refit_reason", None)
         self._run = run = _Run(callbacks, X, y, params)
+        cv = self.cv
+        # A multi-fidelity search splits the data at every rung: splits given
+        # as a one-shot iterable (``KFold().split(X)``) are listed once, for
+        # this fit only (the caller's object is put back).
+        one_shot = not (cv is None or isinstance(cv, Integral) or hasattr(cv, "split"))
+        if one_shot and self.resource is not None:
+            self.cv = list(cv)
         try:
             super().fit(X, y, **params)
         except _SearchStopped as stop:
@@ -275,6 +282,7 @@ class BaseTuneSearchCV(BaseSearchCV):
             )
         finally:
             del self._run
+            self.cv = cv
         return self
 
     def __getstate__(self):

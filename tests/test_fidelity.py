@@ -540,3 +540,31 @@ def test_the_default_min_resources_covers_a_whole_first_bracket():
     budgets = list(search.cv_results_["n_resources"])
     # the first bracket: 27 -> 9 -> 3 -> 1; the second starts its last 3 at 9
     assert [budgets.count(b) for b in (3, 9, 27, 81)] == [27, 9 + 3, 3 + 1, 1 + 1]
+
+
+def test_splits_given_as_a_generator_serve_every_rung():
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import KFold
+
+    X, y = load_iris(return_X_y=True)
+    kfold = KFold(2, shuffle=True, random_state=0)
+
+    def search(cv):
+        return GeneticSearchCV(
+            RandomForestClassifier(n_estimators=9, random_state=0),
+            {"max_features": Real(0.2, 1.0)},
+            population_size=6,
+            generations=1,
+            cv=cv,
+            resource="n_estimators",
+            random_state=0,
+        )
+
+    splits = kfold.split(X)
+    from_generator = search(splits).fit(X, y)
+    assert from_generator.cv is splits  # the caller's object, put back
+    from_splitter = search(kfold).fit(X, y)
+    assert list(from_generator.cv_results_["mean_test_score"]) == list(
+        from_splitter.cv_results_["mean_test_score"]
+    )
