@@ -68,6 +68,10 @@ class Ladder:
         n = scale * (self.s_max + 1) / (s + 1) * self.factor ** (s - self.s_max)
         return max(int(math.ceil(n - 1e-9)), 1)
 
+    def n_promoted(self, n):
+        """How many of a rung's ``n`` candidates go on to the next rung."""
+        return max(int(n // self.factor), 1)
+
     def planned(self, scale, max_new=None, max_brackets=None):
         """Evaluations and resources a search with this budget plans to spend."""
         n_evaluations = resources = 0
@@ -83,7 +87,7 @@ class Ladder:
             for budget in self.budgets[start:]:
                 n_evaluations += n
                 resources += n * budget
-                n = max(int(n // self.factor), 1)
+                n = self.n_promoted(n)
             b += 1
         return n_evaluations, resources
 
@@ -169,7 +173,7 @@ class Hyperband:
         )
         promoted, keys = [], set()
         if not top:
-            n_next = max(int(len(candidates) // self.ladder.factor), 1)
+            n_next = self.ladder.n_promoted(len(candidates))
             for j in ranked:
                 key = describe(base[j])
                 if key not in keys and len(promoted) < n_next:

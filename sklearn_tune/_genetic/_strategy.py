@@ -283,28 +283,33 @@ class _GeneticStrategy:
             return []
         with _deap_random(self.random):
             if self.generation < 0:
-                offspring = [
-                    _Individual(
-                        (self.random.random() for _ in self.dimensions),
-                        self.fitness_class,
-                    )
-                    for _ in range(self.population_size)
-                ]
+                offspring = self._random_individuals(self.population_size)
             else:
-                offspring = self._offspring()
+                n = self.population_size
+                if self.algorithm == "simple":
+                    n -= self._n_kept_elites()  # the elites join the offspring
+                offspring = self._offspring(self.population, n)
             offspring = self._make_new(offspring)
         self.pending = offspring
         return [self._decode(ind) for ind in offspring]
 
-    def _offspring(self):
-        n = self.population_size
+    def _random_individuals(self, n):
+        return [
+            _Individual(
+                (self.random.random() for _ in self.dimensions), self.fitness_class
+            )
+            for _ in range(n)
+        ]
+
+    def _offspring(self, pool, n):
+        """``n`` offspring of parents drawn by tournament from ``pool``."""
         cxpb = _probability(self.crossover_probability)
         mutpb = _probability(self.mutation_probability)
         _check_probabilities(cxpb, mutpb, self.algorithm, self.generation + 1)
         if self.algorithm == "simple":
-            parents = self.toolbox.select(self.population, n - self._n_kept_elites())
+            parents = self.toolbox.select(pool, n)
             return algorithms.varAnd(parents, self.toolbox, cxpb, mutpb)
-        parents = self.toolbox.select(self.population, len(self.population))
+        parents = self.toolbox.select(pool, len(pool))
         return algorithms.varOr(parents, self.toolbox, n, cxpb, mutpb)
 
     def _n_kept_elites(self):
@@ -394,23 +399,9 @@ class _GeneticStrategy:
         pool = self._parent_pool(budget)
         with _deap_random(self.random):
             if len(pool) < 2:
-                offspring = [
-                    _Individual(
-                        (self.random.random() for _ in self.dimensions),
-                        self.fitness_class,
-                    )
-                    for _ in range(n)
-                ]
+                offspring = self._random_individuals(n)
             else:
-                cxpb = _probability(self.crossover_probability)
-                mutpb = _probability(self.mutation_probability)
-                _check_probabilities(cxpb, mutpb, self.algorithm, self.generation + 1)
-                if self.algorithm == "simple":
-                    parents = self.toolbox.select(pool, n)
-                    offspring = algorithms.varAnd(parents, self.toolbox, cxpb, mutpb)
-                else:
-                    parents = self.toolbox.select(pool, len(pool))
-                    offspring = algorithms.varOr(parents, self.toolbox, n, cxpb, mutpb)
+                offspring = self._offspring(pool, n)
             offspring = self._make_new(offspring)
         for individual in offspring:
             self.genomes.setdefault(self._key(individual), individual)
