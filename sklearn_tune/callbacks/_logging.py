@@ -1,4 +1,5 @@
-"""What the logging callbacks share: the rows a batch added, readable values."""
+"""What the logging callbacks share: the rows a batch added, the best of them,
+readable values."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ class Row:
 
     index: int  # the row in ``results``
     params: dict[str, Any]
-    score: float  # what the search maximises; nan when a fit failed
+    score: float  # the score the search ranks by; nan when a fit failed
     error: str | None  # the error text of its first failed fit
+    n_resources: int | None = None  # its budget (multi-fidelity); else None
 
 
 def new_rows(results, iter, candidates, scores, errors) -> list[Row]:
@@ -34,13 +36,56 @@ def new_rows(results, iter, candidates, scores, errors) -> list[Row]:
     error are those of the first equal candidate of the batch.
     """
     rows = []
+    budgets = results.get("n_resources")
     for index in np.flatnonzero(np.asarray(results["iter"]) == iter):
         params = results["params"][index]
         j = next((j for j, c in enumerate(candidates) if _same_params(params, c)), None)
         score = math.nan if j is None else float(scores[j])
         error = None if j is None or errors is None else errors[j]
-        rows.append(Row(int(index), params, score, error))
+        budget = None if budgets is None else int(budgets[index])
+        rows.append(Row(int(index), params, score, error, budget))
     return rows
+
+
+class BestRow:
+    """The best row so far, chosen as the search chooses ``best_index_``.
+
+    A higher score is better, a lower one under ``criteria="min"``
+    (``GeneticSearchCV``); the score itself is never flipped, so a negated
+    scorer such as ``neg_mean_squared_error`` ranks as the search ranks it.
+    A multi-fidelity search counts only its rows at the full budget
+    (``max_resources_``), as its ``best_*`` do; a search that ended before any
+    row reached it, the rows at the highest budget reached. Failed rows never
+    count, and of equal scores the first row wins.
+    """
+
+    def __init__(self, search):
+        self.sign = -1.0 if getattr(search, "criteria", "max") == "min" else 1.0
+        # set before on_search_begin, and only with resource=...
+        self.full_budget = getattr(search, "max_resources_", None)
+        self.full = None  # the best row at the full budget (or of all rows)
+        self.highest = None  # the best row at the highest budget seen
+
+    def add(self, row: Row) -> None:
+        """Count ``row`` (a failed one changes nothing)."""
+        if row.error is not None or not math.isfinite(row.score):
+            return
+        if self.full_budget is None or row.n_resources == self.full_budget:
+            if self._better(row, self.full):
+                self.full = row
+        top = self.highest
+        if top is None or (row.n_resources or 0) > (top.n_resources or 0):
+            self.highest = row
+        elif row.n_resources == top.n_resources and self._better(row, top):
+            self.highest = row
+
+    def _better(self, row, other):
+        return other is None or self.sign * row.score > self.sign * other.score
+
+    @property
+    def best(self) -> Row | None:
+        """What the search's ``best_*`` will be: the full-budget best if any."""
+        return self.full if self.full is not None else self.highest
 
 
 def _same_params(a, b) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
 import time
 
 from ._base import Callback, _validate
-from ._logging import is_number, last_line, new_rows, readable
+from ._logging import BestRow, is_number, last_line, new_rows, readable
 
 _NOT_METRICS = ("params", "iter")
 _BAD_NAME_CHARACTERS = re.compile(r"[^\w\-. :/]")
@@ -32,9 +31,16 @@ class MLflowLogger(Callback):
     the artifact ``error.txt``. The parent run gets the best
     score so far after each batch (metric ``best_score``, step = batch), and
     when the search ends the best candidate's parameters (params
-    ``best.<name>``) and the tag ``best_run_id``. "Best" is the score the
-    search maximises: ``mean_test_score``, or ``mean_test_<refit>`` with
-    several metrics.
+    ``best.<name>``) and the tag ``best_run_id``. "Best" is what the search
+    makes ``best_score_`` and ``best_params_``: the highest
+    ``mean_test_score`` (``mean_test_<refit>`` with several metrics), the
+    lowest under ``criteria="min"``; with multi-fidelity (``resource=...``),
+    among the candidates trained with the full budget only, so
+    ``best_score`` has no point before the first of them (a search that ends
+    before any reaches it logs the best at the highest budget reached, as
+    its ``best_*`` hold). With a callable ``refit``, which chooses
+    ``best_index_`` itself after the search ends, the logged best is the
+    best score.
 
     The parent run ends when the search ends, also when a callback stops it
     early; its status is ``FAILED`` when the search raised. Candidates are
@@ -68,8 +74,11 @@ class MLflowLogger(Callback):
         run is nested in it.
     candidate_run_ids_ : list of str
         The nested runs, in the order of the rows of ``cv_results_``.
+    best_score_ : float or None
+        The best score so far (at the end, the search's ``best_score_``);
+        None until a candidate counts.
     best_run_id_ : str or None
-        The nested run of the best candidate; None when every fit failed.
+        The nested run of the best candidate; None while no candidate counts.
 
     Examples
     --------
@@ -112,7 +121,11 @@ class MLflowLogger(Callback):
         self.experiment_id_ = experiment_id
         self.run_id_ = run.info.run_id
         self.candidate_run_ids_ = []
-        self.best_score_, self.best_row_, self.best_run_id_ = -math.inf, None, None
+        self.best_so_far_ = BestRow(search)
+        self.best_score_ = self.best_run_id_ = None
+        self.best_score_logged_ = None  # the last best_score metric
+        self.last_iter_ = 0
+        self.row_run_ids_ = {}  # row of cv_results_ -> its nested run
         self.batch_start_ms_ = _now_ms()
         # An error being handled around ``fit`` is not the search's own.
         self.outer_error_ = sys.exc_info()[1]
@@ -136,9 +149,9 @@ class MLflowLogger(Callback):
     def on_batch_end(
         self, search, *, iter, candidates, scores, results, errors=None, **kwargs
     ):
-        from mlflow.entities import Metric, RunTag
+        from mlflow.entities import RunTag
 
-        end = _now_ms()
+        end, self.last_iter_ = _now_ms(), iter
         for row in new_rows(results, iter, candidates, scores, errors):
             tags = {
                 "mlflow.parentRunId": self.run_id_,
@@ -163,16 +176,25 @@ class MLflowLogger(Callback):
                 run_id, status="FAILED" if failed else "FINISHED", end_time=end
             )
             self.candidate_run_ids_.append(run_id)
-            if not failed and row.score > self.best_score_:
-                self.best_score_, self.best_row_ = row.score, row
-                self.best_run_id_ = run_id
-        if self.best_row_ is not None:
-            self._log_batch(
-                self.run_id_,
-                metrics=[Metric("best_score", self.best_score_, end, iter)],
-            )
+            self.row_run_ids_[row.index] = run_id
+            self.best_so_far_.add(row)
+        self._note_best()
+        if self.best_so_far_.full is not None:  # the full budget's best, so far
+            self._log_best_score(self.best_so_far_.full.score, end, iter)
         tags = [RunTag("sklearn_tune.n_candidates", str(len(self.candidate_run_ids_)))]
         self._log_batch(self.run_id_, tags=tags)
+
+    def _note_best(self):
+        best = self.best_so_far_.best
+        if best is not None:
+            self.best_score_ = best.score
+            self.best_run_id_ = self.row_run_ids_[best.index]
+
+    def _log_best_score(self, score, end, step):
+        from mlflow.entities import Metric
+
+        self._log_batch(self.run_id_, metrics=[Metric("best_score", score, end, step)])
+        self.best_score_logged_ = score
 
     def _log_batch(self, run_id, *, metrics=(), params=(), tags=()):
         metrics, params, tags = list(metrics), list(params), list(tags)
@@ -209,7 +231,11 @@ class MLflowLogger(Callback):
         error = sys.exc_info()[1]
         failed = error is not None and error is not self.outer_error_
         try:
-            best = self.best_row_
+            best = self.best_so_far_.best
+            if best is not None and best.score != self.best_score_logged_:
+                # no candidate reached the full budget: the best at the
+                # highest budget reached is the search's best_score_
+                self._log_best_score(best.score, _now_ms(), self.last_iter_)
             if best is not None:
                 self._log_batch(
                     self.run_id_,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
 
 from ._base import Callback, _validate
-from ._logging import new_rows, readable
+from ._logging import BestRow, new_rows, readable
 
 
 def _make_writer(log_dir):
@@ -31,15 +32,25 @@ class TensorBoardLogger(Callback):
     """Log the search to TensorBoard: scores, and each candidate's parameters.
 
     For each evaluated candidate, in the order of the rows of ``cv_results_``
-    (the step), the scalars ``search/score`` (the score the search maximises:
+    (the step), the scalars ``search/score`` (the score the search ranks by:
     ``mean_test_score``, or ``mean_test_<refit>`` with several metrics; left
     out when it is nan, as for a candidate whose fit failed),
-    ``search/best_score`` (the best so
-    far) and ``search/failed`` (1 for a failed candidate, else 0). The HParams
-    tab gets a run per candidate, ``candidate-<row>``, with its parameters
-    (estimators and functions as readable text) and the metrics
+    ``search/best_score`` (the best so far) and ``search/failed`` (1 for a
+    failed candidate, else 0). When the search ends, the text
+    ``search/best_params`` holds the best candidate's parameters (as JSON).
+    The HParams tab gets a run per candidate, ``candidate-<row>``, with its
+    parameters (estimators and functions as readable text) and the metrics
     ``hparam/score`` (nan when it failed) and ``hparam/fit_time`` (mean
     seconds per fit).
+
+    "Best" is what the search makes ``best_score_`` and ``best_params_``:
+    the highest score, the lowest under ``criteria="min"``; with
+    multi-fidelity (``resource=...``), among the candidates trained with the
+    full budget only, so ``search/best_score`` starts at the first of them
+    (a search that ends before any reaches it gets one point, the best at
+    the highest budget reached, as its ``best_*`` hold). With a callable
+    ``refit``, which chooses ``best_index_`` itself after the search ends,
+    the logged best is the best score.
 
     To log the epochs of the nets a search over :mod:`sklearn_tune.nn`
     estimators trains, pass
@@ -60,6 +71,13 @@ class TensorBoardLogger(Callback):
     ----------
     log_dir_ : str
         The folder of the last search.
+    best_index_ : int or None
+        The row of ``cv_results_`` of the best candidate so far (at the end,
+        the search's ``best_index_``); None while no candidate counts.
+    best_score_ : float or None
+        Its score.
+    best_params_ : dict or None
+        Its parameters.
 
     Examples
     --------
@@ -80,7 +98,9 @@ class TensorBoardLogger(Callback):
         else:
             self.log_dir_ = os.fspath(self.log_dir)
         self.writer_ = _make_writer(self.log_dir_)
-        self.best_score_ = -math.inf
+        self.best_so_far_ = BestRow(search)
+        self.best_index_ = self.best_score_ = self.best_params_ = None
+        self.last_row_ = None  # the last row logged
 
     def on_batch_end(
         self, search, *, iter, candidates, scores, results, errors=None, **kwargs
@@ -90,9 +110,11 @@ class TensorBoardLogger(Callback):
             failed = row.error is not None
             if math.isfinite(row.score):
                 writer.add_scalar("search/score", row.score, row.index)
-                self.best_score_ = max(self.best_score_, row.score)
-            if math.isfinite(self.best_score_):
-                writer.add_scalar("search/best_score", self.best_score_, row.index)
+            self.best_so_far_.add(row)
+            self.last_row_ = row.index
+            full = self.best_so_far_.full  # the full budget's best, so far
+            if full is not None:
+                writer.add_scalar("search/best_score", full.score, row.index)
             writer.add_scalar("search/failed", int(failed), row.index)
             fit_time = results.get("mean_fit_time")
             metrics = {
@@ -103,11 +125,26 @@ class TensorBoardLogger(Callback):
             }
             hparams = {name: _hparam_value(value) for name, value in row.params.items()}
             writer.add_hparams(hparams, metrics, name=f"candidate-{row.index}")
+        best = self.best_so_far_.best
+        if best is not None:
+            self.best_index_, self.best_score_ = best.index, best.score
+            self.best_params_ = dict(best.params)
         writer.flush()
 
     def on_search_end(self, search, **kwargs):
         writer = self.__dict__.pop("writer_", None)
-        if writer is not None:
+        if writer is None:  # on_search_begin failed
+            return
+        try:
+            best = self.best_so_far_.best
+            if best is not None:
+                if self.best_so_far_.full is None:
+                    # no candidate reached the full budget: the best at the
+                    # highest budget reached is the search's best_score_
+                    writer.add_scalar("search/best_score", best.score, self.last_row_)
+                shown = {name: readable(v) for name, v in best.params.items()}
+                writer.add_text("search/best_params", json.dumps(shown), self.last_row_)
+        finally:
             writer.close()
 
     def __repr__(self):

@@ -1,6 +1,7 @@
 """MLflowLogger against a local MLflow file store."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -279,3 +280,32 @@ def test_ctrl_c_while_logging_a_candidate_leaves_no_run_running(
     assert parent.info.status == "KILLED"
     assert nested and all(r.info.status != "RUNNING" for r in nested)
     assert "KILLED" in {r.info.status for r in nested}
+
+
+# -- "best" is the search's best_* --------------------------------------------
+
+
+def test_the_logged_best_is_the_search_s_best(search_with_a_best, tracking_uri):
+    search, X, y, stoppers = search_with_a_best
+    logger = MLflowLogger(tracking_uri, experiment_name="exp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SearchWarning)  # stopped: no refit
+        search.fit(X, y, callback=[logger, *stoppers])
+
+    parent, nested = runs_of(tracking_uri, "exp")
+    client = mlflow.MlflowClient(tracking_uri)
+    history = client.get_metric_history(parent.info.run_id, "best_score")
+    assert history[-1].value == pytest.approx(search.best_score_)
+    assert parent.data.metrics["best_score"] == pytest.approx(search.best_score_)
+    assert logger.best_score_ == pytest.approx(search.best_score_)
+    best_params = {
+        k[len("best.") :]: v for k, v in parent.data.params.items() if k[:5] == "best."
+    }
+    assert best_params == {k: str(v) for k, v in search.best_params_.items()}
+    assert parent.data.tags["best_run_id"] == nested[search.best_index_].info.run_id
+    assert logger.best_run_id_ == nested[search.best_index_].info.run_id
+    if "n_resources" in search.cv_results_ and not stoppers:
+        # every best_score point is a full-budget score
+        budgets = np.asarray(search.cv_results_["n_resources"])
+        scores = np.asarray(search.cv_results_["mean_test_score"])
+        assert {m.value for m in history} <= set(scores[budgets == max(budgets)])

@@ -1,7 +1,9 @@
 """TensorBoardLogger and TensorBoardEpochLogger, read back with TensorBoard."""
 
+import json
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +13,8 @@ from sklearn.linear_model import LogisticRegression
 
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
 from sklearn_tune.callbacks import TensorBoardLogger
+from sklearn_tune.callbacks._logging import readable
+from sklearn_tune.exceptions import SearchWarning
 from sklearn_tune.space import Categorical, Real
 
 pytest.importorskip("tensorboardX")
@@ -213,3 +217,31 @@ def test_epoch_logger_gives_every_fit_of_a_search_its_folder(tmp_path, images):
     assert epoch_logger.writer is None  # closed; the net pickles
     pickle.loads(pickle.dumps(best))
     clone(best)
+
+
+# -- "best" is the search's best_* --------------------------------------------
+
+
+def test_the_logged_best_is_the_search_s_best(search_with_a_best, tmp_path):
+    search, X, y, stoppers = search_with_a_best
+    logger = TensorBoardLogger(tmp_path / "runs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SearchWarning)  # stopped: no refit
+        search.fit(X, y, callback=[logger, *stoppers])
+
+    events = read_events(tmp_path / "runs")
+    best = scalars(events, "search/best_score")
+    assert best[max(best)] == pytest.approx(search.best_score_)
+    assert logger.best_score_ == pytest.approx(search.best_score_)
+    assert logger.best_index_ == search.best_index_
+    assert logger.best_params_ == search.best_params_
+    (text,) = events.Tensors("search/best_params/text_summary")
+    shown = json.loads(text.tensor_proto.string_val[0])
+    assert shown == {k: readable(v) for k, v in search.best_params_.items()}
+    results = search.cv_results_
+    if "n_resources" in results and not stoppers:
+        # every best_score point is a full-budget score
+        budgets = np.asarray(results["n_resources"])
+        scores = np.asarray(results["mean_test_score"], dtype=np.float32)
+        assert set(best.values()) <= set(scores[budgets == max(budgets)])
+        assert min(best) == list(budgets).index(max(budgets))
