@@ -17,14 +17,16 @@ hold, per CV split, the result scikit-learn's ``_fit_and_score`` returned
 exactly. A torn last line (a crash while writing) is dropped; a damaged line
 before the last raises.
 
-A part is used by one process at a time (``<journal>.<part>.lock`` exists while
-it runs); parts of one file can run at once, since every write holds a short
-lock on ``<journal>.lock``.
+A part is used by one process at a time (it holds ``<journal>.<part>.lock``
+while it runs); parts of one file can run at once, since every write holds a
+short lock on ``<journal>.lock``. A lock file exists only while its lock is
+held: none stays beside the checkpoint once the search ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Mapping
@@ -32,7 +34,12 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from filelock import FileLock, Timeout
+
+try:
+    import fcntl
+except ImportError:  # Windows: filelock's lock, which removes its file there
+    fcntl = None
+    from filelock import FileLock, Timeout
 
 from ._fingerprint import describe, difference
 from .space import Categorical
@@ -147,6 +154,120 @@ def _describe_dimension(dimension):
     return describe(data)
 
 
+class _LockFile:
+    """An exclusive lock on the file ``path``, which exists only while held.
+
+    POSIX ``flock``. The holder removes the file before it unlocks, so a
+    waiter that locked the removed file finds that ``path`` names another file
+    (or none) and tries again: two holders never hold one path at once, and no
+    lock file stays behind.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._fd = None
+        self._fallback = None if fcntl is not None else FileLock(path)
+
+    def acquire(self, blocking=True) -> bool:
+        """Take the lock; without ``blocking``, return False while it is held.
+
+        An ``OSError`` means the lock file could not be created or locked.
+        """
+        if self._fallback is not None:
+            try:
+                self._fallback.acquire(timeout=-1 if blocking else 0)
+            except Timeout:
+                return False
+            return True
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                except OSError as err:
+                    if err.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                        os.close(fd)
+                        return False
+                    raise
+                try:
+                    held = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except FileNotFoundError:
+                    held = False  # its holder removed it as we locked it
+            except BaseException:
+                os.close(fd)
+                raise
+            if held:
+                self._fd = fd
+                return True
+            os.close(fd)
+
+    def release(self) -> None:
+        if self._fallback is not None:
+            self._fallback.release()
+            return
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)  # before unlocking: see the class docstring
+        finally:
+            os.close(fd)
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:  # a journal never closed
+            self.release()
+
+
+def _check_path(checkpoint) -> str:
+    """The checkpoint's path as a str, refused when it cannot name a file."""
+    path = os.fsdecode(os.fspath(checkpoint))
+    if not path:
+        raise ValueError(
+            "checkpoint='' is an empty path. Pass the path of the file to write "
+            "the checkpoint to, e.g. checkpoint='search.jsonl', or "
+            "checkpoint=None for no checkpoint."
+        )
+    separators = os.sep + (os.altsep or "")
+    if os.path.isdir(path) or path.endswith(tuple(separators)):
+        example = os.path.join(path.rstrip(separators) or path, "search.jsonl")
+        raise ValueError(
+            f"checkpoint={path!r} is a directory; a checkpoint is one file. Pass "
+            f"the path of a file in it, e.g. checkpoint={example!r}."
+        )
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(
+            f"checkpoint={path!r} is not a regular file (a device or a pipe, "
+            "say); a checkpoint is read back to resume. Pass the path of a "
+            "regular file, e.g. checkpoint='search.jsonl'."
+        )
+    return path
+
+
+def _cannot_create(path, what, err) -> OSError:
+    """An error saying that a file of the checkpoint could not be created."""
+    if err.errno == errno.EROFS:
+        reason = "read-only file system"
+    elif err.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied: this user cannot write there"
+    else:
+        reason = err.strerror or str(err)
+    directory = os.path.dirname(os.path.abspath(path))
+    return OSError(
+        err.errno,
+        f"checkpoint={path!r}: could not create {what} in {directory!r} "
+        f"({reason}). A checkpoint writes its file and short-lived lock files "
+        "beside it: pass a path in a writable directory.",
+    )
+
+
 class CheckpointWriteError(OSError):
     """A batch could not be written to the checkpoint (a full disk, say)."""
 
@@ -172,11 +293,11 @@ class Journal:
         self.seed = seed
         self._records = records  # (subspace, batch) -> list of candidate records
         self._part_lock = part_lock
-        self._write_lock = FileLock(path + ".lock")
+        self._write_lock = _LockFile(path + ".lock")
 
     @classmethod
     def open(cls, path, header: dict[str, Any], part: str, seed: int) -> Journal:
-        path = os.fspath(path)
+        path = _check_path(path)
         directory = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(directory, exist_ok=True)
@@ -187,18 +308,35 @@ class Journal:
                 f"and cannot be created ({err.strerror}). Pass a path in a "
                 "writable directory.",
             ) from err
-        part_lock = FileLock(f"{path}.{part[:16]}.lock")
+        part_lock = _LockFile(f"{path}.{part[:16]}.lock")
         try:
-            part_lock.acquire(timeout=0)
-        except Timeout as err:
+            acquired = part_lock.acquire(blocking=False)
+        except OSError as err:
+            raise _cannot_create(
+                path, f"its lock file {part_lock.path!r}", err
+            ) from err
+        if not acquired:
             raise RuntimeError(
                 f"checkpoint={path!r} is in use: another search is fitting the same "
-                f"data with it right now (it holds {part_lock.lock_file!r}). Wait "
+                f"data with it right now (it holds {part_lock.path!r}). Wait "
                 "for it to finish, or give this search its own checkpoint path."
-            ) from err
+            )
         try:
-            with FileLock(path + ".lock"):
+            write_lock = _LockFile(path + ".lock")
+            try:
+                write_lock.acquire()
+            except OSError as err:
+                raise _cannot_create(
+                    path, f"its lock file {write_lock.path!r}", err
+                ) from err
+            try:
                 seed, records = _open_part(path, header, part, seed)
+            except OSError as err:
+                if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                raise _cannot_create(path, "the checkpoint file", err) from err
+            finally:
+                write_lock.release()
         except BaseException:
             part_lock.release()
             raise
@@ -265,21 +403,19 @@ class Journal:
         self._records.setdefault((subspace, batch), []).extend(record["candidates"])
 
     def close(self) -> None:
-        # The part's lock file goes with the lock: nobody waits on it (a second
-        # search on the part fails at once), so no lock file is left behind.
-        with contextlib.suppress(OSError):
-            os.unlink(self._part_lock.lock_file)
-        self._part_lock.release()
+        self._part_lock.release()  # its lock file goes with it
 
 
 def _open_part(path, header, part, seed):
     """Check or write the header, and find or start the part; return its state."""
-    if not (os.path.exists(path) and os.path.getsize(path) > 0):
+    found = None
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        found, lines, valid_size = _read(path)
+    if found is None:  # a new file, or one whose header a crash tore
         with open(path, "wb") as file:
             _write(file, {"format": FORMAT, "v": VERSION, **header})
             _write(file, {"v": VERSION, "part": part, "seed": seed})
         return seed, {}
-    found, lines, valid_size = _read(path)
     _check_header(path, found, header)
     if valid_size < os.path.getsize(path):  # drop a torn last line
         os.truncate(path, valid_size)
@@ -318,10 +454,28 @@ def _append_line(path, data):
         _write(file, data)
 
 
+# Every header starts so: json.dumps keeps the order of the header's keys.
+_HEADER_START = json.dumps({"format": FORMAT})[:-1].encode()
+
+
 def _read(path):
-    """The header and the other lines of a journal; a torn last line is dropped."""
+    """The header and the other lines of a journal; a torn last line is dropped.
+
+    The header is None when the file holds only the start of one (a crash
+    while the search wrote it). A file that does not start like a journal is
+    refused, and never called damaged: it may be the user's own file.
+    """
     with open(path, "rb") as file:
         lines = file.read().split(b"\n")
+    first = lines[0]
+    if not first.startswith(_HEADER_START):
+        shown = first[:40].decode("utf-8", "replace")
+        raise ValueError(
+            f"checkpoint={path!r} is not a sklearn-tune checkpoint: its first "
+            f"line is not a {FORMAT!r} header (it starts {shown!r}). The file "
+            "was left as it is. Pass another checkpoint path: a new file, or a "
+            "checkpoint this search wrote."
+        )
     # Every complete line ends with "\n": the last piece is empty or torn.
     complete, torn = lines[:-1], lines[-1]
     valid_size = sum(len(line) + 1 for line in complete)
@@ -338,11 +492,8 @@ def _read(path):
                 f"{len(complete)}): {err}. Lines after it cannot be trusted; "
                 "restore the file from a backup or delete it to start afresh."
             ) from err
-    if not parsed or parsed[0].get("format") != FORMAT:
-        raise ValueError(
-            f"{path!r} is not a sklearn-tune checkpoint (its first line is not a "
-            f"{FORMAT!r} header). Pass another checkpoint path."
-        )
+    if not parsed:  # only a torn header: nothing was recorded
+        return None, [], 0
     header, lines = parsed[0], parsed[1:]
     for number, line in enumerate([header, *lines], start=1):
         if line.get("v") != VERSION:
