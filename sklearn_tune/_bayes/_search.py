@@ -146,6 +146,7 @@ class BayesSearchCV(BaseTuneSearchCV):
         "n_points": [Interval(Integral, 1, None, closed="left")],
         "iid": "no_validation",
     }
+    _callback_alias = "callbacks"  # fit(callbacks=...), as GeneticSearchCV takes it
 
     def __init__(
         self,
