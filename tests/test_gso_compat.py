@@ -530,3 +530,112 @@ def test_their_adapters_are_copied_and_stepped(gso):
         .fit(X, y)
         .cv_results_["params"]
     )
+
+
+# -- multi-fidelity: a generation is a bracket ----------------------------------
+
+
+def _forest_search(**kwargs):
+    from sklearn.ensemble import RandomForestClassifier
+
+    kwargs = {
+        "population_size": 4,
+        "generations": 2,
+        "cv": 2,
+        "random_state": 0,
+        "resource": "n_estimators",
+        **kwargs,
+    }
+    return GeneticSearchCV(
+        RandomForestClassifier(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 6), "max_features": Real(0.2, 1.0)},
+        **kwargs,
+    )
+
+
+def _forest_data():
+    from sklearn.datasets import load_breast_cancer
+
+    data_X, data_y = load_breast_cancer(return_X_y=True)
+    return data_X[:120], data_y[:120]
+
+
+def test_a_multi_fidelity_search_gives_one_record_per_bracket():
+    recorder, counter = Recorder(), CountGenerations()
+    est = _forest_search().fit(*_forest_data(), callbacks=[recorder, counter])
+    assert est.n_resources_ == [3, 9]  # two rungs: a bracket is several batches
+    start, *steps, end = recorder.calls
+    assert len(est.history_) == 3  # generations + 1 brackets
+    assert [s[1] for s in steps] == [{"nevals": h["n_new"], **h} for h in est.history_]
+    assert [s[2] for s in steps] == [1, 2, 3]
+    assert end == ("end", 3, est)
+    # like sklearn-genetic-opt's ProgressBar: as many steps as planned
+    assert counter.total == counter.steps == 3
+    # a record describes the full-budget individuals at the bracket's end
+    results = est.cv_results_
+    full = np.asarray(results["n_resources"]) == est.max_resources_
+    scores = np.asarray(results["mean_test_score"], dtype=float)
+    assert steps[-1][1]["fitness_max"] == pytest.approx(scores[full].max())
+    assert steps[-1][1]["fitness_max"] == pytest.approx(est.best_score_)
+
+
+@pytest.mark.parametrize(
+    "callback, n_generations",
+    [
+        pytest.param(StopAtThreshold(-math.inf), 1, id="threshold at gen 0"),
+        pytest.param(
+            StopWhenNoProgress(1, metric="fitness_min"), None, id="consecutive"
+        ),
+    ],
+)
+def test_a_stop_request_on_a_multi_fidelity_search_ends_a_bracket(
+    callback, n_generations
+):
+    est = _forest_search(generations=4).fit(*_forest_data(), callbacks=callback)
+    name = type(callback).__name__
+    assert est.stop_reason_.startswith(f"{name} returned True after generation")
+    if n_generations is not None:
+        assert len(est) == n_generations
+    assert len(est) < 5
+    # the search stopped after a whole bracket: its best is at the full budget
+    assert est.best_params_["n_estimators"] == est.max_resources_
+    assert est.best_estimator_ is not None
+
+
+def test_on_a_multi_fidelity_bayes_search_a_record_is_a_bracket_s_full_budget():
+    recorder = Recorder()
+    est = BayesSearchCV(
+        Bowl(),
+        {"x": Real(-2.0, 2.0)},
+        n_iter=14,
+        cv=KFold(2),
+        resource="k",
+        max_resources=9,
+        min_resources=1,
+        optimizer_kwargs={"n_initial_points": 2},
+        random_state=0,
+    ).fit(X, y, callback=recorder)
+    results = est.cv_results_
+    budgets = np.asarray(results["n_resources"])
+    scores = np.asarray(results["mean_test_score"], dtype=float)
+    full_batches = sorted({i for i, b in zip(results["iter"], budgets) if b == 9})
+    steps = [c[1] for c in recorder.calls if c[0] == "step"]
+    assert [s["gen"] for s in steps] == list(range(len(full_batches)))
+    assert len(steps) > 1 and len(set(results["iter"])) > len(steps)
+    for step, batch in zip(steps, full_batches):
+        rung = scores[np.asarray(results["iter"]) == batch]
+        assert step["fitness_max"] == pytest.approx(rung.max())
+        assert step["fitness_min"] == pytest.approx(rung.min())
+    assert sum(s["nevals"] for s in steps) == len(scores)
+
+
+def test_their_progress_bar_and_stopper_on_a_multi_fidelity_search(gso, capsys):
+    from sklearn_genetic.callbacks import ConsecutiveStopping, ProgressBar
+
+    bar = ProgressBar()
+    stopper = ConsecutiveStopping(generations=1, metric="fitness_min")
+    est = _forest_search(generations=4).fit(*_forest_data(), callbacks=[bar, stopper])
+    assert est.stop_reason_.startswith("ConsecutiveStopping returned True")
+    assert "met its criteria" in capsys.readouterr().out
+    # one update on start, then one per generation (a bracket)
+    assert bar.progress_bar.n == 1 + len(est) and len(est) < 5
