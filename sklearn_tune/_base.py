@@ -37,7 +37,7 @@ from ._compat import (
     search_scorers,
     select_best_index,
 )
-from ._continuation import continuation
+from ._continuation import continuation, fit_split
 from ._evaluations import Evaluations, failed_fit_results
 from ._fidelity import Hyperband, SubsampledCV, check_resources
 from ._fingerprint import describe
@@ -97,7 +97,7 @@ class _Run:
     # multi-fidelity: the resource parameter (None for "n_samples") and ladder
     resource: str | None = None
     ladder: Any = None
-    continuation: Any = None  # how a promoted candidate goes on training
+    continues: bool = False  # whether candidates may go on training
     # candidate key -> (budget, one trained model per CV split), for the
     # candidates promoted to the next rung
     models: dict = field(default_factory=dict)
@@ -397,8 +397,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             run.resource, run.ladder = check_resources(
                 self, subspaces, run.X, run.y, run.n_splits or 1
             )
-            if not get_config().get("enable_metadata_routing", False):
-                run.continuation = continuation(self.estimator, run.resource)
+            # continued training runs its own fits, without metadata routing
+            run.continues = run.resource is not None and not get_config().get(
+                "enable_metadata_routing", False
+            )
             self.n_resources_ = list(run.ladder.budgets)
             self.min_resources_ = run.ladder.budgets[0]
             self.max_resources_ = run.ladder.budgets[-1]
@@ -465,7 +467,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     run, chain, candidates, i, evaluate_candidates
                 )
                 chain.tell(candidates, scores)
-                if run.continuation is not None:  # keep the promoted ones' models
+                if run.models:  # keep the promoted ones' models only
                     promoted = (
                         {self._base_key(run, c) for c in chain.current.next_batch}
                         if chain.current is not None
@@ -557,8 +559,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             to_fit = new[len(replayed) :]
             if not to_fit:
                 fitted = []
-            elif run.continuation is not None:
-                fitted = self._fit_continued(run, to_fit, chain.current)
+            elif run.continues and any(
+                continuation(self._configured(c), run.resource) for c in to_fit
+            ):
+                fitted = self._fit_continued(run, to_fit, n)
             else:
                 fitted = self._fit(run, to_fit, i, evaluate_candidates, n)
             if run.journal is not None and to_fit:
@@ -637,42 +641,34 @@ class BaseTuneSearchCV(BaseSearchCV):
         fitted, run.fitted, n = run.fitted, None, run.n_splits
         return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
 
-    def _fit_continued(self, run, batch, hyperband):
-        """Fit a batch, each candidate going on from its model of the rung below.
+    def _fit_continued(self, run, batch, n_resources):
+        """Fit a batch of one rung, each candidate that can going on from its
+        models of the rung below (see ``_continuation``).
 
         Fits run through joblib as ``evaluate_candidates`` runs them (same
-        ``n_jobs``, ``pre_dispatch`` and backend), but here the trained models
-        come back, to go on training at the next rung.
+        ``n_jobs``, ``pre_dispatch`` and backend, scikit-learn's own
+        ``_fit_and_score``), but here the trained models come back, to go on
+        training at the next rung. Every estimator is a clone configured with
+        cloned parameter values: the user's objects are never fitted.
         """
         X, y = indexable(run.X, run.y)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y, run.fit_params.get("groups")))
+        n_train = max(len(train) for train, _ in splits)
         options = fit_and_score_options(self, run.fit_params)
-        base = clone(self.estimator)
-        budgets, ladder = hyperband.bracket_budgets, run.ladder.budgets
-        # The full-budget rows pick best_*: they must score the model the refit
-        # gives. A continued model is that model when the estimator adds to it
-        # ("total": trees, boosting stages); otherwise (an MLP or net trained
-        # for more epochs) the full budget is trained from scratch.
-        exact = run.continuation.mode == "total"
-        top = budgets[-1] == ladder[-1]
-        keep = not top and (
-            exact or ladder[ladder.index(budgets[-1]) + 1] != ladder[-1]
-        )
-        jobs = []
+        keep = n_resources < run.ladder.budgets[-1]
+        jobs, rules = [], []
         for candidate in batch:
-            params = {k: v for k, v in candidate.items() if k != run.resource}
+            fresh = self._configured(candidate)
+            rule = continuation(fresh, run.resource, n_train)
             kept = run.models.pop(self._base_key(run, candidate), None)
-            if top and not exact:
-                models, chain = [None] * len(splits), budgets[-1:]
-            elif kept is not None and len(budgets) > 1 and kept[0] == budgets[-2]:
-                models, chain = kept[1], budgets[-2:]
-            else:  # trained from scratch through the bracket's budgets
-                models, chain = [None] * len(splits), budgets
+            if rule is not None and kept is not None and kept[0] < n_resources:
+                models = [rule.go_on(model, n_resources) for model in kept[1]]
+            else:  # from scratch: the model a continued one equals
+                models = [fresh] + [clone(fresh) for _ in splits[1:]]
+            rules.append(rule)
             jobs.extend(
-                joblib.delayed(run.continuation.fit_and_score)(
-                    base, model, params, chain, X, y, train, test, options
-                )
+                joblib.delayed(fit_split)(model, X, y, train, test, options)
                 for model, (train, test) in zip(models, splits)
             )
         try:
@@ -684,13 +680,19 @@ class BaseTuneSearchCV(BaseSearchCV):
             raise
         n = run.n_splits = len(splits)
         results = []
-        for j, candidate in enumerate(batch):
+        for j, (candidate, rule) in enumerate(zip(batch, rules)):
             fits = out[j * n : (j + 1) * n]
             models = [model for _, model in fits]
-            if keep and all(model is not None for model in models):
-                run.models[self._base_key(run, candidate)] = (budgets[-1], models)
+            if keep and rule is not None and all(m is not None for m in models):
+                run.models[self._base_key(run, candidate)] = (n_resources, models)
             results.append([result for result, _ in fits])
         return results
+
+    def _configured(self, candidate):
+        """A clone of the estimator with ``candidate`` set, as scikit-learn's
+        ``_fit_and_score`` sets it: parameter values are cloned too, so an
+        estimator given as a choice is never the one fitted."""
+        return clone(self.estimator).set_params(**clone(dict(candidate), safe=False))
 
     def _note_candidates(self, err, batch):
         """With ``error_score="raise"``, say which candidates the error hit."""

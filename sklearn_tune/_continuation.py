@@ -1,137 +1,141 @@
 """Continued training: a promoted candidate goes on from where its rung stopped.
 
 In a multi-fidelity search, a candidate promoted from budget ``a`` to budget
-``b`` would be trained again from scratch for ``b``. When its estimator can go
-on (``warm_start``), each CV fold's model of rung ``a`` is trained on instead,
-for the difference only.
+``b`` would be trained again from scratch for ``b``. Where the estimator can go
+on (``warm_start``) *and the result is the model a fresh fit to ``b`` gives*,
+each CV fold's model of rung ``a`` is trained on instead, for the difference
+only. A row of ``cv_results_`` is then still the CV score of its own
+parameters at its budget, exactly.
 
-How an estimator goes on is a property of its class:
+Whether a candidate goes on is decided per candidate, from the estimator
+actually fitted: the search's estimator with the candidate's parameters set
+(a ``Categorical`` of estimators swaps a step, and each choice follows its own
+rule). It goes on when
 
-- ``"total"``: the resource counts the whole training (``n_estimators`` of
-  forests and bagging, ``n_estimators``/``max_iter`` of gradient boosting);
-  with ``warm_start=True`` a refit adds what is missing. The model equals
-  one trained from scratch.
-- ``"more"``: the resource counts the training of one ``fit`` call
-  (``max_iter`` of ``MLPClassifier``, ``max_epochs`` of skorch nets such as
-  :class:`~sklearn_tune.nn.FineTuneClassifier`); with ``warm_start=True``
-  ``fit`` trains ``b - a`` more. The model is close to, not equal to, one
-  trained from scratch: MLP starts a fresh Adam state; a FineTuneClassifier
-  keeps its optimizer state and restarts its learning-rate schedule. So the
-  full budget, whose rows choose ``best_*``, is trained from scratch (the
-  search loop sees to it): ``best_score_`` is the score of what ``refit`` trains.
+- its class adds to the model it has along the resource: ``n_estimators`` of
+  forests, extra trees and bagging, ``n_estimators`` of gradient boosting,
+  ``max_iter`` of histogram gradient boosting (inside a ``Pipeline`` too);
+- and nothing in its settings makes ``warm_start`` change the result or fail:
+  early stopping (``n_iter_no_change`` of gradient boosting,
+  ``early_stopping`` of histogram gradient boosting, ``"auto"`` included when
+  the training split has more than 10,000 rows) stops at another iteration
+  when continued; ``oob_score`` is refused with ``warm_start`` by bagging.
 
-Other estimators are retrained from scratch at every rung.
+Everything else is trained from scratch at every rung: MLPs and skorch nets
+too, whose continued fit is only close to a fresh one (a fresh Adam state, a
+learning-rate schedule that restarts), so that a row never depends on whether
+its candidate was promoted or fitted afresh.
 
 The models kept are those of the candidates promoted to the next rung (one per
-CV split): fewer than ``1/factor`` of a rung's fits, dropped once the next
-rung has used them. A candidate whose models were not kept (the search
-resumed from a checkpoint, or it was cached from another bracket) is trained
-through the same sequence of budgets again, so its result is the one an
-uninterrupted search gets.
+CV split), dropped once the next rung has used them. A candidate whose models
+were not kept (the search resumed from a checkpoint, or it was cached from
+another bracket) is trained from scratch at its budget: the same model.
 """
 
 from __future__ import annotations
 
-import time
-
-from sklearn.base import clone
-
 from ._compat import fit_and_score
 
-# (estimator class's module and name) -> (resource parameter, how it goes on)
+# scikit-learn's HistGradientBoosting* turn early stopping on, under
+# ``early_stopping="auto"``, above this many training rows
+_HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
+
+
+def _no_oob_score(owner, n_train):
+    return not owner.get_params(deep=False).get("oob_score")
+
+
+def _no_n_iter_no_change(owner, n_train):
+    return owner.get_params(deep=False).get("n_iter_no_change") is None
+
+
+def _no_hgb_early_stopping(owner, n_train):
+    early_stopping = owner.get_params(deep=False).get("early_stopping")
+    if early_stopping == "auto":
+        return n_train <= _HGB_AUTO_EARLY_STOPPING_ROWS
+    return not early_stopping
+
+
+_FOREST = "sklearn.ensemble._forest"
+_HGB = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting"
+# (estimator class's module and name) -> (resource parameter, whether the
+# configured estimator's continued fit equals a fresh one)
 _RULES = {
-    ("sklearn.ensemble._forest", "RandomForestClassifier"): ("n_estimators", "total"),
-    ("sklearn.ensemble._forest", "RandomForestRegressor"): ("n_estimators", "total"),
-    ("sklearn.ensemble._forest", "ExtraTreesClassifier"): ("n_estimators", "total"),
-    ("sklearn.ensemble._forest", "ExtraTreesRegressor"): ("n_estimators", "total"),
-    ("sklearn.ensemble._bagging", "BaggingClassifier"): ("n_estimators", "total"),
-    ("sklearn.ensemble._bagging", "BaggingRegressor"): ("n_estimators", "total"),
-    ("sklearn.ensemble._gb", "GradientBoostingClassifier"): ("n_estimators", "total"),
-    ("sklearn.ensemble._gb", "GradientBoostingRegressor"): ("n_estimators", "total"),
-    (
-        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
-        "HistGradientBoostingClassifier",
-    ): ("max_iter", "total"),
-    (
-        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
-        "HistGradientBoostingRegressor",
-    ): ("max_iter", "total"),
-    (
-        "sklearn.neural_network._multilayer_perceptron",
-        "MLPClassifier",
-    ): ("max_iter", "more"),
-    (
-        "sklearn.neural_network._multilayer_perceptron",
-        "MLPRegressor",
-    ): ("max_iter", "more"),
+    (_FOREST, "RandomForestClassifier"): ("n_estimators", _no_oob_score),
+    (_FOREST, "RandomForestRegressor"): ("n_estimators", _no_oob_score),
+    (_FOREST, "ExtraTreesClassifier"): ("n_estimators", _no_oob_score),
+    (_FOREST, "ExtraTreesRegressor"): ("n_estimators", _no_oob_score),
+    ("sklearn.ensemble._bagging", "BaggingClassifier"): ("n_estimators", _no_oob_score),
+    ("sklearn.ensemble._bagging", "BaggingRegressor"): ("n_estimators", _no_oob_score),
+    ("sklearn.ensemble._gb", "GradientBoostingClassifier"): (
+        "n_estimators",
+        _no_n_iter_no_change,
+    ),
+    ("sklearn.ensemble._gb", "GradientBoostingRegressor"): (
+        "n_estimators",
+        _no_n_iter_no_change,
+    ),
+    (_HGB, "HistGradientBoostingClassifier"): ("max_iter", _no_hgb_early_stopping),
+    (_HGB, "HistGradientBoostingRegressor"): ("max_iter", _no_hgb_early_stopping),
 }
 
 
-def continuation(estimator, resource):
-    """How ``estimator`` goes on along ``resource``: a :class:`Continuation`, or
-    None when it is retrained from scratch."""
+def continuation(estimator, resource, n_train=0):
+    """How ``estimator``, configured as it will be fitted, goes on along
+    ``resource``: a :class:`Continuation`, or None when it is trained from
+    scratch.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator actually fitted: the search's estimator with the
+        candidate's parameters set.
+    resource : str or None
+        The parameter that carries the budget (``"clf__n_estimators"``).
+    n_train : int, default=0
+        The most rows a CV split trains on (some estimators decide on early
+        stopping from it).
+    """
     if resource is None:
         return None
     owner_name, _, param = resource.rpartition("__")
-    owner = estimator.get_params(deep=True)[owner_name] if owner_name else estimator
-    if not hasattr(owner, "get_params") or "warm_start" not in owner.get_params(
-        deep=False
-    ):
+    try:
+        owner = estimator.get_params(deep=True)[owner_name] if owner_name else estimator
+    except KeyError:
         return None
-    mode = None
+    if not hasattr(owner, "get_params"):
+        return None
     for cls in type(owner).__mro__:
         rule = _RULES.get((cls.__module__, cls.__name__))
-        if rule is not None:
-            mode = rule[1] if rule[0] == param else None
-            break
-        if (cls.__module__, cls.__name__) == ("skorch.net", "NeuralNet"):
-            mode = "more" if param == "max_epochs" else None
-            break
-    if mode is None:
-        return None
-    prefix = f"{owner_name}__" if owner_name else ""
-    return Continuation(resource, prefix + "warm_start", mode)
+        if rule is None:
+            continue
+        rule_param, exact = rule
+        if rule_param != param or not exact(owner, n_train):
+            return None
+        prefix = f"{owner_name}__" if owner_name else ""
+        return Continuation(resource, prefix + "warm_start")
+    return None
 
 
 class Continuation:
-    """Trains one CV split of a candidate through a sequence of budgets."""
+    """How a candidate's model of one budget goes on to the next."""
 
-    def __init__(self, resource, warm_start, mode):
+    def __init__(self, resource, warm_start):
         self.resource = resource
         self.warm_start = warm_start
-        self.mode = mode
 
-    def fit_and_score(self, base, model, params, budgets, X, y, train, test, kwargs):
-        """Train to ``budgets[-1]`` and score: from ``model`` (trained to
-        ``budgets[0]``), or from scratch through every budget.
+    def go_on(self, model, budget):
+        """Set ``model`` (fitted to a lower budget) to train on to ``budget``."""
+        return model.set_params(**{self.resource: budget, self.warm_start: True})
 
-        Returns scikit-learn's fit result of the last budget, whose
-        ``fit_time`` counts every fit of this call, and the trained model
-        (None when a fit failed). Runs in a joblib worker.
-        """
-        start = time.perf_counter()
-        if model is None:
-            model, done = clone(base).set_params(**params), 0
-        else:
-            done, budgets = budgets[0], budgets[1:]
-        for budget in budgets:
-            self._step(model, done, budget)
-            result = fit_and_score(
-                model, X, y, train=train, test=test, parameters={}, **kwargs
-            )
-            model = result.pop("estimator", None)
-            if result["fit_error"] is not None:
-                model = None
-                break
-            done = budget
-        if model is not None:
-            model.set_params(**{self.resource: done})
-        result["fit_time"] = time.perf_counter() - start - result["score_time"]
-        return result, model
 
-    def _step(self, model, done, budget):
-        """Set ``model`` to train from ``done`` to ``budget``."""
-        if not done:
-            return model.set_params(**{self.resource: budget})
-        more = budget - done if self.mode == "more" else budget
-        return model.set_params(**{self.resource: more, self.warm_start: True})
+def fit_split(model, X, y, train, test, kwargs):
+    """Fit ``model`` itself (the caller's own copy, no clone) on one CV split
+    and score it, as ``evaluate_candidates`` would.
+
+    Returns scikit-learn's fit result and the trained model (None when the fit
+    failed). Runs in a joblib worker.
+    """
+    result = fit_and_score(model, X, y, train=train, test=test, parameters={}, **kwargs)
+    model = result.pop("estimator", None)
+    return result, (None if result["fit_error"] is not None else model)

@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
 from sklearn_tune._fidelity import Ladder
 from sklearn_tune.callbacks import Callback
-from sklearn_tune.space import Real
+from sklearn_tune.space import Integer, Real
 
 KINDS = ["bayes-mf", "genetic-mf"]
 
@@ -398,19 +398,16 @@ def test_boosting_goes_on_from_its_rung_and_scores_as_from_scratch(monkeypatch):
     assert not continued.best_estimator_.warm_start  # the refit starts afresh
 
 
-def mlp_search(n_jobs=1, checkpoint=None):
-    from sklearn.neural_network import MLPClassifier
+def forest_search(n_jobs=1, checkpoint=None):
+    from sklearn.ensemble import RandomForestClassifier
 
     return GeneticSearchCV(
-        MLPClassifier(hidden_layer_sizes=(8,), max_iter=27, random_state=0),
-        {
-            "alpha": Real(1e-5, 1e-1, prior="log-uniform"),
-            "learning_rate_init": (1e-3, 1e-1),
-        },
+        RandomForestClassifier(n_estimators=27, random_state=0),
+        {"max_depth": Integer(1, 6), "max_features": Real(0.2, 1.0)},
         population_size=9,
         generations=2,
         cv=2,
-        resource="max_iter",
+        resource="n_estimators",
         random_state=0,
         n_jobs=n_jobs,
         checkpoint=checkpoint,
@@ -430,21 +427,19 @@ class Kept(Callback):
         )
 
 
-def test_an_mlp_goes_on_keeping_the_promoted_models_only(tmp_path):
+def test_a_forest_goes_on_keeping_the_promoted_models_only(tmp_path):
     X, y = load_iris(return_X_y=True)
     kept = Kept()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning at few iterations
-        one = mlp_search().fit(X, y, callback=kept)
-        two = mlp_search(n_jobs=2).fit(X, y)
-        # resumed from a checkpoint cut after two batches: the promoted
-        # candidates' models are gone, and are trained again through the same
-        # budgets, so the results are those of the uninterrupted search
-        path = tmp_path / "search.jsonl"
-        mlp_search(checkpoint=path).fit(X, y)
-        lines = path.read_text().splitlines()
-        path.write_text("\n".join(lines[:4]) + "\n")
-        resumed = mlp_search(checkpoint=path).fit(X, y)
+    one = forest_search().fit(X, y, callback=kept)
+    two = forest_search(n_jobs=2).fit(X, y)
+    # resumed from a checkpoint cut after two batches: the promoted
+    # candidates' models are gone, and they are trained from scratch, which
+    # gives the very model going on gives
+    path = tmp_path / "search.jsonl"
+    forest_search(checkpoint=path).fit(X, y)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:4]) + "\n")
+    resumed = forest_search(checkpoint=path).fit(X, y)
     for other in (two, resumed):
         for key in ("params", "mean_test_score", "split0_test_score"):
             assert list(other.cv_results_[key]) == list(one.cv_results_[key])
@@ -453,30 +448,87 @@ def test_an_mlp_goes_on_keeping_the_promoted_models_only(tmp_path):
         assert n_models <= 2 * max(n_candidates // 3, 1)
     assert any(n_models for _, n_models in kept.counts)
     assert kept.counts[-1][1] == 0  # nothing is kept once the search ends
-    # the full budget is trained from scratch (an MLP that goes on is not the
-    # model its refit gives): best_score_ is the refitted estimator's CV score
+    assert_rows_are_fresh_cv_scores(one, X, y)
+
+
+def assert_rows_are_fresh_cv_scores(search, X, y):
+    """Every row of cv_results_ is the CV score of its own params at its budget,
+    trained afresh; best_score_ is that of best_params_."""
     from sklearn.base import clone
     from sklearn.model_selection import cross_val_score
 
+    results = search.cv_results_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at few iterations
+        for params, score in zip(results["params"], results["mean_test_score"]):
+            again = cross_val_score(
+                clone(search.estimator).set_params(**clone(params, safe=False)),
+                X,
+                y,
+                cv=search.cv,
+            )
+            assert score == pytest.approx(again.mean(), abs=1e-12), params
+        again = cross_val_score(
+            clone(search.estimator).set_params(
+                **clone(search.best_params_, safe=False)
+            ),
+            X,
+            y,
+            cv=search.cv,
+        )
+    assert search.best_score_ == pytest.approx(again.mean(), abs=1e-12)
+
+
+def test_an_mlp_is_trained_from_scratch_at_every_rung():
+    # MLPClassifier(warm_start=True) starts a fresh Adam state: going on would
+    # give a model close to, not equal to, a fresh fit, so every rung is fresh
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    search = GeneticSearchCV(
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=27, random_state=0),
+        {"alpha": Real(1e-5, 1e-1, prior="log-uniform")},
+        population_size=9,
+        generations=1,
+        cv=2,
+        resource="max_iter",
+        random_state=0,
+    )
+    kept = Kept()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        again = cross_val_score(
-            clone(one.estimator).set_params(**one.best_params_), X, y, cv=2
-        )
-    assert one.best_score_ == pytest.approx(again.mean(), abs=1e-12)
+        search.fit(X, y, callback=kept)
+    assert not any(n_models for _, n_models in kept.counts)
+    assert_rows_are_fresh_cv_scores(search, X, y)
 
 
 def test_which_estimators_go_on():
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import (
+        BaggingClassifier,
+        GradientBoostingClassifier,
+        RandomForestClassifier,
+    )
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
     from sklearn_tune._continuation import continuation
 
-    assert continuation(RandomForestClassifier(), "n_estimators").mode == "total"
+    assert continuation(RandomForestClassifier(), "n_estimators") is not None
     assert continuation(RandomForestClassifier(), "max_depth") is None
-    assert continuation(MLPClassifier(), "max_iter").mode == "more"
-    pipe = make_pipeline(StandardScaler(), HistGradientBoostingClassifier())
+    # where warm_start changes the model or is refused: from scratch
+    assert continuation(MLPClassifier(), "max_iter") is None
+    assert continuation(RandomForestClassifier(oob_score=True), "n_estimators") is None
+    assert continuation(BaggingClassifier(oob_score=True), "n_estimators") is None
+    gb = GradientBoostingClassifier(n_iter_no_change=3)
+    assert continuation(gb, "n_estimators") is None
+    hgb = HistGradientBoostingClassifier(early_stopping=True)
+    assert continuation(hgb, "max_iter") is None
+    auto = HistGradientBoostingClassifier()  # early_stopping="auto"
+    assert continuation(auto, "max_iter", n_train=1_000) is not None
+    assert continuation(auto, "max_iter", n_train=20_000) is None
+    pipe = make_pipeline(
+        StandardScaler(), HistGradientBoostingClassifier(early_stopping=False)
+    )
     rule = continuation(pipe, "histgradientboostingclassifier__max_iter")
     assert rule.warm_start == "histgradientboostingclassifier__warm_start"
     assert continuation(LogisticRegression(), "max_iter") is None  # no such rule

@@ -1,0 +1,131 @@
+"""Multi-fidelity searches tried as a demanding user would (issue 15).
+
+Estimator choices under a resource, a subsample smaller than the data, fits
+that fail at the full budget, stopping before it, parameters that only some
+choices have, and the halving searches' fitted attributes.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.model_selection import cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_tune import BayesSearchCV, GeneticSearchCV
+from sklearn_tune.space import Categorical, Integer, Real
+
+X, y = load_iris(return_X_y=True)
+
+
+def make(kind, estimator, space, **kwargs):
+    kwargs.setdefault("cv", 2)
+    kwargs.setdefault("random_state", 0)
+    if kind == "bayes":
+        return BayesSearchCV(
+            estimator,
+            space,
+            n_iter=6,
+            optimizer_kwargs={"n_initial_points": 3},
+            **kwargs,
+        )
+    return GeneticSearchCV(estimator, space, population_size=4, generations=1, **kwargs)
+
+
+def rows(search):
+    results = search.cv_results_
+    return [
+        (repr(p), s, n)
+        for p, s, n in zip(
+            results["params"], results["mean_test_score"], results["n_resources"]
+        )
+    ]
+
+
+def assert_rows_are_fresh_cv_scores(search):
+    """Every row is the CV score of its own params at its budget, fitted afresh."""
+    results = search.cv_results_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at few iterations
+        for params, score in zip(results["params"], results["mean_test_score"]):
+            estimator = clone(search.estimator).set_params(**clone(params, safe=False))
+            again = cross_val_score(estimator, X, y, cv=search.cv).mean()
+            assert score == pytest.approx(again, abs=1e-12), params
+        best = clone(search.estimator).set_params(
+            **clone(search.best_params_, safe=False)
+        )
+        again = cross_val_score(best, X, y, cv=search.cv).mean()
+    assert search.best_score_ == pytest.approx(again, abs=1e-12)
+
+
+def assert_untouched(choices, before):
+    for choice, params in zip(choices, before):
+        assert repr(choice.get_params()) == params
+        with pytest.raises(Exception, match="not fitted"):
+            check_is_fitted(choice)
+
+
+def forest_choices():
+    rf = RandomForestClassifier(random_state=0)
+    et = ExtraTreesClassifier(random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", RandomForestClassifier())])
+    space = {"clf": Categorical([rf, et]), "clf__max_depth": Integer(1, 4)}
+    return pipe, space, [rf, et]
+
+
+def boosting_or_mlp_choices():
+    hgb = HistGradientBoostingClassifier(early_stopping=False, random_state=0)
+    mlp = MLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", hgb)])
+    space = {
+        "clf": Categorical([hgb, mlp]),
+        "clf__learning_rate": Real(0.05, 0.5, prior="log-uniform").when(clf=[hgb]),
+        "clf__learning_rate_init": Real(1e-3, 1e-1, prior="log-uniform").when(
+            clf=[mlp]
+        ),
+    }
+    return pipe, space, [hgb, mlp]
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+@pytest.mark.parametrize(
+    "choices, resource",
+    [
+        pytest.param(forest_choices, "clf__n_estimators", id="forest or extra trees"),
+        pytest.param(boosting_or_mlp_choices, "clf__max_iter", id="boosting or mlp"),
+    ],
+)
+def test_estimator_choices_under_a_resource(kind, choices, resource):
+    pipe, space, objects = choices()
+    before = [repr(o.get_params()) for o in objects]
+
+    def search(n_jobs):
+        found = make(
+            kind, pipe, space, resource=resource, max_resources=9, n_jobs=n_jobs
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return found.fit(X, y)
+
+    one = search(1)
+    assert_untouched(objects, before)
+    assert len(set(one.cv_results_["n_resources"])) > 1
+    assert {type(p["clf"]) for p in one.cv_results_["params"]} == {
+        type(o) for o in objects
+    }
+    assert_rows_are_fresh_cv_scores(one)
+    assert rows(search(1)) == rows(one)  # the same search twice in one process
+    assert rows(search(2)) == rows(one)
+    assert_untouched(objects, before)
+    assert one.best_estimator_.named_steps["clf"] not in objects
