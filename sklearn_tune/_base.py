@@ -592,13 +592,11 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _fit(self, run, batch, i, evaluate_candidates, n_resources=None):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
         kwargs, batch_ctx = {}, None
-        if (
-            run.ladder is not None
-            and run.resource is None
-            and n_resources < run.ladder.budgets[-1]
-        ):  # resource="n_samples": a subsample of every split
+        n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
+        if run.ladder is not None and run.resource is None and n_resources < n_samples:
+            # resource="n_samples": a subsample of every split, the full budget
+            # too when max_resources is below the number of rows
             cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
-            n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
             kwargs["cv"] = SubsampledCV(
                 cv,
                 n_resources / n_samples,

@@ -129,3 +129,33 @@ def test_estimator_choices_under_a_resource(kind, choices, resource):
     assert rows(search(2)) == rows(one)
     assert_untouched(objects, before)
     assert one.best_estimator_.named_steps["clf"] not in objects
+
+
+class Rows(RandomForestClassifier):
+    """A forest that records how many rows each fit trained on."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_rows_ = len(X)
+        return super().fit(X, y, sample_weight)
+
+    def score(self, X, y, sample_weight=None):
+        return self.n_rows_
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_n_samples_below_the_number_of_rows_trains_the_top_rung_on_that_many(kind):
+    # as HalvingRandomSearchCV: every rung, the top one too, trains on a
+    # subsample of n_resources of the 150 rows (each split: its share of them)
+    search = make(
+        kind,
+        Rows(n_estimators=2, random_state=0),
+        {"max_depth": Integer(1, 4)},
+        resource="n_samples",
+        max_resources=60,
+        cv=3,
+    ).fit(X, y)
+    assert search.n_resources_[-1] == 60
+    results = search.cv_results_
+    for n, trained in zip(results["n_resources"], results["mean_test_score"]):
+        assert trained == int(n / 150 * 100)  # a split trains on 100 of 150
+    assert search.best_estimator_.n_rows_ == 150  # the refit uses all the data
