@@ -666,6 +666,74 @@ def _from_tuple_rules(dimension, where):
     return Categorical(values)
 
 
+def _is_scipy_distribution(value):
+    module = type(value).__module__ or ""
+    return module.startswith("scipy.stats") and hasattr(value, "rvs")
+
+
+def _range_or_distribution_hint(value):
+    """How a ``range`` or a scipy.stats distribution is shown, and what to
+    write instead: a dimension with the same values, bounds and prior."""
+    if isinstance(value, range):
+        if not value:
+            return f"{value!r}, which is empty", (
+                "Give the values to search: Integer(low, high) for the integers "
+                "low to high, or Categorical([...]) for choices."
+            )
+        choices = f"Categorical(list({value!r}))"
+        if abs(value.step) != 1:
+            return repr(value), f"Write {choices} to search its values."
+        low, high = min(value), max(value)
+        return repr(value), (
+            f"Write Integer({low}, {high}) for the integers {low} to {high} (a "
+            f"range leaves out its stop, Integer includes its high), or "
+            f"{choices} to search them as unordered choices."
+        )
+    distribution = getattr(value, "dist", None)
+    if distribution is None:  # scipy.stats.uniform itself, not uniform(a, b)
+        return f"scipy.stats.{getattr(value, 'name', type(value).__name__)}", (
+            "It is not frozen (no bounds given), and sklearn_tune searches "
+            "bounded dimensions, not distributions: write Real(low, high) or "
+            "Integer(low, high) with the bounds to search, e.g. "
+            "Real(1e-3, 1e3, prior='log-uniform') for a scale."
+        )
+    args = [repr(_native(a)) for a in value.args]
+    args += [f"{k}={_native(v)!r}" for k, v in value.kwds.items()]
+    given = f"scipy.stats.{distribution.name}({', '.join(args)})"
+    discrete = hasattr(distribution, "pmf")
+    cls = Integer if discrete else Real
+    low, high = (_native(bound) for bound in value.support())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return given, (
+            f"It is unbounded, and sklearn_tune searches between bounds, not "
+            f"from distributions: write {cls.__name__}(low, high) with the "
+            f"bounds to search, e.g. {cls.__name__}(1, 1000, "
+            "prior='log-uniform') for a scale."
+        )
+    log = distribution.name in ("loguniform", "reciprocal")
+    try:
+        if discrete:
+            suggested = Integer(int(low), int(high))
+        else:
+            prior = "log-uniform" if log else "uniform"
+            suggested = Real(float(low), float(high), prior=prior)
+    except ValueError:  # bounds that no dimension takes (a shifted log scale)
+        return given, (
+            f"sklearn_tune searches dimensions, not distributions: write "
+            f"{cls.__name__}(low, high) with the bounds to search."
+        )
+    same = "the same bounds" + ("" if discrete else " and prior")
+    if not (discrete or log or distribution.name == "uniform"):
+        same = (
+            f"its bounds, searched uniformly; the shape of {distribution.name} "
+            "is not kept"
+        )
+    return given, (
+        f"sklearn_tune searches dimensions, not distributions: write "
+        f"{suggested!r} instead: {same}."
+    )
+
+
 def check_dimension(dimension, *, name="dimension"):
     """Validate one dimension description and return a :class:`Dimension`.
 
@@ -694,6 +762,12 @@ def check_dimension(dimension, *, name="dimension"):
 def _check_dimension(dimension, name):
     if _is_skopt_dimension(dimension):
         return _from_skopt(dimension)
+    if isinstance(dimension, range) or _is_scipy_distribution(dimension):
+        given, hint = _range_or_distribution_hint(dimension)
+        raise TypeError(
+            f"{name} must be a Real, Integer or Categorical dimension, a "
+            f"(low, high[, prior]) tuple or a list of values; got {given}. {hint}"
+        )
     if not isinstance(dimension, (list, tuple, np.ndarray)):
         raise (TypeError if not isinstance(dimension, str) else ValueError)(
             f"{name} must be a Real, Integer or Categorical dimension, a "
