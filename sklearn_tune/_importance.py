@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.utils import check_random_state
 
-from ._results import finite_scores, param_columns, score_key
+from ._results import finite_scores, full_budget, param_columns, score_key
 
 __all__ = ["importance"]
 
@@ -54,6 +54,13 @@ def importance(search, metric=None, method="fanova", random_state=0):
     with the observed probability of being inactive. Failed candidates (score
     NaN or infinite) are left out.
 
+    A multi-fidelity search (``resource=...``, or scikit-learn's halving
+    searches) is explained by its rows at the full budget (the highest
+    ``n_resources`` in ``cv_results_``), the ones its ``best_*`` choose
+    among: a score at a small budget says how good a candidate is after a
+    little training, and the budget is no hyperparameter, so it is not
+    ranked.
+
     Parameters
     ----------
     search : fitted BaseSearchCV
@@ -77,8 +84,8 @@ def importance(search, metric=None, method="fanova", random_state=0):
     Raises
     ------
     ValueError
-        When fewer than two candidates succeeded, or ``method`` or ``metric``
-        is unknown.
+        When fewer than two candidates succeeded (at the full budget, with
+        multi-fidelity), or ``method`` or ``metric`` is unknown.
 
     See Also
     --------
@@ -111,13 +118,29 @@ def importance(search, metric=None, method="fanova", random_state=0):
     key, metric_name = score_key(search, metric, "importance")
     scores = finite_scores(search.cv_results_, key)
     ok = np.isfinite(scores)
+    budget = full_budget(search)
+    if budget is not None:
+        ok &= budget.rows
+        if ok.sum() < 2:
+            raise ValueError(
+                f"importance of a multi-fidelity search uses the candidates "
+                f"trained with its full budget (n_resources={budget.n_resources}),"
+                f" as best_params_ does: it has {int(budget.rows.sum())}, of "
+                f"which {int(ok.sum())} did not fail, and needs at least 2. Run "
+                "more brackets (a larger n_iter or more generations)."
+            )
     if ok.sum() < 2:
         raise ValueError(
             f"importance needs at least 2 candidates that did not fail; the "
             f"search has {int(ok.sum())} of {len(scores)} with a finite "
             f"{key}. Run a longer search or fix the failing fits."
         )
-    columns = param_columns(search)
+    resource = None if budget is None else budget.resource
+    # a parameter no counted candidate has (a branch whose fits all failed)
+    # has nothing to explain
+    columns = [
+        c for c in param_columns(search) if c.name != resource and (c.active & ok).any()
+    ]
     rng = check_random_state(random_state)
     encoded, domains = zip(*(_encode(column.values[ok]) for column in columns))
     X = np.column_stack(encoded)

@@ -15,11 +15,14 @@ import numpy as np
 from .space import Categorical, _is_number, check_search_space
 
 __all__ = [
+    "FullBudget",
     "ParamColumn",
     "check_fitted_search",
     "finite_scores",
+    "full_budget",
     "param_columns",
     "score_key",
+    "score_sign",
 ]
 
 # A numeric parameter whose positive values span this ratio or more is read on
@@ -186,3 +189,44 @@ def finite_scores(results, key):
     """The scores as floats, NaN where a candidate failed."""
     scores = np.asarray(results[key], dtype=float)
     return np.where(np.isfinite(scores), scores, math.nan)
+
+
+def score_sign(search):
+    """+1 when a higher score is better, -1 under ``criteria="min"``."""
+    return -1.0 if getattr(search, "criteria", "max") == "min" else 1.0
+
+
+@dataclass
+class FullBudget:
+    """The rows of a multi-fidelity search that its ``best_*`` choose among.
+
+    Attributes
+    ----------
+    rows : ndarray of bool
+        One per ``cv_results_`` row: trained with ``n_resources``.
+    n_resources : int
+        The highest budget in ``cv_results_``: the full budget, unless the
+        search ended before any candidate reached it.
+    resource : str or None
+        The estimator parameter that carries the budget (in ``params``); None
+        when the budget is the number of samples.
+    """
+
+    rows: np.ndarray
+    n_resources: int
+    resource: str | None
+
+
+def full_budget(search):
+    """A :class:`FullBudget` for a multi-fidelity search (ours with
+    ``resource``, scikit-learn's halving searches); None for any other."""
+    results = search.cv_results_
+    if "n_resources" not in results:
+        return None
+    budgets = np.asarray(results["n_resources"])
+    resource = getattr(search, "resource", None)
+    params = results["params"]
+    if not any(resource in candidate for candidate in params):
+        resource = None  # "n_samples", or a search without one
+    top = budgets.max()
+    return FullBudget(budgets == top, int(top), resource)

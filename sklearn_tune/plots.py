@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ._importance import importance
-from ._results import finite_scores, param_columns, score_key
+from ._results import finite_scores, full_budget, param_columns, score_key, score_sign
 
 __all__ = [
     "plot_convergence",
@@ -72,11 +72,14 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
     Candidates are taken in the order of ``cv_results_``, which is the order
     of evaluation for our searches and for ``GridSearchCV`` and
     ``RandomizedSearchCV`` (the halving searches list each rung after the
-    last, on growing resources). The best-so-far line is a step function;
-    each candidate's own score is a faint dot; failed candidates are ticks
-    along the bottom and never change the line. A multi-fidelity search
-    (ours with ``resource``, or scikit-learn's halving searches) draws the
-    best *full-budget* score so far: cheaper rows are dots only.
+    last, on growing resources). The best-so-far line is a step function,
+    with a marker where the best changes; each candidate's own score is a
+    faint dot; failed candidates are ticks along the bottom and never change
+    the line. The best is the highest score, the lowest for a search with
+    ``criteria="min"``. A multi-fidelity search (ours with ``resource``, or
+    scikit-learn's halving searches) draws the best *full-budget* score so
+    far: cheaper rows are dots only, and the line starts at the first
+    full-budget row.
 
     Parameters
     ----------
@@ -130,13 +133,23 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
         names.add(name)
         scores = finite_scores(search.cv_results_, key)
         xs = np.arange(1, len(scores) + 1) if x == "evaluations" else _fit_times(search)
-        budgets = search.cv_results_.get("n_resources")
-        if budgets is not None:  # multi-fidelity: the line follows full budgets
-            full = np.asarray(budgets) == np.max(budgets)
-            best = np.fmax.accumulate(np.where(full, scores, np.nan))
-        else:
-            best = np.fmax.accumulate(scores)
-        (line,) = ax.step(xs, best, where="post", label=label, linewidth=2)
+        budget = full_budget(search)
+        counted = scores if budget is None else np.where(budget.rows, scores, np.nan)
+        sign = score_sign(search)
+        best = sign * np.fmax.accumulate(sign * counted)
+        changes = np.flatnonzero(
+            np.isfinite(best) & ~(np.concatenate([[np.nan], best[:-1]]) == best)
+        )
+        (line,) = ax.step(
+            xs,
+            best,
+            where="post",
+            label=label,
+            linewidth=2,
+            marker="o",
+            markersize=4,
+            markevery=changes.tolist(),
+        )
         ax.scatter(xs, scores, s=10, color=line.get_color(), alpha=0.3, linewidths=0)
         failed = np.isnan(scores)
         ax.plot(
@@ -166,7 +179,8 @@ def plot_evolution(search, ax=None):
 
     Read from ``search.history_``; failed candidates are not in its statistics.
     With several sub-spaces, generations are numbered across them and a
-    dotted line marks where a new sub-space starts.
+    dotted line marks where a new sub-space starts. With ``criteria="min"``
+    the best of a generation is its lowest score.
 
     Parameters
     ----------
@@ -191,10 +205,15 @@ def plot_evolution(search, ax=None):
     ax = _get_ax(ax)
     several = any("subspace" in record for record in history)
     gens = np.arange(len(history)) if several else [r["gen"] for r in history]
+    best, worst = (
+        ("fitness_max", "fitness_min")
+        if score_sign(search) > 0
+        else ("fitness_min", "fitness_max")
+    )
     series = {
-        "best": [r["fitness_max"] for r in history],
+        "best": [r[best] for r in history],
         "mean": [r["fitness"] for r in history],
-        "worst": [r["fitness_min"] for r in history],
+        "worst": [r[worst] for r in history],
     }
     styles = {"best": "-", "mean": "--", "worst": ":"}
     for label, values in series.items():
@@ -388,14 +407,24 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
 def _bayes_parts(search, subspace):
     """What ``plot_objective`` reads of a BayesSearchCV or an ``OptimizeResult``.
 
-    Returns the display space (names, choices), the space the surrogate was
-    fitted in, the surrogate models, the evaluated points in that space, a
-    mask of the points that did not fail, their objective values and ``sign``,
-    which turns the minimised objective into what is shown: the score for a
-    BayesSearchCV (skopt minimises the negated score), the objective itself
-    for a plain ``OptimizeResult``.
+    Returns the result (display space, models, objective values), the space
+    the surrogate was fitted in, the evaluated points in that space, a mask
+    of the points that did not fail, ``sign``, which turns the minimised
+    objective into what is shown (the score for a BayesSearchCV, as skopt
+    minimises the negated score; the objective itself for a plain
+    ``OptimizeResult``), and ``to_objective``, which turns the model's
+    predictions into objective values (None: they are already).
     """
     if hasattr(search, "optimizer_results_"):
+        budget = full_budget(search)
+        full = getattr(search, "max_resources_", None)
+        if budget is not None and full is not None and budget.n_resources < full:
+            raise ValueError(
+                f"plot_objective shows the surrogate of the full budget "
+                f"(n_resources={full}), but no candidate reached it (the "
+                f"highest budget reached is {budget.n_resources}): the search "
+                "ended first. Fit it again (with a checkpoint, to resume)."
+            )
         results = search.optimizer_results_
         if not 0 <= subspace < len(results):
             raise ValueError(
@@ -405,14 +434,19 @@ def _bayes_parts(search, subspace):
             )
         result = results[subspace]
         optimizers = [o for o in getattr(search, "optimizers_", []) if o.Xi]
-        model_space, points = result.space, result.x_iters
+        model_space, points, optimizer = result.space, result.x_iters, None
         if len(optimizers) == len(results):  # the space the model was fitted in
-            model_space, points = optimizers[subspace].space, optimizers[subspace].Xi
-        ok = ~_failed(search, result)
-        return result, model_space, points, ok, -1.0
+            optimizer = optimizers[subspace]
+            model_space, points = optimizer.space, optimizer.Xi
+        ok = ~_failed(search, result, budget)
+        if not result.models:
+            raise ValueError(_no_model_message(search, points, optimizer, full))
+        return result, model_space, points, ok, -1.0, _from_ranks(optimizer, ok)
     if hasattr(search, "space") and hasattr(search, "models"):  # OptimizeResult
         ok = np.isfinite(np.asarray(search.func_vals, dtype=float))
-        return search, search.space, search.x_iters, ok, 1.0
+        if not search.models:
+            raise ValueError(_no_model_message(search, search.x_iters))
+        return search, search.space, search.x_iters, ok, 1.0, None
     raise TypeError(
         "plot_objective needs a fitted BayesSearchCV (it reads "
         "optimizer_results_) or a scikit-optimize OptimizeResult; got "
@@ -425,18 +459,61 @@ def _plain(value):
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _failed(search, result):
+def _no_model_message(search, points, optimizer=None, full=None):
+    n_initial = getattr(optimizer, "n_initial_points_", None)
+    if full is not None:
+        return (
+            f"plot_objective shows the surrogate of the full budget "
+            f"(n_resources={full}), which has no model yet: it was told "
+            f"{len(points)} candidate(s), not more than n_initial_points="
+            f"{n_initial}. Run more brackets (a larger n_iter), so that more "
+            "candidates reach the full budget."
+        )
+    return (
+        "plot_objective needs a fitted surrogate model, but the search has "
+        f"none: its {len(points)} candidates were all initial points. Run "
+        "more candidates than optimizer_kwargs['n_initial_points']."
+    )
+
+
+def _from_ranks(optimizer, ok):
+    """Turn predictions of a surrogate of ranks into objective values, or None.
+
+    On a conditional space the surrogate models the normal scores of the
+    ranks of the objective values, not the values. A prediction is mapped
+    back through the values observed (of the candidates that did not fail):
+    interpolated between those whose normal scores surround it, held at the
+    best or worst value beyond them.
+    """
+    if optimizer is None or not getattr(optimizer, "_rank_targets", False):
+        return None
+    from ._bayes._optimizer import _normal_scores  # the surrogate's own targets
+
+    values = np.asarray(optimizer.yi, dtype=float)
+    if len(values) != len(ok) or not ok.any():
+        return None
+    targets = _normal_scores(values)[ok]
+    order = np.argsort(targets, kind="stable")
+    targets, values = targets[order], values[ok][order]
+    return lambda predictions: np.interp(predictions, targets, values)
+
+
+def _failed(search, result, budget=None):
     """Which points of an optimizer result were failed candidates.
 
-    skopt was told a penalty for them; ``cv_results_`` says which failed.
+    skopt was told a penalty for them; ``cv_results_`` says which failed
+    (with multi-fidelity, among the full budget's rows, which are the
+    optimizer's).
     """
     names = [d.name for d in result.space.dimensions]
     scores = finite_scores(search.cv_results_, score_key(search, None, "")[0])
-    failed = {
-        tuple(_plain(params[n]) for n in names)
-        for params, score in zip(search.cv_results_["params"], scores)
-        if np.isnan(score) and set(params) == set(names)
-    }
+    rows = np.ones(len(scores), dtype=bool) if budget is None else budget.rows
+    resource = None if budget is None else budget.resource
+    failed = set()
+    for params, score, counted in zip(search.cv_results_["params"], scores, rows):
+        params = {k: v for k, v in params.items() if k != resource}
+        if counted and np.isnan(score) and set(params) == set(names):
+            failed.add(tuple(_plain(params[n]) for n in names))
     return np.array(
         [tuple(_plain(v) for v in point) in failed for point in result.x_iters],
         dtype=bool,
@@ -501,11 +578,12 @@ def _predict(model, rows):
     )
 
 
-def _partial_dependence(model, samples, slices, axes, pairs):
+def _partial_dependence(model, samples, slices, axes, pairs, to_objective=None):
     """Mean prediction over ``samples`` with some columns set to grid values.
 
     All the rows (every 1-D grid and every 2-D grid, each times every sample)
-    go through the model in one pass of chunked ``predict`` calls.
+    go through the model in one pass of chunked ``predict`` calls;
+    ``to_objective`` maps each prediction before the mean.
     """
     blocks, shapes = [], []
     for i in range(len(axes)):
@@ -521,6 +599,8 @@ def _partial_dependence(model, samples, slices, axes, pairs):
         blocks.append(block.reshape(-1, samples.shape[1]))
         shapes.append((ni, nj))
     predictions = _predict(model, np.concatenate(blocks))
+    if to_objective is not None:
+        predictions = to_objective(predictions)
     out, start = [], 0
     for shape in shapes:
         n = math.prod(shape) * len(samples)
@@ -551,7 +631,17 @@ def plot_objective(
     contours, with the evaluated candidates as dots and the best as a red
     star. A categorical dimension is shown by its choices, a log-uniform one
     on a log axis. For a ``BayesSearchCV`` the plotted value is the predicted
-    score (higher is better); failed candidates are not drawn.
+    score (higher is better); failed candidates are not drawn. On a
+    conditional space (dimensions with ``.when()``), where the surrogate
+    models the normal scores of the ranks of the scores, each prediction is
+    turned back into a score through the scores observed (interpolated
+    between them, so the plot stays within their range).
+
+    A multi-fidelity search (``resource=...``) keeps one surrogate per
+    budget; the one shown is the full budget's, whose candidates are the
+    dots. It needs more full-budget candidates than ``n_initial_points``:
+    before that, and in a search that ended before the full budget, this
+    raises a ``ValueError`` saying so.
 
     Every curve and surface comes from one batch of predictions (in
     cache-sized chunks) at modest default grids, so the surrogate of a
@@ -596,15 +686,9 @@ def plot_objective(
         The square grid; ``axes[i, i].lines[0]`` holds the partial dependence
         of dimension ``i``.
     """
-    result, model_space, points, ok, sign = _bayes_parts(search, subspace)
+    result, model_space, points, ok, sign, to_objective = _bayes_parts(search, subspace)
     display, models = result.space, result.models
     values = np.asarray(result.func_vals, dtype=float)
-    if not models:
-        raise ValueError(
-            "plot_objective needs a fitted surrogate model, but the search has "
-            f"none: its {len(points)} candidates were all initial points. Run "
-            "more candidates than optimizer_kwargs['n_initial_points']."
-        )
     names = [d.name or f"x{i}" for i, d in enumerate(display.dimensions)]
     shorts = _short_names(names)
     wanted = list(range(len(names)))
@@ -634,9 +718,11 @@ def plot_objective(
         dtype=float,
     )
     pairs = [(i, j) for i in range(len(axes)) for j in range(i)]
-    curves = _partial_dependence(model, samples, slices, axes, [])
+    curves = _partial_dependence(model, samples, slices, axes, [], to_objective)
     grids = (
-        _partial_dependence(model, samples, slices, pair_axes, pairs)[len(axes) :]
+        _partial_dependence(model, samples, slices, pair_axes, pairs, to_objective)[
+            len(axes) :
+        ]
         if pairs
         else []
     )

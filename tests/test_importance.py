@@ -217,3 +217,72 @@ def test_seeded():
     search = _random(0).fit(X, y)
     first = importance(search, random_state=3)
     assert first.equals(importance(search, random_state=3))
+
+
+class Budgeted(Synthetic):
+    """Synthetic, where the budget ``n_steps`` moves the score most."""
+
+    def __init__(self, a=0.5, b=1.0, c=0.5, d=1, e="x", f=1.0, g=None, n_steps=27):
+        super().__init__(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
+        self.n_steps = n_steps
+
+    def score(self, X, y=None):
+        return super().score(X, y) + 10 * np.log10(self.n_steps)
+
+
+@pytest.mark.parametrize(
+    "make_search",
+    [
+        pytest.param(
+            lambda: GeneticSearchCV(
+                Budgeted(),
+                {"a": SPACE["a"], "c": SPACE["c"]},
+                population_size=9,
+                generations=3,
+                resource="n_steps",
+                cv=2,
+                random_state=0,
+            ),
+            id="genetic",
+        ),
+        pytest.param(
+            lambda: BayesSearchCV(
+                Budgeted(),
+                {"a": SPACE["a"], "c": SPACE["c"]},
+                n_iter=30,
+                resource="n_steps",
+                min_resources=3,
+                optimizer_kwargs={"n_initial_points": 3},
+                cv=2,
+                random_state=0,
+            ),
+            id="bayes",
+        ),
+    ],
+)
+def test_multi_fidelity_ranks_hyperparameters_at_the_full_budget(make_search):
+    search = make_search().fit(X, y)
+    budgets = np.asarray(search.cv_results_["n_resources"])
+    assert (budgets == budgets.max()).sum() >= 2 and budgets.min() < budgets.max()
+    shares = importance(search)
+    assert set(shares.index) == {"a", "c"}  # not the budget, n_steps
+    assert shares.index[0] == "a"
+
+
+def test_multi_fidelity_with_one_full_budget_candidate_says_why():
+    search = GeneticSearchCV(
+        Budgeted(),
+        {"a": SPACE["a"], "c": SPACE["c"]},
+        population_size=3,
+        generations=0,
+        resource="n_steps",
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    message = (
+        "importance of a multi-fidelity search uses the candidates trained with "
+        "its full budget (n_resources=27), as best_params_ does: it has 1, of "
+        "which 1 did not fail, and needs at least 2."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        importance(search)

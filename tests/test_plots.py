@@ -507,3 +507,156 @@ def test_halving_search():
     assert len(ax.collections[0].get_segments()) == len(scores)
     ax = plot_importance(search)
     assert sum(p.get_width() for p in ax.patches) == pytest.approx(1.0)
+
+
+# -- multi-fidelity, conditional spaces, criteria="min" ------------------------
+
+
+class Budgeted(Cheap):
+    """Cheap, 100 higher, plus ``log10(n_steps)``: more budget scores higher."""
+
+    def __init__(self, a=0.5, b=1.0, kind="x", fail=2.0, n_steps=27):
+        super().__init__(a=a, b=b, kind=kind, fail=fail)
+        self.n_steps = n_steps
+
+    def score(self, X, y=None):
+        return super().score(X, y) + 100 + np.log10(self.n_steps)
+
+
+def _bayes_fidelity(n_iter, **kwargs):
+    return BayesSearchCV(
+        Budgeted(**kwargs),
+        {"a": Real(0.0, 1.0), "kind": Categorical(["x", "y", "z"])},
+        n_iter=n_iter,
+        resource="n_steps",
+        min_resources=3,
+        optimizer_kwargs={"n_initial_points": 3},
+        cv=2,
+        random_state=0,
+        error_score=np.nan,
+    )
+
+
+def test_objective_on_a_conditional_space_shows_scores():
+    space = {
+        "kind": Categorical(["x", "y", "z"]),
+        "a": Real(0.0, 1.0),
+        "b": Real(1e-3, 1e3, prior="log-uniform").when(kind=["z"]),
+    }
+    search = _fit(
+        BayesSearchCV(
+            Budgeted(),
+            space,
+            n_iter=14,
+            optimizer_kwargs={"n_initial_points": 6},
+            cv=2,
+            random_state=0,
+        )
+    )
+    scores = _scores(search)
+    axes = plot_objective(search)
+    # the surrogate models the ranks' normal scores; shown as scores
+    for i in range(3):
+        curve = axes[i, i].lines[0].get_ydata()
+        assert scores.min() - 1e-9 <= curve.min() <= curve.max() <= scores.max() + 1e-9
+    assert axes[0, 0].get_ylabel() == "partial dependence (score)"
+
+
+def test_objective_of_a_multi_fidelity_search_is_its_full_budget_model():
+    early = _fit(_bayes_fidelity(10))
+    assert early.n_resources_ == [3, 9, 27]
+    message = (
+        "plot_objective shows the surrogate of the full budget (n_resources=27), "
+        "which has no model yet: it was told 2 candidate(s), not more than "
+        "n_initial_points=3."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_objective(early)
+
+    search = _fit(_bayes_fidelity(30, fail=0.7))
+    results = search.cv_results_
+    full = np.asarray(results["n_resources"]) == 27
+    scores = _scores(search)
+    assert np.isnan(scores[full]).any(), "the test needs a failed full-budget fit"
+    axes = plot_objective(search)
+    dots = axes[1, 0].collections[-2]  # the full budget's candidates that ran
+    assert len(dots.get_offsets()) == np.isfinite(scores[full]).sum()
+    star = axes[1, 0].collections[-1].get_offsets()[0]
+    kinds = ["x", "y", "z"]
+    best = search.best_params_
+    np.testing.assert_allclose(star, [best["a"], kinds.index(best["kind"])])
+
+
+def test_objective_of_a_search_stopped_before_the_full_budget():
+    from sklearn_tune.callbacks import Callback
+    from sklearn_tune.exceptions import StopSearch
+
+    class StopAfterFirstRung(Callback):
+        def on_batch_end(self, search, **kwargs):
+            raise StopSearch("stopped")
+
+    search = _bayes_fidelity(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(np.zeros((8, 1)), np.zeros(8), callback=StopAfterFirstRung())
+    message = (
+        "plot_objective shows the surrogate of the full budget (n_resources=27), "
+        "but no candidate reached it (the highest budget reached is 3)"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_objective(search)
+
+
+def test_importance_of_a_multi_fidelity_search_ranks_the_hyperparameters():
+    search = _fit(_bayes_fidelity(30))
+    ax = plot_importance(search)
+    assert {t.get_text() for t in ax.get_yticklabels()} == {"a", "kind"}
+
+
+def _genetic_fidelity(**kwargs):
+    # generations=0: one bracket; the only full-budget row is the last one
+    return GeneticSearchCV(
+        Budgeted(),
+        SPACE,
+        population_size=3,
+        generations=0,
+        resource="n_steps",
+        cv=2,
+        random_state=0,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("criteria", ["max", "min"])
+def test_convergence_draws_a_last_and_only_full_budget_row(criteria):
+    search = _fit(_genetic_fidelity(criteria=criteria))
+    budgets = np.asarray(search.cv_results_["n_resources"])
+    assert list(budgets == budgets.max()) == [False] * 3 + [True]
+    line = plot_convergence(search).lines[0]
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert np.isnan(y[:3]).all() and y[3] == search.best_score_
+    # one point: drawn as a marker, as is every change of the best so far
+    assert line.get_marker() not in (None, "", "None", " ")
+    assert list(line.get_markevery()) == [3]
+
+
+def test_convergence_and_evolution_follow_min_criteria():
+    search = _fit(
+        GeneticSearchCV(
+            Cheap(),
+            SPACE,
+            population_size=6,
+            generations=3,
+            cv=2,
+            random_state=0,
+            criteria="min",
+        )
+    )
+    scores = _scores(search)
+    line = plot_convergence(search).lines[0]
+    np.testing.assert_allclose(line.get_ydata(), np.fmin.accumulate(scores))
+    assert line.get_ydata()[-1] == search.best_score_
+    best, mean, worst = plot_evolution(search).lines[:3]
+    history = search.history_
+    np.testing.assert_allclose(best.get_ydata(), [r["fitness_min"] for r in history])
+    np.testing.assert_allclose(worst.get_ydata(), [r["fitness_max"] for r in history])
