@@ -56,7 +56,7 @@ class RandomCrop:
 
     def __call__(self, x):
         _check_images(x, self)
-        n, _, height, width = x.shape
+        n, channels, height, width = x.shape
         pad = self.padding
         if pad is None:
             pad = max(1, min(height, width) // 8)
@@ -67,9 +67,12 @@ class RandomCrop:
         dx = torch.randint(0, 2 * pad + 1, (n, 1, 1), device=x.device)
         rows = dy + torch.arange(height, device=x.device)[None, :, None]
         cols = dx + torch.arange(width, device=x.device)[None, None, :]
-        samples = torch.arange(n, device=x.device)[:, None, None]
-        # advanced indices around a slice: the result is (n, height, width, c)
-        return padded[samples, :, rows, cols].permute(0, 3, 1, 2)
+        samples = torch.arange(n, device=x.device)[:, None, None, None]
+        layers = torch.arange(channels, device=x.device)[None, :, None, None]
+        # one index per axis: a new (n, c, height, width) tensor in the standard
+        # layout (a permuted one-channel result has strides that crash torch's
+        # CPU convolution backward: "corrupted double-linked list")
+        return padded[samples, layers, rows[:, None], cols[:, None]]
 
     def __repr__(self):
         return f"RandomCrop(padding={self.padding})"
