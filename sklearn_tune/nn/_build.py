@@ -130,8 +130,40 @@ def _without_decay_on_norm_and_bias(groups, module):
     return split
 
 
+def _same(a, b):
+    """Whether two parameter values are equal (values that cannot say: no)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError, RuntimeError):  # arrays, tensors
+        return False
+
+
 class _BuildMixin:
     """skorch's ``initialize_*`` steps, driven by the flat parameters."""
+
+    def set_params(self, **params):
+        """Set the parameters, as skorch's ``set_params``.
+
+        On a fitted net, ``optimizer`` is only stored (skorch would fail): the
+        next ``fit`` builds the new optimizer, and ``partial_fit`` or ``fit``
+        with ``warm_start=True`` refuse to go on with another optimizer than
+        the net's. The other optimizer knobs are followed by the next
+        training call.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their new values.
+
+        Returns
+        -------
+        self : object
+        """
+        if "optimizer" in params and self.__dict__.get("initialized_"):
+            self.optimizer = params.pop("optimizer")
+        return super().set_params(**params)
 
     # -- building the net -------------------------------------------------------
 
@@ -300,7 +332,60 @@ class _BuildMixin:
             else self.optimizer
         )
         self.optimizer_ = cls(groups, **kwargs)
+        self._optimizer_built_with = self._optimizer_settings()
         return self
+
+    def _optimizer_settings(self):
+        """What the optimizer is built from, ``lr`` aside (skorch sets it live)."""
+        routed = self.get_params_for("optimizer")
+        return {
+            "optimizer": self.optimizer,
+            "kwargs": {key: value for key, value in routed.items() if key != "lr"},
+            "backbone_lr_scale": self.backbone_lr_scale,
+            "decay_norm_and_bias": self.decay_norm_and_bias,
+        }
+
+    def _check_optimizer_unchanged(self, method):
+        """Refuse to go on training with another optimizer than the net's."""
+        built = self.__dict__.get("_optimizer_built_with")
+        if built is None or _same(built["optimizer"], self.optimizer):
+            return
+        was = built["optimizer"]
+        fail(
+            self,
+            "optimizer",
+            self.optimizer,
+            f"was set after the net was built with optimizer={was!r}, and "
+            f"{method} goes on training with the state (momentum, moment "
+            f"estimates) of that optimizer, which {self.optimizer!r} cannot take.",
+            "Call fit with warm_start=False to train from scratch with the new "
+            f"optimizer, or set_params(optimizer={was!r}) to go on.",
+        )
+
+    def _update_optimizer(self):
+        """Before training goes on: follow the knobs set since the optimizer was built.
+
+        ``set_params`` of ``weight_decay``, ``momentum``, ``beta1``, ``beta2``,
+        ``eps``, ``backbone_lr_scale``, ``decay_norm_and_bias`` or a routed
+        ``optimizer__*`` on a fitted net changes nothing by itself: when one of
+        them differs from what the optimizer was built with, the optimizer is
+        built anew from the current parameters (groups included), and each
+        parameter keeps its state (momentum buffers, moment estimates, step
+        counts). The new groups start from ``lr`` (times
+        ``backbone_lr_scale`` for the backbone).
+        """
+        built = self.__dict__.get("_optimizer_built_with")
+        if built is None or _same(built, self._optimizer_settings()):
+            return
+        old = self.optimizer_
+        self.initialize_optimizer()
+        for group in self.optimizer_.param_groups:
+            for param in group["params"]:
+                if param in old.state:
+                    self.optimizer_.state[param] = old.state[param]
+        scheduler = dict(self.callbacks_).get("lr_scheduler")
+        if getattr(scheduler, "last_lrs_", None) is not None:
+            scheduler.last_lrs_ = None  # the new groups' lr is their base rate
 
     @property
     def _default_callbacks(self):

@@ -300,6 +300,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         X = self._check_X(X)
         self._check_lengths(X, y)
         first = not (partial or self.warm_start) or not self.initialized_
+        if not first:
+            self._check_optimizer_unchanged("partial_fit" if partial else "fit")
         # a net built with initialize() (e.g. to load_params) sees data here first
         new_data = first or not hasattr(self, "n_outputs_")
         y = self._check_y(X, y, reset=new_data, classes=classes)
@@ -333,6 +335,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 epochs = None
                 if resume is not None:
                     epochs = self._load_training_state(*resume)
+                if not first:
+                    self._update_optimizer()
                 self._resume_epoch = 0 if resume is None else resume[0]["epoch"]
                 try:
                     self._train(

@@ -1,6 +1,7 @@
 """Optimizer names onto torch optimizers; the learning rate of every epoch."""
 
 import math
+import re
 
 import pytest
 
@@ -174,3 +175,110 @@ def test_another_scheduler_policy_is_skorchs(images, make_net):
     assert net.history[:, "event_lr"] == pytest.approx([0.1, 0.1, 0.1])
     scheduler = dict(net.callbacks_)["lr_scheduler"].lr_scheduler_
     assert isinstance(scheduler, plateau)
+
+
+class Groups(Callback):
+    """The optimizer's parameter groups (settings, sizes) when each epoch begins."""
+
+    def initialize(self):
+        self.seen_ = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.seen_.append(
+            [
+                {
+                    **{k: v for k, v in group.items() if k != "params"},
+                    "n": len(group["params"]),
+                }
+                for group in net.optimizer_.param_groups
+            ]
+        )
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize(
+    ("optimizer", "knobs", "expected"),
+    [
+        pytest.param(
+            "adamw",
+            {"weight_decay": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3},
+            {"weight_decay": 0.01, "betas": (0.5, 0.9), "eps": 1e-3},
+            id="adamw weight_decay betas eps",
+        ),
+        pytest.param(
+            "momentum",
+            {"momentum": 0.5, "weight_decay": 1e-3},
+            {"momentum": 0.5, "weight_decay": 1e-3},
+            id="sgd momentum weight_decay",
+        ),
+        pytest.param("rmsprop", {"beta2": 0.9}, {"alpha": 0.9}, id="rmsprop alpha"),
+    ],
+)
+def test_optimizer_knobs_set_on_a_fitted_net_apply_when_training_goes_on(
+    images, make_net, how, optimizer, knobs, expected
+):
+    X, y = images
+    groups = Groups()
+    net = make_net(optimizer=optimizer, lr=0.01, max_epochs=1, callbacks=[groups])
+    net.fit(X, y)
+    n_steps = {float(s.get("step", 0)) for s in net.optimizer_.state.values()}
+    net.set_params(**knobs)
+    if how == "warm_start":
+        net.set_params(warm_start=True).fit(X, y)
+    else:
+        net.partial_fit(X, y)
+    before, after = groups.seen_
+    for key, value in expected.items():
+        assert before[0][key] != pytest.approx(value), key
+        assert after[0][key] == pytest.approx(value), key
+    assert after[0]["lr"] == pytest.approx(0.01)
+    if optimizer != "momentum":  # the state goes on: step counts add up
+        steps = {float(s["step"]) for s in net.optimizer_.state.values()}
+        assert steps == {2 * max(n_steps)}
+
+
+@pytest.mark.parametrize("scale_from", [1.0, 0.5], ids=["no scale", "another scale"])
+def test_gradual_unfreezing_trains_the_backbone_at_the_lr_asked_for(
+    images, make_net, scale_from
+):
+    X, y = images
+    groups = Groups()
+    net = make_net(
+        optimizer="sgd",
+        lr=0.05,
+        n_trainable_stages=0,
+        backbone_lr_scale=scale_from,
+        max_epochs=1,
+        callbacks=[groups],
+    ).fit(X, y)
+    stem = net.module_.stem[0].weight.detach().clone()
+    net.set_params(n_trainable_stages=None, backbone_lr_scale=0.1)
+    net.partial_fit(X, y)
+    head, body = groups.seen_[-1]
+    assert (head["n"], head["lr"]) == (2, pytest.approx(0.05))
+    assert body["lr"] == pytest.approx(0.005)
+    assert head["n"] + body["n"] == len(list(net.module_.parameters()))
+    assert not torch.equal(net.module_.stem[0].weight, stem)  # the backbone trained
+    net.set_params(lr=0.01)  # the scale stays with the new rate
+    net.partial_fit(X, y)
+    assert [g["lr"] for g in groups.seen_[-1]] == pytest.approx([0.01, 0.001])
+
+
+def test_another_optimizer_on_a_fitted_net_fails_before_training_goes_on(
+    images, make_net
+):
+    X, y = images
+    net = make_net(optimizer="adam", max_epochs=1).fit(X, y)
+    net.set_params(optimizer="sgd")  # stored: skorch would fail here
+    message = (
+        "FineTuneClassifier(optimizer='sgd'): was set after the net was built with "
+        "optimizer='adam', and partial_fit goes on training with the state"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        net.partial_fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=False to train from scratch"):
+        net.set_params(warm_start=True).fit(X, y)
+    assert len(net.history) == 1  # nothing trained
+    net.set_params(warm_start=False).fit(X, y)  # from scratch: the new optimizer
+    assert type(net.optimizer_) is torch.optim.SGD
