@@ -366,9 +366,10 @@ class _BuildMixin:
         """Before training goes on: follow the knobs set since the optimizer was built.
 
         ``set_params`` of ``weight_decay``, ``momentum``, ``beta1``, ``beta2``,
-        ``eps``, ``backbone_lr_scale``, ``decay_norm_and_bias`` or a routed
-        ``optimizer__*`` on a fitted net changes nothing by itself: when one of
-        them differs from what the optimizer was built with, the optimizer is
+        ``eps``, ``backbone_lr_scale`` or ``decay_norm_and_bias`` on a fitted
+        net changes nothing by itself (skorch sets ``lr`` and routed
+        ``optimizer__*`` values on the optimizer at once): when one of them
+        differs from what the optimizer was built with, the optimizer is
         built anew from the current parameters (groups included), and each
         parameter keeps its state (momentum buffers, moment estimates, step
         counts). The new groups start from ``lr`` (times

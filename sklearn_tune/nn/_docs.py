@@ -62,6 +62,12 @@ optimizer : str or torch.optim.Optimizer subclass, default="adamw"
 
     A torch optimizer class gets ``lr`` and the ``optimizer__*`` parameters
     only, as in skorch. ``optimizer__<name>`` always wins over a flat knob.
+    The knobs set with ``set_params`` on a fitted net (``lr``,
+    ``weight_decay``, ``momentum``, ``beta1``, ``beta2``, ``eps``,
+    ``backbone_lr_scale``, ``decay_norm_and_bias``) apply to the next
+    ``partial_fit`` or ``fit`` with ``warm_start=True``, the optimizer's
+    state (momentum, moment estimates) kept; another ``optimizer`` needs a
+    fit from scratch (``warm_start=False``).
 lr : float, default=1e-3
     Learning rate of the head (and base of the schedule); > 0.
 momentum : float, default=0.9
