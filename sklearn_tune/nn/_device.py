@@ -5,8 +5,9 @@
 - ``mixed_precision``: the autocast dtype of the net's device, and the
   float16 training step with a ``GradScaler``;
 - ``random_state``: torch seeded for one fit, the caller's state restored;
-- out of GPU memory: everything that holds tensors is dropped, and an error a
-  search scores as ``error_score`` is raised.
+- out of GPU memory in a fit: everything that holds tensors is dropped, and an
+  error a search scores as ``error_score`` is raised; in a prediction, the
+  fitted model is kept and the error names ``predict_batch_size``.
 """
 
 from __future__ import annotations
@@ -382,6 +383,22 @@ class _DeviceMixin:
         self.initialized_ = False
         gc.collect()
         torch.cuda.empty_cache()
+
+    def _predict_out_of_memory(self, message):
+        """Free the device's cached memory, keep the model; an error naming the fix."""
+        gc.collect()
+        torch.cuda.empty_cache()
+        size = self._predict_batch_size()
+        message = message.rstrip(".") + "."
+        smaller = "e.g. 256" if size == -1 else f"e.g. {max(size // 4, 1)}"
+        return GPUOutOfMemoryError(
+            f"{type(self).__name__}(module={self._module_name()}, "
+            f"predict_batch_size={self.predict_batch_size!r}) ran out of GPU memory "
+            f"while predicting in batches of {'all samples' if size == -1 else size}: "
+            f"{message} The fitted model is kept and torch.cuda.empty_cache() was "
+            f"called. Predict in smaller batches: set_params(predict_batch_size=...), "
+            f"{smaller} (None: 4 * batch_size)."
+        )
 
     def _out_of_memory(self, message):
         """Free what the failed fit held, then raise an error a search scores."""

@@ -137,7 +137,9 @@ predict_batch_size : int or None, default=None
     Samples per batch for prediction and the validation set, which keep
     no activations for a backward pass; -1: all samples in one batch.
     None: ``4 * batch_size`` (-1 when ``batch_size=-1``).
-    ``iterator_valid__batch_size`` wins when given.
+    ``iterator_valid__batch_size`` wins when given. Running out of GPU
+    memory while predicting keeps the fitted model: predict again with a
+    smaller ``predict_batch_size``.
 max_epochs : int, default=10
     Epochs per ``fit`` (and per ``partial_fit`` call).
 validation_fraction : float or None, default=None

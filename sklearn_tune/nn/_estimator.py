@@ -452,7 +452,7 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 return super().predict_proba(self._check_X(X))
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
-        raise self._out_of_memory(message)
+        raise self._predict_out_of_memory(message)
 
 
 @fill_doc

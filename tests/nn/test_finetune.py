@@ -517,6 +517,45 @@ def test_out_of_memory_while_predicting(images, make_net, monkeypatch):
     assert emptied
 
 
+@pytest.mark.parametrize(
+    ("predict_batch_size", "expected"),
+    [
+        pytest.param(
+            None,
+            "predict_batch_size=None) ran out of GPU memory while "
+            "predicting in batches of 32",
+            id="default: 4 * batch_size",
+        ),
+        pytest.param(
+            -1,
+            "predict_batch_size=-1) ran out of GPU memory while "
+            "predicting in batches of all samples",
+            id="one batch",
+        ),
+    ],
+)
+def test_out_of_memory_while_predicting_keeps_the_model(
+    images, make_net, monkeypatch, predict_batch_size, expected
+):
+    X, y = images
+    net = make_net(max_epochs=1, predict_batch_size=predict_batch_size).fit(X, y)
+    proba = net.predict_proba(X)
+    original = FineTuneClassifier.infer
+
+    def infer(self, x, **fit_params):  # the forward pass runs out of memory
+        if not self.module_.training:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate")
+        return original(self, x, **fit_params)
+
+    monkeypatch.setattr(FineTuneClassifier, "infer", infer)
+    with pytest.raises(GPUOutOfMemoryError, match=re.escape(expected)) as error:
+        net.predict(X)
+    assert "set_params(predict_batch_size=...)" in str(error.value)
+    assert net.initialized_ and net.module_ is not None
+    monkeypatch.setattr(FineTuneClassifier, "infer", original)
+    np.testing.assert_array_equal(net.predict_proba(X), proba)
+
+
 @pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")
 @pytest.mark.filterwarnings("ignore:The objective has been evaluated:UserWarning")
 def test_search_scores_an_out_of_memory_candidate_as_error_score(
