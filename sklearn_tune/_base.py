@@ -63,12 +63,17 @@ def _candidate_key(candidate, n_resources=None) -> str:
 
 
 class _SearchStopped(Exception):
-    """Ends ``fit`` after the search loop, without a refit, keeping the results."""
+    """Ends ``fit`` after the search loop, without a refit, keeping the results.
 
-    def __init__(self, reason, error=None):
+    ``reason`` becomes ``stop_reason_``; ``no_refit``, when given, says why
+    there is no refit where the reason alone does not.
+    """
+
+    def __init__(self, reason, error=None, no_refit=None):
         super().__init__(reason)
         self.reason = reason
         self.error = error
+        self.no_refit = no_refit
 
 
 @dataclass
@@ -271,7 +276,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         try:
             super().fit(X, y, **params)
         except _SearchStopped as stop:
-            self._finish_without_refit(run, stop.reason)
+            self._finish_without_refit(run, stop.reason, stop.no_refit)
             if stop.error is not None:
                 raise stop.error
         except KeyboardInterrupt:
@@ -280,6 +285,21 @@ class BaseTuneSearchCV(BaseSearchCV):
             self._finish_without_refit(
                 run, "interrupted by KeyboardInterrupt during the refit"
             )
+        except Exception as err:
+            if not run.search_done:
+                raise
+            # the refit failed: keep what the search found, then say so
+            reason = self.stop_reason_
+            self._finish_without_refit(
+                run, reason, f"refitting best_params_ on all the data failed: {err!r}"
+            )
+            raise RuntimeError(
+                f"{type(self).__name__}: the search ended ({reason}), but refitting "
+                f"the best candidate {self.best_params_!r} on all the data failed "
+                f"with {err!r}. cv_results_, best_params_ and best_score_ are kept; "
+                "there is no best_estimator_. Fix the failure (the traceback above) "
+                "or fit with refit=False."
+            ) from err
         finally:
             del self._run
             self.cv = cv
@@ -292,11 +312,12 @@ class BaseTuneSearchCV(BaseSearchCV):
         state.pop("_run", None)
         return state
 
-    def _finish_without_refit(self, run, reason):
+    def _finish_without_refit(self, run, reason, no_refit=None):
         """Set the fitted attributes of a search that ends without a refit.
 
         As ``BaseSearchCV.fit`` sets them, from the candidates that finished;
-        ``best_estimator_`` says why it is missing.
+        ``best_estimator_`` says why it is missing: ``no_refit``, or the
+        ``reason`` the search stopped.
         """
         results = run.results
         self.cv_results_ = results
@@ -317,43 +338,63 @@ class BaseTuneSearchCV(BaseSearchCV):
         for name in ("best_estimator_", "refit_time_", "feature_names_in_"):
             self.__dict__.pop(name, None)
         self.stop_reason_ = reason
-        self._no_refit_reason = (
-            f"the search was {reason}, so the best candidate was not refitted"
-            if "interrupted" in reason
-            else f"the search stopped ({reason}) before the refit"
-        )
-        resume = (
-            f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
-            if self.checkpoint is not None
-            else " Set checkpoint=<path> to be able to resume."
-        )
+        if no_refit is not None:
+            self._no_refit_reason = no_refit
+        elif "interrupted" in reason:
+            self._no_refit_reason = (
+                f"the search was {reason}, so the best candidate was not refitted"
+            )
+        else:
+            self._no_refit_reason = f"the search stopped ({reason}) before the refit"
+        if no_refit is not None:
+            resume = ""
+        elif self.checkpoint is not None:
+            resume = (
+                f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
+            )
+        else:
+            resume = " Set checkpoint=<path> to be able to resume."
         budget = ""
         best = getattr(self, "best_index_", None)
         if run.ladder is not None and best is not None:
             reached = results["n_resources"][best]
-            if reached < run.ladder.budgets[-1]:
-                budget = (
-                    f" No candidate reached the full budget: best_params_ is the "
-                    f"best at n_resources={reached}, the highest reached (full: "
-                    f"{run.ladder.budgets[-1]})."
+            full = run.ladder.budgets[-1]
+            if reached < full:
+                what = (
+                    "No fit at the full budget succeeded"
+                    if full in results["n_resources"]
+                    else "No candidate reached the full budget"
                 )
+                budget = (
+                    f" {what}: best_params_ is the best at n_resources={reached}, "
+                    f"the highest budget with a successful fit (full: {full}), and "
+                    "best_score_ its score at that budget."
+                )
+        ended = reason if no_refit is None else f"ended ({reason}), but {no_refit}"
         _warn(
-            f"{type(self).__name__} {reason}, after {len(run.evaluations)} "
+            f"{type(self).__name__} {ended}, after {len(run.evaluations)} "
             f"candidates: cv_results_ and best_params_ hold what finished; there is "
             f"no best_estimator_.{budget}{resume}",
             SearchWarning,
         )
 
     def _select_best_index(self, refit, refit_metric, results):
-        """The best row, as scikit-learn chooses it; with multi-fidelity, the
-        best of the rows at the highest budget (full, unless interrupted).
+        """The best row, as scikit-learn chooses it, but never a failed one;
+        with multi-fidelity, the best of the rows at the highest budget with a
+        successful fit (the full one, unless no fit there succeeded).
 
         A callable ``refit`` gets every row and chooses among them itself.
         """
-        if "n_resources" not in results or callable(refit):
+        run = self.__dict__.get("_run")
+        if callable(refit) or run is None or not run.evaluations:
             return select_best_index(refit, refit_metric, results)
-        n_resources = np.asarray(results["n_resources"])
-        rows = np.flatnonzero(n_resources == n_resources.max())
+        ok = np.array([e.error is None for e in run.evaluations.items])
+        if len(ok) != len(results["params"]) or not ok.any():
+            return select_best_index(refit, refit_metric, results)
+        if "n_resources" in results:
+            n_resources = np.asarray(results["n_resources"])
+            ok &= n_resources == n_resources[ok].max()
+        rows = np.flatnonzero(ok)
         ranks = np.asarray(results[f"rank_test_{refit_metric}"])
         return int(rows[np.argmin(ranks[rows])])
 
@@ -531,6 +572,8 @@ class BaseTuneSearchCV(BaseSearchCV):
             self._collect_strategies(strategies)
         self.stop_reason_ = reason
         self._raise_if_all_failed(run)
+        if stopped is None:
+            stopped = self._stop_if_full_budget_failed(run, reason)
         if stopped is None and run.n_sklearn_fit_results == 0:
             self._evaluate_once(run, evaluate_candidates)
         run.results.update(run.evaluations.cv_results(self, run.n_splits))
@@ -774,6 +817,25 @@ class BaseTuneSearchCV(BaseSearchCV):
         return int(check_random_state(self.random_state).randint(_INT32_MAX))
 
     # -- the end --------------------------------------------------------------
+
+    def _stop_if_full_budget_failed(self, run, reason):
+        """With multi-fidelity, no refit when no fit at the full budget
+        succeeded: the best is then a lower budget's, and says so."""
+        if run.ladder is None:
+            return None
+        full = run.ladder.budgets[-1]
+        at_full = [e for e in run.evaluations.items if e.n_resources == full]
+        if any(e.error is None for e in at_full):
+            return None
+        if at_full:
+            what = (
+                f"all {len(at_full)} candidates trained at the full budget "
+                f"(n_resources={full}) failed; the first error: "
+                f"{at_full[0].error.strip().splitlines()[-1]}"
+            )
+        else:  # every candidate promoted towards it failed on the way
+            what = f"no candidate reached the full budget (n_resources={full})"
+        return _SearchStopped(reason, no_refit=f"{what}, so nothing was refitted")
 
     def _raise_if_all_failed(self, run):
         if run.evaluations and len(run.evaluations.failed) == len(run.evaluations):

@@ -569,7 +569,7 @@ def test_a_missing_directory_is_created(make, tmp_path):
     path = tmp_path / "new" / "dir" / "c.jsonl"
     make(checkpoint=path).fit(X, y)
     assert path.exists()
-    assert sorted(os.listdir(path.parent)) == ["c.jsonl", "c.jsonl.lock"]
+    assert sorted(os.listdir(path.parent)) == ["c.jsonl"]  # no lock file stays
 
 
 def test_a_full_disk_keeps_what_finished(make, tmp_path, monkeypatch):

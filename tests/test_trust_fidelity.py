@@ -159,3 +159,65 @@ def test_n_samples_below_the_number_of_rows_trains_the_top_rung_on_that_many(kin
     for n, trained in zip(results["n_resources"], results["mean_test_score"]):
         assert trained == int(n / 150 * 100)  # a split trains on 100 of 150
     assert search.best_estimator_.n_rows_ == 150  # the refit uses all the data
+
+
+class FailsAtFull(RandomForestClassifier):
+    """A forest whose fits at 9 trees or more fail, or on all 150 rows."""
+
+    def fit(self, X, y, sample_weight=None):
+        if self.n_estimators >= 9 or len(X) == 150:
+            raise RuntimeError("no memory left for this many trees")
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_no_successful_full_budget_row(kind):
+    from sklearn_tune.exceptions import SearchWarning
+
+    search = make(
+        kind,
+        FailsAtFull(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 4)},
+        resource="n_estimators",
+        error_score=np.nan,
+    )
+    message = (
+        r"all \d+ candidates trained at the full budget \(n_resources=9\) failed; "
+        "the first error: RuntimeError: no memory left.*No fit at the full budget "
+        r"succeeded: best_params_ is the best at n_resources=3"
+    )
+    with pytest.warns(SearchWarning, match=message):
+        search.fit(X, y)
+    results = search.cv_results_
+    assert 9 in results["n_resources"] and 3 in results["n_resources"]
+    best = search.best_index_
+    assert np.isfinite(results["mean_test_score"][best])  # never a failed row
+    assert search.best_params_ == results["params"][best]
+    assert search.best_params_["n_estimators"] == 3
+    assert search.best_score_ == results["mean_test_score"][best]
+    with pytest.raises(Exception, match="trained at the full budget"):
+        search.best_estimator_
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_a_failing_refit_keeps_the_results_and_says_so(kind):
+    from sklearn_tune.exceptions import SearchWarning
+
+    # CV fits train on 75 rows and succeed; the refit on 150 fails
+    search = make(
+        kind, FailsAtFull(n_estimators=3, random_state=0), {"max_depth": Integer(1, 4)}
+    )
+    with pytest.warns(SearchWarning), pytest.raises(RuntimeError) as raised:
+        search.fit(X, y)
+    assert re.search(
+        r"refitting the best candidate \{'max_depth': \d\} on all the data failed "
+        r"with RuntimeError\('no memory left.*cv_results_, best_params_ and "
+        "best_score_ are kept",
+        str(raised.value),
+    )
+    assert isinstance(raised.value.__cause__, RuntimeError)
+    assert len(search.cv_results_["params"]) == 4  # every max_depth
+    assert search.best_params_ == search.cv_results_["params"][search.best_index_]
+    assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+    with pytest.raises(Exception, match="refitting best_params_ on all the data"):
+        search.best_estimator_
