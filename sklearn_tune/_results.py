@@ -17,6 +17,7 @@ from .space import Categorical, _is_number, check_search_space
 __all__ = [
     "FullBudget",
     "ParamColumn",
+    "category_labels",
     "check_fitted_search",
     "finite_scores",
     "full_budget",
@@ -101,13 +102,26 @@ class ParamColumn:
 
     def labels(self):
         """Short text for each category."""
-        return [_label(c) for c in self.categories or []]
+        return category_labels(self.categories or [])
+
+
+def category_labels(categories):
+    """Short text for each choice: an estimator's class name, other values
+    cut to 24 characters; where two choices would read the same, their
+    (cut) text."""
+    labels = [_label(c) for c in categories]
+    if len(set(labels)) < len(labels):
+        labels = [_cut(str(c)) for c in categories]
+    return labels
 
 
 def _label(value):
     if hasattr(value, "get_params"):
         return type(value).__name__
-    text = str(value)
+    return _cut(str(value))
+
+
+def _cut(text):
     return text if len(text) <= 24 else text[:21] + "..."
 
 

@@ -22,7 +22,14 @@ import math
 import numpy as np
 
 from ._importance import importance
-from ._results import finite_scores, full_budget, param_columns, score_key, score_sign
+from ._results import (
+    category_labels,
+    finite_scores,
+    full_budget,
+    param_columns,
+    score_key,
+    score_sign,
+)
 
 __all__ = [
     "plot_convergence",
@@ -530,7 +537,7 @@ class _Axis:
         if self.categorical:
             self.grid = list(model_dim.categories)
             self.positions = np.arange(len(self.grid), dtype=float)
-            self.labels = [str(c) for c in display.categories]
+            self.labels = category_labels(display.categories)
         else:
             space = np.geomspace if self.log else np.linspace
             grid = space(model_dim.low, model_dim.high, n_points)

@@ -660,3 +660,32 @@ def test_convergence_and_evolution_follow_min_criteria():
     history = search.history_
     np.testing.assert_allclose(best.get_ydata(), [r["fitness_min"] for r in history])
     np.testing.assert_allclose(worst.get_ydata(), [r["fitness_max"] for r in history])
+
+
+def test_objective_names_estimator_choices_by_their_class():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    from sklearn_tune.space import Integer
+
+    data_X, data_y = load_breast_cancer(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", DecisionTreeClassifier())])
+    space = {
+        "clf": Categorical(
+            [DecisionTreeClassifier(random_state=0), ExtraTreeClassifier(max_depth=9)]
+        ),
+        "clf__max_depth": Integer(1, 5),
+    }
+    search = BayesSearchCV(
+        pipe,
+        space,
+        n_iter=8,
+        optimizer_kwargs={"n_initial_points": 4},
+        cv=2,
+        random_state=0,
+    ).fit(data_X[:100], data_y[:100])
+    axes = plot_objective(search)
+    labels = [t.get_text() for t in axes[1, 0].get_xticklabels()]
+    assert labels == ["DecisionTreeClassifier", "ExtraTreeClassifier"]
