@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
+from contextlib import contextmanager
 
 from ._base import Callback, _validate
 from ._logging import BestRow, new_rows, readable
@@ -124,7 +126,8 @@ class TensorBoardLogger(Callback):
                 ),
             }
             hparams = {name: _hparam_value(value) for name, value in row.params.items()}
-            writer.add_hparams(hparams, metrics, name=f"candidate-{row.index}")
+            with _nan_expected():  # a failed candidate's score is nan on purpose
+                writer.add_hparams(hparams, metrics, name=f"candidate-{row.index}")
         best = self.best_so_far_.best
         if best is not None:
             self.best_index_, self.best_score_ = best.index, best.score
@@ -149,6 +152,23 @@ class TensorBoardLogger(Callback):
 
     def __repr__(self):
         return f"TensorBoardLogger(log_dir={self.log_dir!r})"
+
+
+@contextmanager
+def _nan_expected():
+    """Silence tensorboardX's "NaN or Inf found in input tensor." warning."""
+    logger = logging.getLogger("tensorboardX.x2num")
+    quiet = _DropNanWarning()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _DropNanWarning(logging.Filter):
+    def filter(self, record):
+        return not record.getMessage().startswith("NaN or Inf found")
 
 
 def _hparam_value(value):

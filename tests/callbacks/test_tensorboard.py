@@ -116,6 +116,18 @@ def test_scores_and_hparams_of_every_candidate(tmp_path, searcher):
     assert not hasattr(logger, "writer_")  # closed
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
+def test_a_failed_candidate_s_nan_score_is_logged_quietly(tmp_path, caplog):
+    space = {"fail": Categorical([False, True])}
+    search = GeneticSearchCV(
+        FailWhen(), space, population_size=2, generations=0, cv=2, random_state=0
+    )
+    search.fit(X, y, callback=TensorBoardLogger(tmp_path))
+    assert [p["fail"] for p in search.cv_results_["params"]].count(True) == 1
+    assert "NaN or Inf" not in caplog.text
+
+
 def test_estimator_parameters_are_readable_text(tmp_path):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
