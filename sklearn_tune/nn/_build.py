@@ -27,6 +27,7 @@ from skorch.utils import to_numpy
 from torch import nn
 
 from ._checkpoint import _TrainingCheckpoint
+from ._device import head_in_float32
 from ._freezing import _StageFreezer, make_freeze_plan, replace_head
 from ._images import (
     IMAGENET_MEAN,
@@ -223,6 +224,9 @@ class _BuildMixin:
                 load_backbone_weights(module_, self.weights)
             if n_outputs is not None:
                 module_ = replace_head(module_, n_outputs)
+        self._float32_head = False
+        if not is_classifier(self):  # outputs not rounded under autocast
+            module_, self._float32_head = head_in_float32(module_)
         self.module_ = module_
         self.freeze_plan_ = make_freeze_plan(module_, self.n_trainable_stages)
         self._plan_image_inputs()

@@ -20,12 +20,14 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 from torch import nn
 
 from ..exceptions import GPUOutOfMemoryError
+from ._freezing import find_head
 
 # The share of the free memory of a GPU that the data of a fit may take there
 # (data_on_device="auto"); the rest is for the network, its activations and
@@ -157,6 +159,55 @@ def _autocast_dtype(mode, device):
     return torch.bfloat16 if mode == "bf16" else torch.float16
 
 
+class _Float32Linear(nn.Linear):
+    """A ``torch.nn.Linear`` that computes in its weights' dtype under autocast too."""
+
+    def forward(self, x):
+        with torch.autocast(x.device.type, enabled=False):
+            return nn.functional.linear(x.to(self.weight.dtype), self.weight, self.bias)
+
+
+def head_in_float32(module):
+    """Make the head of ``module`` compute in float32 under autocast.
+
+    A regressor's outputs computed in bfloat16 are rounded to 3 significant
+    digits (1000.4 becomes 1000); the head, a small part of the work, is
+    computed from its input cast back to float32 instead. The head (the last
+    ``torch.nn.Linear``) keeps its parameters, and their names.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network, changed in place.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The network (a new one when it is a bare ``torch.nn.Linear``).
+    done : bool
+        Whether the head computes in float32: False when there is no head, or
+        when it is a subclass of ``torch.nn.Linear`` (left as it is).
+    """
+    name = find_head(module)
+    if name is None:
+        return module, False
+    head = module.get_submodule(name)
+    if type(head) is _Float32Linear:
+        return module, True
+    if type(head) is not nn.Linear:
+        return module, False
+    new = _Float32Linear(
+        head.in_features, head.out_features, bias=head.bias is not None, device="meta"
+    )
+    new.weight, new.bias = head.weight, head.bias
+    new.train(head.training)
+    if name == "":
+        return new, True
+    parent, _, attr = name.rpartition(".")
+    setattr(module.get_submodule(parent), attr, new)
+    return module, True
+
+
 def _holds_tensors(value):
     """Whether ``value`` keeps tensors alive (directly, or one level down)."""
     direct = (
@@ -230,11 +281,21 @@ class _DeviceMixin:
                 self.__dict__["device"] = device
 
     def _amp_dtype(self):
-        """The autocast dtype of the current settings (cached: asked per batch)."""
-        key = (self.mixed_precision, self.device)
+        """The autocast dtype of the current settings (cached: asked per batch).
+
+        ``"auto"`` never rounds a regressor's outputs: it autocasts a
+        regressor only when its head computes in float32 (``head_in_float32``).
+        """
+        float32_head = self.__dict__.get("_float32_head", False)
+        key = (self.mixed_precision, self.device, float32_head)
         cached = self.__dict__.get("_amp_dtype_cache")
         if cached is None or cached[0] != key:
-            cached = (key, _autocast_dtype(*key))
+            dtype = _autocast_dtype(self.mixed_precision, self.device)
+            if self.mixed_precision == "auto" and not (
+                float32_head or is_classifier(self)
+            ):
+                dtype = None
+            cached = (key, dtype)
             self.__dict__["_amp_dtype_cache"] = cached
         return cached[1]
 

@@ -193,7 +193,11 @@ mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
     net's GPU computes in bfloat16 natively
     (``torch.cuda.is_bf16_supported(including_emulation=False)``, compute
     capability 8.0 or more) and float16 with a ``GradScaler`` elsewhere;
-    off on the CPU. Gradients are unscaled before clipping.
+    off on the CPU. Gradients are unscaled before clipping. A regressor's
+    head (its last ``torch.nn.Linear``) computes in float32 in every mode,
+    so that its predictions are not rounded to the 3 significant digits of
+    bfloat16; ``"auto"`` does not autocast a regressor whose head cannot
+    (no ``torch.nn.Linear``, or a subclass of it).
 image_layout : {"auto", "channels_first", "channels_last"}, default="auto"
     Where the channels of 4-D image arrays are: ``"channels_first"``
     (n_samples, channels, height, width), as torch takes them, or

@@ -301,6 +301,74 @@ def test_mixed_precision_runs_on_cpu(images, make_net, mode):
     assert net.predict_proba(X).dtype == np.float32
 
 
+class LinearSubclass(torch.nn.Linear):
+    """A head torch would autocast, which the regressor leaves as it is."""
+
+
+def _bf16_regressor(monkeypatch, mode, **params):
+    """A regressor whose mode autocasts to bfloat16 on the CPU ('auto' as on an
+    Ampere GPU)."""
+    from sklearn_tune.nn import _device
+
+    decide = _device._autocast_dtype
+    monkeypatch.setattr(
+        _device,
+        "_autocast_dtype",
+        lambda m, d: torch.bfloat16 if m == "auto" else decide(m, d),
+    )
+    params = {
+        "max_epochs": 2,
+        "batch_size": 8,
+        "device": "cpu",
+        "random_state": 0,
+        **params,
+    }
+    return FineTuneRegressor(
+        params.pop("module", "mlp"), mixed_precision=mode, **params
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto", "bf16"])
+@pytest.mark.parametrize("module", ["mlp", "resnet8"])
+def test_mixed_precision_never_rounds_a_regressors_outputs(monkeypatch, mode, module):
+    rng = np.random.RandomState(0)
+    X = rng.randn(32, 4).astype("float32")
+    if module == "resnet8":
+        X = rng.rand(32, 1, 8, 8).astype("float32")
+    y = 1000 + 10 * X.reshape(32, -1)[:, :4] @ np.array([3.0, -2.0, 1.0, 0.5])
+    net = _bf16_regressor(monkeypatch, mode, module=module).fit(X, y)
+    assert net._amp_dtype() == torch.bfloat16  # the body is autocast
+    y_pred = net.predict(X)
+    # bfloat16 has steps of 4 to 8 around 1000: float32 outputs are off them
+    rounded = torch.from_numpy(y_pred).bfloat16().float().numpy()
+    assert np.mean(rounded == y_pred) < 0.2
+    assert pickle.loads(pickle.dumps(net)).predict(X) == pytest.approx(y_pred)
+
+
+def test_mixed_precision_auto_does_not_autocast_a_regressor_it_would_round(
+    monkeypatch,
+):
+    head = torch.nn.Sequential(torch.nn.Linear(4, 8), LinearSubclass(8, 1))
+    net = _bf16_regressor(monkeypatch, "auto", module=head)
+    net.fit(np.random.RandomState(0).randn(16, 4).astype("float32"), np.arange(16.0))
+    assert net._amp_dtype() is None
+    assert (
+        _bf16_regressor(monkeypatch, "auto", module="mlp")
+        .fit(np.ones((16, 4), "float32"), np.arange(16.0))
+        ._amp_dtype()
+        == torch.bfloat16
+    )
+
+
+def test_a_classifier_is_autocast_as_asked(images, make_net, monkeypatch):
+    from sklearn_tune.nn import _device
+
+    monkeypatch.setattr(_device, "_autocast_dtype", lambda m, d: torch.bfloat16)
+    net = make_net(max_epochs=1).fit(*images)
+    assert net._amp_dtype() == torch.bfloat16
+    assert type(net.module_.fc) is torch.nn.Linear
+
+
 # -- bad input fails before any training ----------------------------------------
 
 
