@@ -12,6 +12,9 @@ class EarlyStopping(Callback):
     """Stop when the best score has not improved for ``patience`` batches.
 
     A batch is one Bayesian step (``n_points`` candidates) or one generation.
+    With multi-fidelity (``resource=...``) only the batches at the full
+    budget count, one per bracket: a score after a little training is not
+    compared with full-budget ones, as ``best_score_`` never is.
 
     Parameters
     ----------
@@ -44,7 +47,9 @@ class EarlyStopping(Callback):
         self.best_score_ = -math.inf * self.sign_
         self.n_without_improvement_ = 0
 
-    def on_batch_end(self, search, *, scores, **kwargs):
+    def on_batch_end(self, search, *, scores, n_resources=None, **kwargs):
+        if n_resources is not None and n_resources != search.max_resources_:
+            return  # multi-fidelity: a rung below the full budget
         sign = self.sign_
         finite = [sign * s for s in scores if math.isfinite(s)]
         batch_best, best = max(finite, default=-math.inf), sign * self.best_score_

@@ -1,0 +1,47 @@
+"""EarlyStopping on a multi-fidelity search."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from sklearn_tune import BayesSearchCV
+from sklearn_tune.callbacks import EarlyStopping
+from sklearn_tune.space import Real
+
+
+class Budgeted(BaseEstimator):
+    """``-(x - 0.3) ** 2 - n_steps / 100``: a smaller budget scores higher."""
+
+    def __init__(self, x=0.0, n_steps=9):
+        self.x, self.n_steps = x, n_steps
+
+    def fit(self, X, y=None):
+        return self
+
+    def score(self, X, y=None):
+        return -((self.x - 0.3) ** 2) - self.n_steps / 100
+
+
+def test_only_full_budget_batches_count():
+    # a smaller budget scores higher: counted, the first rung would be the
+    # best and the search would stop after its first bracket
+    search = BayesSearchCV(
+        Budgeted(),
+        {"x": Real(-1.0, 1.0)},
+        n_iter=40,
+        cv=2,
+        random_state=0,
+        resource="n_steps",
+        min_resources=1,
+        optimizer_kwargs={"n_initial_points": 3},
+    )
+    stopper = EarlyStopping(patience=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(np.zeros((8, 1)), np.zeros(8), callback=stopper)
+    assert search.n_resources_ == [1, 3, 9]
+    budgets = np.asarray(search.cv_results_["n_resources"])
+    full_batches = sorted(set(np.asarray(search.cv_results_["iter"])[budgets == 9]))
+    assert len(full_batches) >= 3  # patience=2: at least 3 brackets ran
+    assert stopper.best_score_ == search.best_score_
