@@ -114,6 +114,50 @@ class _TensorBatches:
             yield Xb, yb
 
 
+def _frame_to_floats(frame, name):
+    """A DataFrame of numbers as float32 (missing values NaN), as scikit-learn.
+
+    ``bool``, nullable ``Int64`` / ``Float64`` / ``boolean`` and other numeric
+    columns become floats, as do ``object`` columns that hold numbers; any
+    other column (``category``, strings, dates) must be encoded first.
+    """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_object_dtype
+
+    other = []
+    for column, dtype in frame.dtypes.items():
+        if is_numeric_dtype(dtype) or is_bool_dtype(dtype):
+            continue
+        if is_object_dtype(dtype):
+            try:
+                frame[column].to_numpy(dtype=np.float32, na_value=np.nan)
+                continue
+            except (TypeError, ValueError):
+                pass
+        other.append((column, dtype))
+    if other:
+        listed = ", ".join(f"{column!r} ({dtype})" for column, dtype in other[:10])
+        columns = [column for column, _ in other]
+        raise ValueError(
+            f"X has {len(other)} column(s) that are not numbers: {listed}"
+            f"{', ...' if len(other) > 10 else ''}; {name} takes numbers only. "
+            "Encode them in a Pipeline before the net, e.g. make_pipeline("
+            "make_column_transformer((OneHotEncoder(handle_unknown='ignore'), "
+            f"{columns!r}), remainder='passthrough'), {name}(...)), or with an "
+            "OrdinalEncoder for ordered categories."
+        )
+    return frame.to_numpy(dtype=np.float32, na_value=np.nan)
+
+
+def _pandas_to_floats(y):
+    """Targets as an array; pandas' nullable numbers and booleans as floats."""
+    if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray):
+        try:
+            return y.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):  # not numbers: said by the caller
+            pass
+    return np.asarray(y)
+
+
 def _indexable_tensors(dataset):
     """``(X, y, indices)`` of a skorch Dataset of tensors (or a Subset of one)."""
     indices = None
@@ -152,7 +196,9 @@ class _DataMixin:
         """
         if is_dataset(X) or isinstance(X, Mapping):
             return X
-        if hasattr(X, "to_numpy"):  # pandas
+        if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a pandas DataFrame
+            X = _frame_to_floats(X, type(self).__name__)
+        elif hasattr(X, "to_numpy"):  # pandas
             X = X.to_numpy()
         elif hasattr(X, "toarray"):  # SciPy sparse, e.g. from a OneHotEncoder
             X = X.toarray()
@@ -515,7 +561,7 @@ def check_targets(net, X, y, *, reset, classes=None):
             net.n_outputs_ = getattr(net, "n_outputs_", None) or 1
             net.y_ndim_ = 2
         return None
-    y = to_numpy(y) if isinstance(y, torch.Tensor) else np.asarray(y)
+    y = to_numpy(y) if isinstance(y, torch.Tensor) else _pandas_to_floats(y)
     if y.dtype.kind not in "iuf" or y.ndim not in (1, 2):
         raise ValueError(
             f"y has dtype {y.dtype} and shape {y.shape}; {type(net).__name__} "

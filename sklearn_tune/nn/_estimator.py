@@ -411,7 +411,10 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             Inputs; images of shape (n_samples, channels, height, width) for the
             ResNets, or channels last (see ``image_layout``). ``uint8`` images
             are scaled to [0, 1]; other integer and float64 arrays are
-            converted to float32.
+            converted to float32. A pandas DataFrame may hold ``bool`` and
+            nullable (``Int64``, ``boolean``) columns, taken as floats as
+            scikit-learn takes them; ``category`` and string columns must be
+            encoded first (e.g. a ``OneHotEncoder`` in a Pipeline).
         y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
             Targets; None when ``X`` is a Dataset that yields them.
         **fit_params : dict

@@ -1,9 +1,10 @@
-"""Data edge cases: a batch of one, Datasets, read-only arrays, divergence."""
+"""Data edge cases: a batch of one, Datasets, read-only arrays, divergence, pandas."""
 
 import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -12,7 +13,7 @@ pytest.importorskip("skorch")
 from torch.utils.data import TensorDataset  # noqa: E402
 
 from sklearn_tune import BayesSearchCV  # noqa: E402
-from sklearn_tune.nn import FineTuneClassifier  # noqa: E402
+from sklearn_tune.nn import FineTuneClassifier, FineTuneRegressor  # noqa: E402
 from sklearn_tune.space import Categorical  # noqa: E402
 
 
@@ -154,3 +155,64 @@ def test_batches_are_the_same_whichever_iterator(
     seen = torch.cat([yb for _, yb in batches])
     assert sorted(seen.tolist()) == sorted(y.tolist())  # every sample once
     assert net.history[-1, "batches", :, "train_batch_size"] == [5, 5, 5, 5, 4]
+
+
+# -- pandas -----------------------------------------------------------------------
+
+
+def _frame(n=24, seed=0):
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame(
+        {
+            "x": rng.randn(n),
+            "flag": rng.rand(n) > 0.5,
+            "count": pd.array(rng.randint(0, 5, n), dtype="Int64"),
+            "yes": pd.array(rng.rand(n) > 0.5, dtype="boolean"),
+            "small": rng.randn(n).astype("float32"),
+        }
+    )
+
+
+def _tabular_net(cls=FineTuneClassifier):
+    return cls("mlp", max_epochs=2, batch_size=8, device="cpu", random_state=0)
+
+
+def test_a_dataframe_of_bool_and_nullable_numbers_is_taken_as_floats():
+    X = _frame()
+    y = np.repeat([0, 1, 2], 8)
+    net = _tabular_net().fit(X, y)
+    floats = X.to_numpy(dtype="float32")
+    same = _tabular_net().fit(floats, y)
+    np.testing.assert_array_equal(net.predict_proba(X), same.predict_proba(floats))
+    assert net.n_features_in_ == 5
+    target = pd.Series(pd.array(np.arange(24), dtype="Int64"))
+    reg = _tabular_net(FineTuneRegressor).fit(X, target)
+    assert reg.predict(X).shape == (24,)
+
+
+def test_a_missing_value_of_a_nullable_column_is_reported():
+    X = _frame()
+    X.loc[3, "count"] = pd.NA
+    with pytest.raises(ValueError, match="X contains NaN or infinity. Impute"):
+        _tabular_net().fit(X, np.repeat([0, 1, 2], 8))
+
+
+@pytest.mark.parametrize(
+    ("column", "described"),
+    [
+        pytest.param(
+            pd.Categorical(["a", "b"] * 12), "'city' (category)", id="category"
+        ),
+        pytest.param(np.array(["a", "b"] * 12, dtype=object), "'city' (", id="object"),
+        pytest.param(
+            pd.array(["a", "b"] * 12, dtype="string"), "'city' (string", id="string"
+        ),
+    ],
+)
+def test_a_column_of_categories_or_strings_must_be_encoded(column, described):
+    X = _frame().assign(city=column)
+    message = f"X has 1 column(s) that are not numbers: {described}"
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        _tabular_net().fit(X, np.repeat([0, 1, 2], 8))
+    assert "(OneHotEncoder(handle_unknown='ignore'), ['city'])" in str(error.value)
+    assert "OrdinalEncoder" in str(error.value)
