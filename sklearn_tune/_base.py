@@ -354,22 +354,14 @@ class BaseTuneSearchCV(BaseSearchCV):
             )
         else:
             resume = " Set checkpoint=<path> to be able to resume."
-        budget = ""
         best = getattr(self, "best_index_", None)
-        if run.ladder is not None and best is not None:
-            reached = results["n_resources"][best]
-            full = run.ladder.budgets[-1]
-            if reached < full:
-                what = (
-                    "No fit at the full budget succeeded"
-                    if full in results["n_resources"]
-                    else "No candidate reached the full budget"
-                )
-                budget = (
-                    f" {what}: best_params_ is the best at n_resources={reached}, "
-                    f"the highest budget with a successful fit (full: {full}), and "
-                    "best_score_ its score at that budget."
-                )
+        budget = "" if best is None else self._lower_budget_note(run, best)
+        if budget:
+            budget = (
+                " No fit at the full budget succeeded: "
+                if run.ladder.budgets[-1] in results["n_resources"]
+                else " No candidate reached the full budget: "
+            ) + budget
         ended = reason if no_refit is None else f"ended ({reason}), but {no_refit}"
         _warn(
             f"{type(self).__name__} {ended}, after {len(run.evaluations)} "
@@ -486,7 +478,7 @@ class BaseTuneSearchCV(BaseSearchCV):
 
         callbacks = run.callbacks
         reason = f"{self._budget_param} reached"
-        stopped = None
+        stopped, stopped_early = None, False
         asked = [set() for _ in subspaces]  # distinct candidates per sub-space
         if run.ladder is None:
             n_candidates = sum(map(self._expected_candidates, budgets))
@@ -538,6 +530,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                 except _EndSubspace as stop:
                     reason = str(stop)
                     if not chain.end_subspace():
+                        stopped_early = True
                         break
                     continue
                 if len(asked[subspace]) >= subspaces[subspace].size and getattr(
@@ -550,7 +543,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     if not chain.end_subspace():
                         break
         except StopSearch as stop:
-            reason = str(stop)
+            reason, stopped_early = str(stop), True
         except KeyboardInterrupt:
             if not run.evaluations:
                 raise
@@ -573,7 +566,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         self.stop_reason_ = reason
         self._raise_if_all_failed(run)
         if stopped is None:
-            stopped = self._stop_if_full_budget_failed(run, reason)
+            stopped = self._stop_if_full_budget_failed(run, reason, stopped_early)
         if stopped is None and run.n_sklearn_fit_results == 0:
             self._evaluate_once(run, evaluate_candidates)
         run.results.update(run.evaluations.cv_results(self, run.n_splits))
@@ -818,14 +811,55 @@ class BaseTuneSearchCV(BaseSearchCV):
 
     # -- the end --------------------------------------------------------------
 
-    def _stop_if_full_budget_failed(self, run, reason):
-        """With multi-fidelity, no refit when no fit at the full budget
-        succeeded: the best is then a lower budget's, and says so."""
+    def _lower_budget_note(self, run, best):
+        """What a user must know when the best row is below the full budget."""
+        if run.ladder is None:
+            return ""
+        results, full = run.results, run.ladder.budgets[-1]
+        reached = results["n_resources"][best]
+        if reached >= full:
+            return ""
+        return (
+            f"best_params_ is the best at n_resources={reached}, the highest budget "
+            f"with a successful fit (full: {full}), and best_score_ its score at "
+            "that budget."
+        )
+
+    def _stop_if_full_budget_failed(self, run, reason, stopped_early):
+        """With multi-fidelity and no successful fit at the full budget: the
+        best is a lower budget's, and the user is told so.
+
+        A search stopped early (a callback) refits that best as it is; one
+        whose full-budget fits failed is not refitted (it would fail again).
+        """
         if run.ladder is None:
             return None
         full = run.ladder.budgets[-1]
         at_full = [e for e in run.evaluations.items if e.n_resources == full]
         if any(e.error is None for e in at_full):
+            return None
+        if stopped_early and not at_full:
+            note = ""
+            if self.refit and not callable(self.refit):
+                run.results.update(run.evaluations.cv_results(self, run.n_splits))
+                best = self._select_best_index(
+                    self.refit, search_scorers(self)[1], run.results
+                )
+                note = (
+                    ": "
+                    + self._lower_budget_note(run, best)
+                    + (
+                        f" best_estimator_ is refitted with it ({run.resource}="
+                        f"{run.results['n_resources'][best]}), not at the full budget."
+                        if run.resource is not None
+                        else " best_estimator_ is refitted on all the data."
+                    )
+                )
+            _warn(
+                f"{type(self).__name__} stopped ({reason}) before any candidate "
+                f"reached the full budget{note or '.'}",
+                SearchWarning,
+            )
             return None
         if at_full:
             what = (

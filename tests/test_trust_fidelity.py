@@ -24,6 +24,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
+from sklearn_tune.callbacks import Callback
+from sklearn_tune.exceptions import SearchWarning, StopSearch
 from sklearn_tune.space import Categorical, Integer, Real
 
 X, y = load_iris(return_X_y=True)
@@ -172,8 +174,6 @@ class FailsAtFull(RandomForestClassifier):
 
 @pytest.mark.parametrize("kind", ["bayes", "genetic"])
 def test_no_successful_full_budget_row(kind):
-    from sklearn_tune.exceptions import SearchWarning
-
     search = make(
         kind,
         FailsAtFull(n_estimators=9, random_state=0),
@@ -201,8 +201,6 @@ def test_no_successful_full_budget_row(kind):
 
 @pytest.mark.parametrize("kind", ["bayes", "genetic"])
 def test_a_failing_refit_keeps_the_results_and_says_so(kind):
-    from sklearn_tune.exceptions import SearchWarning
-
     # CV fits train on 75 rows and succeed; the refit on 150 fails
     search = make(
         kind, FailsAtFull(n_estimators=3, random_state=0), {"max_depth": Integer(1, 4)}
@@ -221,3 +219,38 @@ def test_a_failing_refit_keeps_the_results_and_says_so(kind):
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
     with pytest.raises(Exception, match="refitting best_params_ on all the data"):
         search.best_estimator_
+
+
+class StopAfterFirstBatch(Callback):
+    """A callback that ends the search after its first batch."""
+
+    def on_batch_end(self, search, **kwargs):
+        raise StopSearch("stopped by the user's callback")
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+@pytest.mark.parametrize(
+    "stopper",
+    [
+        pytest.param(StopAfterFirstBatch, id="StopSearch"),
+        pytest.param(lambda: lambda result: True, id="skopt callable"),
+    ],
+)
+def test_stopping_before_the_full_budget_says_so(kind, stopper):
+    search = make(
+        kind,
+        RandomForestClassifier(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 4)},
+        resource="n_estimators",
+    )
+    message = (
+        r"stopped \(.*\) before any candidate reached the full budget: "
+        r"best_params_ is the best at n_resources=3, .*\(full: 9\).* "
+        r"best_estimator_ is refitted with it \(n_estimators=3\), not at the "
+        r"full budget\."
+    )
+    with pytest.warns(SearchWarning, match=message):
+        search.fit(X, y, callback=stopper())
+    assert set(search.cv_results_["n_resources"]) == {3}
+    assert search.best_params_["n_estimators"] == 3
+    assert search.best_estimator_.n_estimators == 3
