@@ -89,11 +89,16 @@ decay_norm_and_bias : bool, default=True
     decay, as most fine-tuning recipes do.
 warmup_epochs : int, default=0
     Epochs of linear warm-up: in epoch ``e < warmup_epochs`` (from 0) the
-    learning rate is ``lr * (e + 1) / (warmup_epochs + 1)``.
+    learning rate is ``lr * (e + 1) / (warmup_epochs + 1)``. A warm-up never
+    takes a whole training call: it is cut to ``max_epochs - 1`` epochs, so
+    that the last epoch of every call trains at the scheduled rate, however
+    few epochs the call has (e.g. a low rung of a multi-fidelity search on
+    ``max_epochs``); a call of one epoch has no warm-up.
 warmup_batches : int, default=0
     A warm-up counted in training batches instead (only one of the two may
     be set): in batch ``b < warmup_batches`` of the call (from 0) the rate
-    of the schedule is multiplied by ``(b + 1) / (warmup_batches + 1)``.
+    of the schedule is multiplied by ``(b + 1) / (warmup_batches + 1)``;
+    cut, as ``warmup_epochs``, to the batches of the call but its last.
     The schedule is then stepped after every batch (``event_lr`` is
     recorded per batch, in ``history[:, "batches", :, "event_lr"]``), while
     ``"step"``, ``"exponential"`` and ``"cosine"`` still change once per

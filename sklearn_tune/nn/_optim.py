@@ -85,7 +85,7 @@ class LRFactor:
     """Factor of the base learning rate: warm-up, then a schedule.
 
     For epoch ``e`` of a ``fit`` or ``partial_fit`` call (0 for its first),
-    with ``w = warmup_epochs`` and ``t = e - w``:
+    with ``w = min(warmup_epochs, max_epochs - 1)`` and ``t = e - w``:
 
     - warm-up, ``e < w``: ``(e + 1) / (w + 1)``, a linear ramp that reaches the
       full rate at epoch ``w``;
@@ -97,8 +97,13 @@ class LRFactor:
 
     With ``batches_per_epoch`` the factor is asked per batch ``b`` of the
     call (0 for its first), in epoch ``e = b // batches_per_epoch``: the
-    factor of that epoch, times ``(b + 1) / (warmup_batches + 1)`` during a
-    warm-up of ``warmup_batches`` batches.
+    factor of that epoch, times ``(b + 1) / (v + 1)`` during a warm-up of
+    ``v = min(warmup_batches, max_epochs * batches_per_epoch - 1)`` batches.
+
+    A warm-up never takes a whole call: it ends before the call's last epoch
+    (or batch), which trains at the rate of the schedule, however short the
+    call (a rung of a multi-fidelity search on ``max_epochs``). A call of one
+    epoch has no warm-up in epochs.
 
     A picklable callable for :class:`torch.optim.lr_scheduler.LambdaLR`.
 
@@ -144,12 +149,13 @@ class LRFactor:
         if self.batches_per_epoch is None:
             return self._per_epoch(step)
         factor = self._per_epoch(step // self.batches_per_epoch)
-        if step < self.warmup_batches:
-            factor *= (step + 1) / (self.warmup_batches + 1)
+        v = min(self.warmup_batches, self.max_epochs * self.batches_per_epoch - 1)
+        if step < v:
+            factor *= (step + 1) / (v + 1)
         return factor
 
     def _per_epoch(self, epoch):
-        w = self.warmup_epochs
+        w = min(self.warmup_epochs, self.max_epochs - 1)
         if epoch < w:
             return (epoch + 1) / (w + 1)
         t = epoch - w
@@ -315,9 +321,10 @@ class _PerCallLRScheduler(LRScheduler):
 def _one_cycle(net, n_batches):
     """torch's ``OneCycleLR`` over the call, peaking at each group's base rate.
 
-    It rises from ``lr / 25`` over ``warmup_epochs`` or ``warmup_batches``
-    when one is given (else over 30% of the batches), reaching ``lr`` at
-    the first batch after them, then anneals (cosine) to ``lr / 25e4``.
+    It rises from ``lr / 25`` over ``warmup_epochs`` (at most
+    ``max_epochs - 1``) or ``warmup_batches`` when one is given (else over
+    30% of the batches), reaching ``lr`` at the first batch after them, then
+    anneals (cosine) to ``lr / 25e4``.
     A call of fewer than 3 batches trains at ``lr``. Momentum is not
     cycled: ``momentum`` and ``beta1`` stay as set.
     """
@@ -325,8 +332,9 @@ def _one_cycle(net, n_batches):
     if total < 3:  # too short to rise and fall: the base rate throughout
         constant = LRFactor(0, "constant", 1, 1.0, net.max_epochs)
         return torch.optim.lr_scheduler.LambdaLR(net.optimizer_, constant)
-    if net.warmup_epochs:
-        peak = net.warmup_epochs * n_batches
+    warmup_epochs = min(net.warmup_epochs, net.max_epochs - 1)
+    if warmup_epochs:
+        peak = warmup_epochs * n_batches
     elif net.warmup_batches:
         peak = net.warmup_batches
     else:

@@ -166,7 +166,11 @@ def make_finetune_space(
         Epochs of each fit (the estimator's ``max_epochs``; None: the
         estimator's, or its default 10). Bounds the warm-up (at most
         ``max_epochs - 2`` epochs, so that a schedule still acts) and
-        ``step_size`` (a decay happens within the fit).
+        ``step_size`` (a decay happens within the fit). Under a
+        multi-fidelity search on ``max_epochs``, give the full budget
+        (``max_resources``): a fit of a lower rung cuts the warm-up to its
+        own epochs but the last (see ``warmup_epochs``), so no candidate
+        fails there.
     optimizers : sequence of str, default=("sgd", "nesterov", "adam", "adamw")
         See :func:`make_optimizer_space`; ``momentum`` in [0.5, 0.99] is
         searched for the optimizers that read it.

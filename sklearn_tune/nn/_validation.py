@@ -210,15 +210,6 @@ def _check_schedule(net):
             f"and warmup_epochs={net.warmup_epochs} both set a warm-up.",
             "Count the warm-up in epochs or in batches: set the other to 0.",
         )
-    if net.lr_schedule == "onecycle" and net.warmup_epochs >= net.max_epochs:
-        fail(
-            net,
-            "warmup_epochs",
-            net.warmup_epochs,
-            f"is the rising phase of lr_schedule='onecycle' and must be shorter "
-            f"than max_epochs={net.max_epochs}.",
-            "Use fewer warm-up epochs (0 rises over the first 30% of the steps).",
-        )
 
 
 def _check_transform(net):

@@ -171,3 +171,41 @@ def test_no_two_candidates_of_a_search_differ_only_in_ignored_knobs(images, make
             other = _other_value(dim, value, rng)
             if other is not None:  # a twin differing only here would differ
                 assert what_the_fit_reads({**params, name: other}) != read, name
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The objective has been evaluated:UserWarning")
+@pytest.mark.parametrize("searcher", ["bayes", "genetic"])
+def test_finetune_space_under_a_multi_fidelity_search_on_max_epochs(searcher):
+    """Rungs of 1 epoch fit candidates whose warm-up (up to 1 epoch) is as long."""
+    from sklearn_tune import GeneticSearchCV
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 4).astype("float32")
+    y = (X[:, 0] > 0).astype(int)
+    net = FineTuneClassifier(
+        "mlp", max_epochs=3, batch_size=10, device="cpu", random_state=0
+    )
+    space = make_finetune_space(
+        n_stages=1, max_epochs=3, schedules=("constant", "onecycle"), freezing=False
+    )
+    assert space[0]["warmup_epochs"] == Integer(0, 1)
+    fidelity = {"resource": "max_epochs", "min_resources": 1, "max_resources": 3}
+    if searcher == "bayes":
+        search = BayesSearchCV(
+            net, space, n_iter=6, optimizer_kwargs={"n_initial_points": 6}, **fidelity
+        )
+    else:
+        search = GeneticSearchCV(
+            net, space, population_size=6, generations=1, **fidelity
+        )
+    search.set_params(cv=2, random_state=0, error_score="raise").fit(X, y)
+    results = search.cv_results_
+    assert np.isfinite(results["mean_test_score"]).all()
+    assert {1, 3} <= set(results["param_max_epochs"])
+    short = [
+        p
+        for p, epochs in zip(results["params"], results["param_max_epochs"])
+        if epochs == 1 and p["warmup_epochs"] == 1 and p["lr_schedule"] == "onecycle"
+    ]
+    assert short  # a warm-up as long as the rung's fit was fitted

@@ -13,6 +13,7 @@ from skorch.callbacks import Callback  # noqa: E402
 from sklearn_tune.nn import (  # noqa: E402
     FineTuneClassifier,
     FineTuneRegressor,
+    LRFactor,
     RandomCrop,
     RandomFlip,
 )
@@ -230,18 +231,43 @@ def test_onecycle_peaks_at_each_groups_base_rate(images, make_net):
             "warm-up. Count the warm-up in epochs or in batches",
             id="both warm-ups",
         ),
-        pytest.param(
-            {"lr_schedule": "onecycle", "warmup_epochs": 2, "max_epochs": 2},
-            "FineTuneClassifier(warmup_epochs=2): is the rising phase of "
-            "lr_schedule='onecycle' and must be shorter than max_epochs=2.",
-            id="onecycle warm-up too long",
-        ),
     ],
 )
 def test_schedule_rules(images, make_net, params, message):
     X, y = images
     with pytest.raises(ValueError, match=re.escape(message)):
         make_net(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"warmup_epochs": 3, "max_epochs": 2}, [0.5, 1.0], id="3 of 2"),
+        pytest.param({"warmup_epochs": 2, "max_epochs": 1}, [1.0], id="2 of 1"),
+        pytest.param({"warmup_epochs": 1, "max_epochs": 3}, [0.5, 1, 1], id="1 of 3"),
+        pytest.param(
+            {"warmup_batches": 10, "max_epochs": 1, "batches_per_epoch": 4},
+            [0.25, 0.5, 0.75, 1.0],
+            id="10 batches of 4",
+        ),
+    ],
+)
+def test_a_warm_up_ends_before_the_last_epoch_of_a_call(params, expected):
+    params = {"warmup_epochs": 0, **params}
+    factor = LRFactor(lr_schedule="constant", step_size=1, gamma=1.0, **params)
+    steps = params["max_epochs"] * params.get("batches_per_epoch", 1)
+    assert [factor(step) for step in range(steps)] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine", "onecycle"])
+def test_a_warm_up_longer_than_the_fit_is_cut_to_it(images, make_net, schedule):
+    X, y = images
+    net = make_net(warmup_epochs=3, max_epochs=2, lr=0.01, lr_schedule=schedule)
+    net.fit(X, y)  # onecycle refused it: warmup_epochs must be < max_epochs
+    lrs = net.history[:, "event_lr"] if schedule != "onecycle" else []
+    if schedule == "constant":
+        assert lrs == pytest.approx([0.005, 0.01])
+    assert np.isfinite(net.history[-1, "train_loss"])
 
 
 # -- no weight decay on norms and biases ----------------------------------------
