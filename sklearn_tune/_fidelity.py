@@ -30,6 +30,7 @@ from sklearn.base import is_classifier
 from sklearn.utils import resample
 
 from ._fingerprint import describe
+from .space import Categorical
 
 _RESOURCE_OPTIONS = "an estimator parameter such as 'max_iter', or 'n_samples'"
 
@@ -236,6 +237,66 @@ class SubsampledCV:
         return self.cv.get_n_splits(X, y, groups)
 
 
+def _resource_values(search, subspaces, resource):
+    """The resource's value in every estimator the search may fit, by name.
+
+    Where the resource belongs to a step that a ``Categorical`` swaps
+    (``{'clf': Categorical([rf, et])}`` with ``resource='clf__n_estimators'``),
+    every choice must have it; refused before any fit otherwise. The value
+    must be an int (or None, such as ``max_depth``): a budget counts.
+    """
+    name = type(search).__name__
+    owner, _, param = resource.rpartition("__")
+    estimators = {type(search.estimator).__name__: search.estimator}
+    swapped = [
+        s.dimensions[owner]
+        for s in subspaces
+        if owner and isinstance(s.dimensions.get(owner), Categorical)
+    ]
+    if swapped:
+        estimators = {}
+        for choices in swapped:
+            for choice in choices.categories:
+                label = f"the choice {choice!r} of search_spaces[{owner!r}]"
+                estimators[label] = choice
+                if not hasattr(choice, "get_params") or param not in choice.get_params(
+                    deep=True
+                ):
+                    raise ValueError(
+                        f"{name}(resource={resource!r}): {label} has no parameter "
+                        f"{param!r}, so it cannot be trained at a budget of "
+                        f"{param}. Every choice of search_spaces[{owner!r}] must "
+                        f"have it: drop that choice, search it in a sub-space of "
+                        f"its own without a resource, or use resource='n_samples', "
+                        "which every estimator has."
+                    )
+        values = {k: v.get_params(deep=True)[param] for k, v in estimators.items()}
+    else:
+        params = search.estimator.get_params(deep=True)
+        if resource not in params:
+            raise ValueError(
+                f"{name}(resource={resource!r}): the estimator has no parameter "
+                f"{resource!r}. The resource must be {_RESOURCE_OPTIONS}; "
+                f"{type(search.estimator).__name__} has "
+                f"{sorted(k for k, v in params.items() if _is_count(v))}"
+                " as integer parameters."
+            )
+        values = {type(search.estimator).__name__: params[resource]}
+    for label, value in values.items():
+        if not (value is None or _is_count(value)):
+            raise ValueError(
+                f"{name}(resource={resource!r}): {label}'s {param} is "
+                f"{value!r} ({type(value).__name__}), not an int. The resource is "
+                "a budget that grows in whole steps: an integer parameter such "
+                "as 'max_iter', 'n_estimators' or 'max_epochs', or 'n_samples'."
+            )
+    return values
+
+
+def _is_count(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
 def check_resources(search, subspaces, X, y, n_splits):
     """``(resource parameter or None, Ladder)`` of a search; bad input raises.
 
@@ -249,15 +310,6 @@ def check_resources(search, subspaces, X, y, n_splits):
         smallest = 2 * n_splits * n_classes
         auto, auto_means = n_samples, f"the number of samples, {n_samples}"
     else:
-        params = search.estimator.get_params(deep=True)
-        if resource not in params:
-            raise ValueError(
-                f"{name}(resource={resource!r}): the estimator has no parameter "
-                f"{resource!r}. The resource must be {_RESOURCE_OPTIONS}; "
-                f"{type(search.estimator).__name__} has "
-                f"{sorted(k for k, v in params.items() if isinstance(v, Integral))}"
-                " as integer parameters."
-            )
         for subspace in subspaces:
             if resource in subspace.dimensions:
                 raise ValueError(
@@ -265,9 +317,19 @@ def check_resources(search, subspaces, X, y, n_splits):
                     "search space. The search sets the resource itself, rung by "
                     "rung; remove it from search_spaces."
                 )
+        values = _resource_values(search, subspaces, resource)
         smallest = 1
-        auto = params[resource]
+        auto = next(iter(values.values()))
         auto_means = f"the estimator's {resource}={auto!r}"
+        if len({repr(v) for v in values.values()}) > 1 and (
+            search.max_resources == "auto"
+        ):
+            raise ValueError(
+                f"{name}(max_resources='auto') takes the estimator's {resource}, "
+                f"but the estimators it may fit have different ones: "
+                f"{', '.join(f'{k} has {v!r}' for k, v in values.items())}. Pass "
+                "max_resources=<int>, the full budget."
+            )
     if search.max_resources == "auto":
         max_resources = auto
         if not (isinstance(auto, Integral) and auto >= 1):

@@ -902,6 +902,8 @@ def _check_names(dimensions, estimator, where):
                 )
             ]
         if any(_try_set(estimator, trial) for trial in trials):
+            if parent is not None and isinstance(dimensions[parent], Categorical):
+                _check_every_choice(dimensions, key, parent, estimator, where)
             continue
         try:
             valid = sorted(estimator.get_params(deep=True))
@@ -921,6 +923,44 @@ def _check_names(dimensions, estimator, where):
             "Nested parameters are written step__param, e.g. 'clf__C' for a "
             "Pipeline step named 'clf'."
         )
+
+
+def _check_every_choice(dimensions, key, parent, estimator, where):
+    """Refuse a nested name that a choice it is active for does not have.
+
+    ``{'clf': Categorical([rf, mlp]), 'clf__max_depth': Integer(2, 8)}`` would
+    fail every MLP fit; ``.when(clf=[rf])`` says what is meant.
+    """
+    dimension, choices = dimensions[key], dimensions[parent]
+    condition = dimension.condition
+    active = [
+        choice
+        for choice in choices.categories
+        if condition is None
+        or condition.parent != parent
+        or any(choices.index(v) == choices.index(choice) for v in condition.values)
+    ]
+    sample = _sample(dimension)
+    lacking = [c for c in active if not _try_set(estimator, {parent: c, key: sample})]
+    if not lacking:
+        return
+    having = [c for c in choices.categories if c not in lacking]
+    names = ", ".join(_choice_name(c) for c in having)
+    unconditional = repr(dimension).removesuffix(dimension._condition_repr())
+    raise ValueError(
+        f"{where}[{key!r}] is active for the choice {lacking[0]!r} of "
+        f"{where}[{parent!r}], which has no parameter {key[len(parent) + 2 :]!r}, "
+        "so every fit with it would fail. Make it active only for the choices "
+        f"that have it: {where}[{key!r}] = {unconditional}.when({parent}=[{names}]) "
+        f"(the objects of the Categorical), or drop {key!r}."
+    )
+
+
+def _choice_name(choice):
+    """A choice as a user wrote it: an estimator by its class, a value by repr."""
+    if hasattr(choice, "get_params"):
+        return f"<your {type(choice).__name__}>"
+    return repr(choice)
 
 
 def _sample(dimension):

@@ -254,3 +254,62 @@ def test_stopping_before_the_full_budget_says_so(kind, stopper):
     assert set(search.cv_results_["n_resources"]) == {3}
     assert search.best_params_["n_estimators"] == 3
     assert search.best_estimator_.n_estimators == 3
+
+
+class NeverFit(RandomForestClassifier):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("a fit ran before the space was checked")
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_a_parameter_only_some_choices_have_is_refused_before_any_fit(kind):
+    rf, mlp = NeverFit(), MLPClassifier()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", rf)])
+    forgotten = {"clf": Categorical([rf, mlp]), "clf__max_depth": Integer(2, 8)}
+    message = (
+        "search_spaces['clf__max_depth'] is active for the choice MLPClassifier() "
+        "of search_spaces['clf'], which has no parameter 'max_depth', so every "
+        "fit with it would fail. Make it active only for the choices that have "
+        "it: search_spaces['clf__max_depth'] = Integer(2, 8).when(clf=[<your "
+        "NeverFit>])"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(kind, pipe, forgotten).fit(X, y)
+    # a .when() naming a choice that lacks it is refused the same way
+    wrong = {**forgotten, "clf__max_depth": Integer(2, 8).when(clf=[rf, mlp])}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(kind, pipe, wrong).fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_a_resource_one_choice_lacks_is_refused_before_any_fit(kind):
+    rf, mlp = NeverFit(), MLPClassifier()
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", rf)])
+    space = {
+        "clf": Categorical([rf, mlp]),
+        "clf__max_depth": Integer(2, 8).when(clf=[rf]),
+    }
+    search = make(kind, pipe, space, resource="clf__n_estimators", max_resources=9)
+    message = (
+        "resource='clf__n_estimators'): the choice MLPClassifier() of "
+        "search_spaces['clf'] has no parameter 'n_estimators'"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "resource, given",
+    [
+        pytest.param("C", "1.0 (float)", id="float"),
+        pytest.param("fit_intercept", "True (bool)", id="bool"),
+        pytest.param("solver", "'lbfgs' (str)", id="str"),
+    ],
+)
+def test_a_resource_that_is_not_an_integer_parameter_is_refused(resource, given):
+    from sklearn.linear_model import LogisticRegression
+
+    search = make("bayes", LogisticRegression(), {"tol": Real(1e-5, 1e-3)})
+    search.set_params(resource=resource, max_resources=9)
+    with pytest.raises(ValueError, match=re.escape(f"{given}, not an int")):
+        search.fit(X, y)
