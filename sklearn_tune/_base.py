@@ -564,6 +564,8 @@ class BaseTuneSearchCV(BaseSearchCV):
                 run.journal.close()
             self._collect_strategies(strategies)
         self.stop_reason_ = reason
+        if run.ladder is not None:
+            self._set_halving_attributes(run, chain)
         self._raise_if_all_failed(run)
         if stopped is None:
             stopped = self._stop_if_full_budget_failed(run, reason, stopped_early)
@@ -810,6 +812,25 @@ class BaseTuneSearchCV(BaseSearchCV):
         return int(check_random_state(self.random_state).randint(_INT32_MAX))
 
     # -- the end --------------------------------------------------------------
+
+    def _set_halving_attributes(self, run, chain):
+        """The fitted attributes of scikit-learn's halving searches, per budget.
+
+        A halving search runs one bracket; ours runs several, so the counts
+        are summed over brackets, budget by budget (see docs/multi_fidelity.md).
+        """
+        budgets = run.ladder.budgets
+        counts = dict.fromkeys(budgets, 0)
+        for evaluation in run.evaluations.items:
+            counts[evaluation.n_resources] += 1
+        self.n_candidates_ = [counts[budget] for budget in budgets]
+        self.n_iterations_ = sum(1 for budget in budgets if counts[budget])
+        self.n_possible_iterations_ = len(budgets)
+        first = chain.strategies[0].scale  # new candidates of the first bracket
+        self.n_required_iterations_ = 1 + int(
+            math.floor(math.log(max(first, 1), run.ladder.factor) + 1e-9)
+        )
+        self.n_remaining_candidates_ = counts[budgets[-1]]
 
     def _lower_budget_note(self, run, best):
         """What a user must know when the best row is below the full budget."""

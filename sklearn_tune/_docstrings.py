@@ -109,7 +109,23 @@ stop_reason_ : str
     search space, or an interrupt.
 n_resources_ : list of int
     With ``resource``: the budgets of the rungs, lowest first (the last is
-    ``max_resources_``; the first, ``min_resources_``).""",
+    ``max_resources_``; the first, ``min_resources_``).
+n_candidates_ : list of int
+    With ``resource``: how many candidates were evaluated at each budget of
+    ``n_resources_``, summed over the Hyperband brackets (a halving search has
+    one bracket; 0 for a budget the search did not reach).
+n_iterations_ : int
+    With ``resource``: how many budgets of ``n_resources_`` were reached.
+n_possible_iterations_ : int
+    With ``resource``: how many budgets there are between ``min_resources_``
+    and ``max_resources_``, ``len(n_resources_)``.
+n_required_iterations_ : int
+    With ``resource``: how many rungs the first bracket's candidates need to
+    halve down to fewer than ``factor``, as in the halving searches.
+n_remaining_candidates_ : int
+    With ``resource``: how many candidates were evaluated at the full budget,
+    the ones ``best_*`` is chosen among (a halving search counts those left
+    after its last rung).""",
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<name>\w+)\}[ ]*$", re.MULTILINE)

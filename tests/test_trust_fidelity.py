@@ -313,3 +313,45 @@ def test_a_resource_that_is_not_an_integer_parameter_is_refused(resource, given)
     search.set_params(resource=resource, max_resources=9)
     with pytest.raises(ValueError, match=re.escape(f"{given}, not an int")):
         search.fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_the_halving_searches_fitted_attributes(kind):
+    from scipy.stats import randint
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    forest = RandomForestClassifier(random_state=0)
+    search = make(
+        kind,
+        forest,
+        {"max_depth": Integer(1, 8)},
+        resource="n_estimators",
+        max_resources=27,
+    ).fit(X, y)
+    halving = HalvingRandomSearchCV(
+        forest,
+        {"max_depth": randint(1, 9)},
+        n_candidates=search.n_candidates_[0],
+        resource="n_estimators",
+        max_resources=27,
+        min_resources=search.min_resources_,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    for name in (
+        "n_candidates_",
+        "n_iterations_",
+        "n_possible_iterations_",
+        "n_remaining_candidates_",
+        "n_required_iterations_",
+    ):
+        assert type(getattr(search, name)) is type(getattr(halving, name)), name
+    budgets = np.asarray(search.cv_results_["n_resources"])
+    assert search.n_candidates_ == [
+        int((budgets == n).sum()) for n in search.n_resources_
+    ]
+    assert search.n_iterations_ == len(search.n_resources_) == len(halving.n_resources_)
+    assert search.n_possible_iterations_ == len(search.n_resources_)
+    assert search.n_required_iterations_ == halving.n_required_iterations_
+    assert search.n_remaining_candidates_ == search.n_candidates_[-1]
