@@ -132,12 +132,20 @@ class Evaluations:
             )
         for key in [k for k in results if k.startswith("mean_train_")]:
             results["rank_train_" + key[len("mean_train_") :]] = _rank(results[key])
-        if search._score_sign < 0:  # e.g. GeneticSearchCV(criteria="min")
-            # rank 1 is the lowest score of the metric searched, failures last
-            metric = self.metric(search) or "score"
-            means = np.asarray(results[f"mean_test_{metric}"], dtype=float)
-            failed = [e.error is not None for e in self.items]
-            results[f"rank_test_{metric}"] = _rank(np.where(failed, np.nan, -means))
+        failed = [e.error is not None for e in self.items]
+        searched = self.metric(search) or "score"
+        for key in [k for k in results if k.startswith("mean_test_")]:
+            metric = key[len("mean_test_") :]
+            sign = search._score_sign if metric == searched else 1.0
+            if sign > 0 and not any(failed):
+                continue  # scikit-learn's own ranks
+            # failures last, whatever error_score they were given (a number
+            # such as error_score=1.0 would rank them first); rank 1 is the
+            # lowest score of the metric searched under criteria="min"
+            means = np.asarray(results[key], dtype=float)
+            results[f"rank_test_{metric}"] = _rank(
+                np.where(failed, np.nan, sign * means)
+            )
         return results
 
     def failure_summary(self, error_score) -> str:

@@ -355,3 +355,34 @@ def test_the_halving_searches_fitted_attributes(kind):
     assert search.n_possible_iterations_ == len(search.n_resources_)
     assert search.n_required_iterations_ == halving.n_required_iterations_
     assert search.n_remaining_candidates_ == search.n_candidates_[-1]
+
+
+class FailsDeep(RandomForestClassifier):
+    def fit(self, X, y, sample_weight=None):
+        if self.max_depth > 2:
+            raise RuntimeError("too deep")
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+@pytest.mark.parametrize("resource", [None, "n_estimators"], ids=["plain", "mf"])
+def test_a_numeric_error_score_never_makes_a_failed_row_best(kind, resource):
+    search = make(
+        kind,
+        FailsDeep(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 6)},
+        error_score=1.5,  # above every real accuracy
+        resource=resource,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    results = search.cv_results_
+    failed = np.array([p["max_depth"] > 2 for p in results["params"]])
+    assert failed.any() and (~failed).any()
+    assert not failed[search.best_index_]
+    assert search.best_score_ < 1.5
+    assert results["rank_test_score"][search.best_index_] == 1 or resource
+    assert (
+        results["rank_test_score"][failed] > results["rank_test_score"][~failed].max()
+    ).all()
