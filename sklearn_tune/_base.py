@@ -301,6 +301,8 @@ class BaseTuneSearchCV(BaseSearchCV):
                 "or fit with refit=False."
             ) from err
         finally:
+            if run.journal is not None:  # also when the search failed to start
+                run.journal.close()
             del self._run
             self.cv = cv
         return self

@@ -386,3 +386,16 @@ def test_a_numeric_error_score_never_makes_a_failed_row_best(kind, resource):
     assert (
         results["rank_test_score"][failed] > results["rank_test_score"][~failed].max()
     ).all()
+
+
+def test_no_lock_file_stays_when_the_search_fails_to_start(tmp_path):
+    class Broken(Callback):
+        def on_search_begin(self, search, **kwargs):
+            raise ZeroDivisionError("a callback that fails")
+
+    path = tmp_path / "c.jsonl"
+    search = make("bayes", RandomForestClassifier(), {"max_depth": Integer(1, 4)})
+    search.set_params(checkpoint=path)
+    with pytest.raises(ZeroDivisionError):
+        search.fit(X, y, callback=Broken())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
