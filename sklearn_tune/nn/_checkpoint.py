@@ -7,8 +7,9 @@ and a random part, so that the parallel fits of a search never collide):
   validation loss, or training loss without a validation set), loaded back
   when training ends;
 - ``<fit>-state.pt``: the training state after the last epoch: module,
-  optimizer, learning-rate scheduler, epochs done and history, from which
-  :meth:`FineTuneClassifier.resume` continues a fit that was stopped.
+  optimizer (and its name), learning-rate scheduler, epochs done, history and
+  torch's random state, from which :meth:`FineTuneClassifier.resume`
+  continues a fit that was stopped as if it had not been.
 
 Nothing else is written, and when the fit ends normally both files are
 removed (the net then holds the best weights): a search leaves no files
@@ -25,7 +26,7 @@ import uuid
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["read_training_state"]
+__all__ = ["check_resumable", "read_training_state", "restore_random_state"]
 
 _FORMAT = 1
 
@@ -62,6 +63,63 @@ def _scheduler_state(scheduler):
     }
 
 
+def _optimizer_name(optimizer):
+    """The ``optimizer`` parameter as a string: a name, or a class's path."""
+    if isinstance(optimizer, str):
+        return optimizer
+    return f"{optimizer.__module__}.{optimizer.__qualname__}"
+
+
+def _random_state(device):
+    """torch's random state, of the CPU and of the net's GPU (if it has one)."""
+    state = {"cpu": torch.get_rng_state()}
+    if device is not None and device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def restore_random_state(state, device):
+    """Set torch's random state to the one saved with ``state`` (if any).
+
+    Parameters
+    ----------
+    state : dict
+        A training state (:func:`read_training_state`).
+    device : torch.device or None
+        The net's device.
+    """
+    saved = state.get("random_state")
+    if not saved:  # written before random states were kept
+        return
+    torch.set_rng_state(saved["cpu"])
+    if "cuda" in saved and device is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(saved["cuda"], device)
+
+
+def check_resumable(net, state, path):
+    """Refuse, before anything is built, to resume with another optimizer.
+
+    Parameters
+    ----------
+    net : FineTuneClassifier or FineTuneRegressor
+        The net that resumes.
+    state : dict
+        The training state (:func:`read_training_state`).
+    path : str or path-like
+        Its file, for the message.
+    """
+    saved = state.get("optimizer_name")
+    if saved is None or saved == _optimizer_name(net.optimizer):
+        return
+    raise ValueError(
+        f"{type(net).__name__}(optimizer={net.optimizer!r}).resume"
+        f"({os.fspath(path)!r}): the stopped fit trained with optimizer={saved!r}, "
+        "whose state (momentum, moment estimates) the new optimizer cannot take. "
+        f"Resume with optimizer={saved!r} and the other parameters of the fit "
+        "that wrote the file, or fit anew."
+    )
+
+
 def read_training_state(path):
     """Read a training state written by ``checkpoint_dir``.
 
@@ -75,8 +133,11 @@ def read_training_state(path):
     state : dict
         ``module``, ``optimizer`` (state dicts), ``lr_scheduler`` (its
         ``last_epoch``, ``base_lrs`` and ``last_lrs``), ``epoch``
-        (epochs done in the interrupted call), ``history`` (a list of dicts)
-        and ``prefix`` (the fit's file prefix).
+        (epochs done in the interrupted call), ``history`` (a list of dicts),
+        ``prefix`` (the fit's file prefix), ``optimizer_name`` (the
+        ``optimizer`` parameter, or its class's path) and ``random_state``
+        (torch's, after the last epoch); the last two are absent from files
+        written by earlier versions.
     """
     state = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(state, dict) or state.get("format") != _FORMAT:
@@ -141,6 +202,8 @@ class _TrainingCheckpoint(Callback):
                 "epoch": len(net.history) - self.first_epoch_,
                 "module": net.module_.state_dict(),
                 "optimizer": net.optimizer_.state_dict(),
+                "optimizer_name": _optimizer_name(net.optimizer),
+                "random_state": _random_state(net._torch_device()),
                 "lr_scheduler": _scheduler_state(scheduler),
                 "history": json.dumps(net.history.to_list()),
             },

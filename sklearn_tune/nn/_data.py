@@ -310,6 +310,85 @@ class _DataMixin:
             return repr(module)
         return getattr(module, "__name__", type(module).__name__)
 
+    def _set_input_shape(self, sample):
+        """Remember the shape of the inputs of a new fit (one sample's)."""
+        if isinstance(sample, Mapping) or not hasattr(sample, "shape"):
+            self._input_shape = None
+            return
+        shape = tuple(sample.shape)
+        self._input_shape = shape[1:]
+        self.in_channels_ = int(shape[1]) if len(shape) == 4 else None
+        if len(shape) == 2:
+            self.n_features_in_ = int(shape[1])
+        else:
+            self.__dict__.pop("n_features_in_", None)
+
+    def _check_input_shape(self, X, method):
+        """Inputs of the shape the net was fitted on, or a message with the fix."""
+        fitted = self.__dict__.get("_input_shape")
+        if fitted is None or is_dataset(X) or isinstance(X, Mapping):
+            return
+        shape = tuple(X.shape)
+        name = type(self).__name__
+        fix = (
+            "Give X the columns of the training data, in the same order"
+            if len(fitted) == 1
+            else "Give X the layout of the training data"
+        )
+        fix += (
+            "."
+            if method == "predict"
+            else "; to train on other data, call fit "
+            "(with warm_start=False) to build a new net."
+        )
+        if len(shape) != len(fitted) + 1:
+            raise ValueError(
+                f"X has shape {shape}, but {name} was fitted on X of shape "
+                f"(n_samples, {', '.join(map(str, fitted))}) and {method} takes "
+                f"the same. {fix}"
+            )
+        if len(fitted) == 1 and shape[1] != fitted[0]:
+            raise ValueError(
+                f"X has {shape[1]} features, but {name} was fitted on "
+                f"{fitted[0]} features (columns) and {method} takes as many. {fix}"
+            )
+        if len(fitted) == 3 and shape[1] != fitted[0]:
+            raise ValueError(
+                f"X holds images of {shape[1]} channel(s), but {name} was "
+                f"fitted on images of {fitted[0]} channel(s) and {method} takes as "
+                f"many. {fix}"
+            )
+
+    def _check_fit_params(self, fit_params, method):
+        """Refuse ``sample_weight`` unless the module's ``forward`` takes it."""
+        if "sample_weight" not in fit_params:
+            return
+        module = self.module
+        if not isinstance(module, str):
+            cls = module if inspect.isclass(module) else type(module)
+            params = inspect.signature(cls.forward).parameters.values()
+            if any(
+                p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in params
+            ):
+                return  # skorch passes fit parameters to forward, as it does
+        weight = fit_params["sample_weight"]
+        given = f"shape {np.shape(weight)}" if weight is not None else "None"
+        how = (
+            "To weight classes, give the loss one weight per class, in the order "
+            "of classes_: criterion__weight=torch.tensor([...]). To weight "
+            "samples, "
+            if is_classifier(self)
+            else "To weight samples, "
+        )
+        raise TypeError(
+            f"{type(self).__name__}.{method} got sample_weight ({given}), which it "
+            "does not support: skorch passes fit parameters to the module's "
+            f"forward, and module={self._module_name()} takes no sample_weight. "
+            f"{how}resample the training rows in proportion to their weights "
+            "before fitting, or leave sample_weight out (e.g. of a search's fit "
+            "parameters)."
+        )
+
     def _check_lengths(self, X, y):
         if y is None or is_dataset(X) or isinstance(X, Mapping):
             return
@@ -325,7 +404,24 @@ class _DataMixin:
         if self.train_split is not None or not self.validation_fraction:
             return
         n_valid = math.ceil(self.validation_fraction * n_samples)
-        n_classes = len(self.classes_) if is_classifier(self) else 1
+        n_classes = 1
+        if is_classifier(self) and y is not None:  # a stratified split
+            labels, counts = np.unique(y, return_counts=True)
+            n_classes = len(labels)
+            if counts.min() < 2:
+                alone = labels[counts < 2].tolist()
+                fail(
+                    self,
+                    "validation_fraction",
+                    self.validation_fraction,
+                    f"splits the training samples stratified by class, which "
+                    f"needs 2 samples of each class; y has a single sample of "
+                    f"class(es) {alone[:10]}.",
+                    "Give each class 2 samples or more, use your own validation "
+                    "set (train_split=skorch.helper.predefined_split(dataset)), "
+                    "or validation_fraction=None and patience=None to train on "
+                    "every sample.",
+                )
         if is_classifier(self) and y is not None and n_valid < n_classes:
             need = min(n_classes / n_samples, 0.5)
             fail(
@@ -337,12 +433,20 @@ class _DataMixin:
                 f"Use validation_fraction>={need:.2f}, or patience=None and "
                 "validation_fraction=None to train on every sample.",
             )
-        if n_samples - n_valid < 1:
+        if n_samples - n_valid < n_classes:
+            left = (
+                "no training sample"
+                if n_classes == 1
+                else (
+                    f"{n_samples - n_valid} training samples, fewer than the "
+                    f"{n_classes} classes"
+                )
+            )
             fail(
                 self,
                 "validation_fraction",
                 self.validation_fraction,
-                f"leaves no training sample out of {n_samples}.",
+                f"leaves {left} out of {n_samples}.",
                 "Use a smaller fraction.",
             )
 

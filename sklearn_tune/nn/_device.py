@@ -409,13 +409,19 @@ class _DeviceMixin:
             scaler.update()
 
     @contextmanager
-    def _seeded(self):
-        """Seed torch for this fit without touching the caller's random state."""
+    def _seeded(self, fork=False):
+        """Seed torch for this fit without touching the caller's random state.
+
+        With ``fork`` (a resumed fit, which sets torch's random state to the
+        stopped fit's), the caller's state is restored even without a
+        ``random_state``.
+        """
         if self.random_state is None:
             self.seed_ = None
-            yield
-            return
-        if isinstance(self.random_state, np.random.RandomState):
+            if not fork:
+                yield
+                return
+        elif isinstance(self.random_state, np.random.RandomState):
             self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
         else:
             self.seed_ = int(self.random_state)
@@ -424,7 +430,8 @@ class _DeviceMixin:
         if device is not None and device.type == "cuda":
             devices = [device.index if device.index is not None else 0]
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(self.seed_)
+            if self.seed_ is not None:
+                torch.manual_seed(self.seed_)
             yield
 
     def _release_device_memory(self):

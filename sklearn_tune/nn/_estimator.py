@@ -40,7 +40,7 @@ from torch import nn
 
 from ._augment import builtin_names, make_transform
 from ._build import _BuildMixin
-from ._checkpoint import read_training_state
+from ._checkpoint import check_resumable, read_training_state, restore_random_state
 from ._data import _DataMixin, check_labels, check_targets
 from ._device import _DeviceMixin, cudnn_benchmark, use_channels_last
 from ._docs import fill_doc
@@ -296,21 +296,25 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         return self
 
     def _fit(self, X, y, fit_params, *, partial, classes=None, resume=None):
+        method = "partial_fit" if partial else "fit"
         check_params(self)
+        self._check_fit_params(fit_params, method)
         X = self._check_X(X)
         self._check_lengths(X, y)
         first = not (partial or self.warm_start) or not self.initialized_
         if not first:
-            self._check_optimizer_unchanged("partial_fit" if partial else "fit")
+            self._check_optimizer_unchanged(method)
+        if resume is not None:
+            check_resumable(self, *resume)
         # a net built with initialize() (e.g. to load_params) sees data here first
         new_data = first or not hasattr(self, "n_outputs_")
+        if not new_data:
+            self._check_input_shape(X, method)
         y = self._check_y(X, y, reset=new_data, classes=classes)
         # a Dataset is checked on its first samples, as arrays are on all
         sample = self._check_dataset(X, y) if is_dataset(X) else X
-        if new_data and not isinstance(sample, Mapping):
-            self.in_channels_ = int(sample.shape[1]) if len(sample.shape) == 4 else None
-            if len(sample.shape) == 2:
-                self.n_features_in_ = int(sample.shape[1])
+        if new_data:
+            self._set_input_shape(sample)
         self.transform_ = make_transform(self.transform)
         if builtin_names(self.transform) and not (
             isinstance(sample, Mapping) or len(sample.shape) == 4
@@ -325,7 +329,8 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "Use transform=None for this data, or a callable that fits it.",
             )
         message = None
-        seeded = self._seeded() if first else nullcontext()
+        # a resumed fit goes on drawing where the stopped one was
+        seeded = self._seeded(fork=resume is not None) if first else nullcontext()
         try:
             with seeded:
                 if first:
@@ -366,6 +371,7 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "the parameters of the fit that wrote it."
             ) from err
         self.history = History(state["history"])
+        restore_random_state(state, self._torch_device())
         checkpoint = dict(self.callbacks_).get("checkpoint")
         if checkpoint is not None:
             checkpoint.resume_from(state, path)
@@ -374,10 +380,15 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
     def resume(self, state_file, X, y=None, **fit_params):
         """Finish a fit that was stopped, from its state in ``checkpoint_dir``.
 
-        The net is built, the module, optimizer and history of the stopped
-        fit are loaded from ``state_file``, and training goes on for the
-        epochs of its ``max_epochs`` that were not done, on the same
-        learning-rate schedule. Early stopping counts its patience anew.
+        The net is built, the module, optimizer, history and torch's random
+        state of the stopped fit are loaded from ``state_file``, and training
+        goes on for the epochs of its ``max_epochs`` that were not done, on
+        the same learning-rate schedule, drawing the same shuffles, dropout
+        masks and augmentations: with an int ``random_state``, on the CPU,
+        the result is the fit that was not stopped (unless early stopping,
+        which counts its patience anew, stops it). The caller's torch random
+        state is left as it was. Resuming with another ``optimizer`` than the
+        stopped fit's is refused before anything is built.
 
         Parameters
         ----------
@@ -450,9 +461,11 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
 
     def _predict_output(self, X):
         message = None
+        X = self._check_X(X)
+        self._check_input_shape(X, "predict")
         try:
             with self._data_on_device_scope():
-                return super().predict_proba(self._check_X(X))
+                return super().predict_proba(X)
         except torch.cuda.OutOfMemoryError as err:
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         raise self._predict_out_of_memory(message)

@@ -15,17 +15,19 @@ def images():
 
 @pytest.fixture
 def make_net():
-    """A tiny FineTuneClassifier (resnet8, width 4) on the CPU, seeded."""
+    """A tiny FineTuneClassifier (resnet8 of width 4, or module=...) on the CPU,
+    seeded."""
     from sklearn_tune.nn import FineTuneClassifier
 
     def make(**kwargs):
         params = {
-            "module__width": 4,
             "max_epochs": 2,
             "batch_size": 8,
             "device": "cpu",
             "random_state": 0,
         }
+        if kwargs.get("module", "resnet8") != "mlp":
+            params["module__width"] = 4
         params.update(kwargs)
         return FineTuneClassifier(params.pop("module", "resnet8"), **params)
 

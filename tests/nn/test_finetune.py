@@ -782,3 +782,139 @@ def test_a_resumed_fit_can_be_resumed_again(images, make_net, tmp_path):
     net = make_net(**params).resume(state_file, X, y)
     assert len(net.history) == 6
     assert list(tmp_path.iterdir()) == []
+
+
+# -- mistakes named with their fix; resume as if never stopped --------------------
+
+
+def _table(n=24, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.randn(n, n_features).astype("float32"), np.repeat([0, 1, 2], n // 3)
+
+
+def test_another_number_of_features_is_named(images, make_net):
+    X, y = _table()
+    net = make_net(module="mlp", max_epochs=1).fit(X, y)
+    message = (
+        "X has 5 features, but FineTuneClassifier was fitted on 6 features "
+        "(columns) and {} takes as many. Give X the columns of the training data"
+    )
+    with pytest.raises(ValueError, match=re.escape(message.format("predict"))):
+        net.predict(X[:, :5])
+    with pytest.raises(ValueError, match=re.escape(message.format("partial_fit"))):
+        net.partial_fit(X[:, :5], y)
+    with pytest.raises(ValueError, match="call fit \\(with warm_start=False\\)"):
+        net.set_params(warm_start=True).fit(X[:, :5], y)
+    assert len(net.history) == 1  # nothing trained
+    with pytest.raises(ValueError, match=re.escape("X has shape (24, 6, 1), but")):
+        net.predict(X[:, :, None])
+    net.set_params(warm_start=False).fit(X[:, :5], y)  # a new net: new columns
+    assert net.n_features_in_ == 5
+    X_img, y_img = images
+    net = make_net(max_epochs=1).fit(X_img, y_img)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "X holds images of 3 channel(s), but FineTuneClassifier was fitted on "
+            "images of 1 channel(s) and predict takes as many."
+        ),
+    ):
+        net.predict(np.repeat(X_img, 3, axis=1))
+    assert net.predict(X_img[:, :, :6, :6]).shape == (24,)  # any image size
+
+
+class TakesSampleWeight(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(6, 3)
+        self.seen = []
+
+    def forward(self, x, sample_weight=None):
+        self.seen.append(sample_weight is not None)
+        return self.fc(x)
+
+
+@pytest.mark.parametrize(
+    ("cls", "how"),
+    [
+        pytest.param(FineTuneClassifier, "criterion__weight=torch.tensor", id="clf"),
+        pytest.param(FineTuneRegressor, "To weight samples, resample", id="reg"),
+    ],
+)
+def test_sample_weight_is_refused_with_what_to_do(cls, how):
+    X, y = _table()
+    net = cls("mlp", device="cpu")
+    message = (
+        f"{cls.__name__}.fit got sample_weight (shape (24,)), which it does not "
+        "support: skorch passes fit parameters to the module's forward, and "
+        "module='mlp' takes no sample_weight."
+    )
+    with pytest.raises(TypeError, match=re.escape(message)) as error:
+        net.fit(X, y, sample_weight=np.ones(24))
+    assert how in str(error.value)
+    assert not net.initialized_  # refused before anything was built
+    module = TakesSampleWeight()  # a forward that takes it gets it, as in skorch
+    net = FineTuneClassifier(module, max_epochs=1, device="cpu")
+    net.fit(X, y, sample_weight=torch.ones(24))
+    assert net.module_.seen[-1]
+
+
+def test_a_class_of_one_sample_cannot_be_split_off(make_net, no_training):
+    X, y = _table()
+    y[0] = 7
+    message = (
+        "FineTuneClassifier(validation_fraction=0.5): splits the training samples "
+        "stratified by class, which needs 2 samples of each class; y has a single "
+        "sample of class(es) [7]. Give each class 2 samples or more"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_net(module="mlp", validation_fraction=0.5).fit(X, y)
+
+
+def test_resume_with_another_optimizer_is_refused(make_net, tmp_path):
+    X, y = _table()
+    params = {"module": "mlp", "optimizer": "adam", "max_epochs": 4}
+    state_file = _state_file_of(
+        make_net, {**params, "checkpoint_dir": tmp_path}, X, y, tmp_path
+    )
+    net = make_net(**{**params, "optimizer": "sgd"})
+    message = (
+        f"FineTuneClassifier(optimizer='sgd').resume({str(state_file)!r}): the "
+        "stopped fit trained with optimizer='adam', whose state (momentum, moment "
+        "estimates) the new optimizer cannot take. Resume with optimizer='adam'"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        net.resume(state_file, X, y)
+    assert not net.initialized_  # refused before anything was built
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param(
+            {"module": "mlp", "module__dropout": 0.3, "validation_fraction": 0.25},
+            id="mlp, dropout, validation split",
+        ),
+        pytest.param({"transform": "flip", "optimizer": "adam"}, id="resnet8, flip"),
+    ],
+)
+def test_resume_gives_the_fit_that_was_not_stopped(images, make_net, tmp_path, params):
+    X, y = images if "module" not in params else _table()
+    params = {**params, "max_epochs": 5, "lr_schedule": "cosine"}
+    reference = make_net(**params, checkpoint_dir=tmp_path / "reference").fit(X, y)
+    stopped = tmp_path / "stopped"
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(
+            **params, checkpoint_dir=stopped, callbacks=[("crash", Crash(at=3))]
+        ).fit(X, y)
+    (state_file,) = stopped.glob("fit-*-state.pt")
+    caller = torch.get_rng_state()
+    net = make_net(**params, checkpoint_dir=stopped).resume(state_file, X, y)
+    assert torch.equal(torch.get_rng_state(), caller)  # the caller's is left alone
+    for key in ("train_loss", "valid_loss", "event_lr"):
+        if key in reference.history[0]:
+            assert net.history[:, key] == reference.history[:, key], key
+    expected = reference.module_.state_dict()
+    for name, value in net.module_.state_dict().items():
+        assert torch.equal(value, expected[name]), name
+    np.testing.assert_array_equal(net.predict_proba(X), reference.predict_proba(X))
