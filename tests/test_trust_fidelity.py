@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_tune import BayesSearchCV, GeneticSearchCV
-from sklearn_tune.callbacks import Callback
+from sklearn_tune.callbacks import Callback, DeadlineStopper
 from sklearn_tune.exceptions import SearchWarning, StopSearch
 from sklearn_tune.space import Categorical, Integer, Real
 
@@ -233,7 +233,7 @@ class StopAfterFirstBatch(Callback):
     "stopper",
     [
         pytest.param(StopAfterFirstBatch, id="StopSearch"),
-        pytest.param(lambda: lambda result: True, id="skopt callable"),
+        pytest.param(lambda: DeadlineStopper(1e-9), id="DeadlineStopper"),
     ],
 )
 def test_stopping_before_the_full_budget_says_so(kind, stopper):
@@ -399,3 +399,22 @@ def test_no_lock_file_stays_when_the_search_fails_to_start(tmp_path):
     with pytest.raises(ZeroDivisionError):
         search.fit(X, y, callback=Broken())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_skopt_callables_see_full_budget_candidates_only(kind):
+    seen = []
+
+    def record(result):
+        seen.append(list(result.func_vals))
+
+    search = make(
+        kind,
+        RandomForestClassifier(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 6)},
+        resource="n_estimators",
+    ).fit(X, y, callback=record)
+    results = search.cv_results_
+    full = np.asarray(results["n_resources"]) == 9
+    assert len(seen) == len(set(np.asarray(results["iter"])[full]))
+    assert sorted(-np.asarray(seen[-1])) == sorted(results["mean_test_score"][full])

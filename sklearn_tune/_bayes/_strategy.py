@@ -228,9 +228,14 @@ class _BayesStrategy:
         return [self._to_candidate(point) for point in points]
 
     def tell_at(self, candidates, scores, budget, top, last):
-        """Scores of candidates trained with ``budget``, told to its own model."""
-        self.told_candidates.extend(candidates)
-        self.told_scores.extend(float(s) for s in scores)
+        """Scores of candidates trained with ``budget``, told to its own model.
+
+        ``result()`` holds the full-budget ones only: a cheap rung's scores are
+        not comparable with them.
+        """
+        if top:
+            self.told_candidates.extend(candidates)
+            self.told_scores.extend(float(s) for s in scores)
         model = self._by_budget.get(budget)
         if model is None:
             model = self._by_budget[budget] = self._new_model(

@@ -428,8 +428,9 @@ class _GeneticStrategy:
             self.evaluated.setdefault(key, float(score))
             pool[key] = individual
             told.append(individual)
-            self.told_candidates.append(self._full(individual))
-            self.told_scores.append(float(score))
+            if top:  # result(): cheap rungs' scores are not comparable
+                self.told_candidates.append(self._full(individual))
+                self.told_scores.append(float(score))
         best = tools.selBest(list(pool.values()), self.population_size)
         self.pools[budget] = {self._key(ind): ind for ind in best}
         if top:

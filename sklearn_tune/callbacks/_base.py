@@ -68,12 +68,16 @@ class _SkoptCallback(Callback):
 
     As in :class:`skopt.BayesSearchCV`, it is called after every batch with the
     current sub-space's ``OptimizeResult``; returning True ends that sub-space.
+    With multi-fidelity, after every batch at the full budget, and the result
+    holds the full-budget candidates only.
     """
 
     def __init__(self, func: Callable[[Any], Any]):
         self.func = func
 
-    def on_batch_end(self, search, *, result, **kwargs):
+    def on_batch_end(self, search, *, result, n_resources=None, **kwargs):
+        if n_resources is not None and n_resources != search.max_resources_:
+            return
         if self.func(result()):
             name = getattr(self.func, "__name__", type(self.func).__name__)
             raise _EndSubspace(f"callback {name} returned True")
