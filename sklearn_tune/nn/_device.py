@@ -409,29 +409,39 @@ class _DeviceMixin:
             scaler.update()
 
     @contextmanager
-    def _seeded(self, fork=False):
+    def _seeded(self, fork=False, epochs_done=None):
         """Seed torch for this fit without touching the caller's random state.
 
         With ``fork`` (a resumed fit, which sets torch's random state to the
         stopped fit's), the caller's state is restored even without a
-        ``random_state``.
+        ``random_state``. A fit that goes on training (``partial_fit``,
+        ``warm_start``: ``epochs_done`` given) draws from ``seed_`` plus the
+        epochs already trained: reproducible, whatever the global torch RNG,
+        and no replay of the first epochs' shuffles. ``seed_`` keeps the first
+        fit's value, so the validation split stays the same.
         """
-        if self.random_state is None:
-            self.seed_ = None
-            if not fork:
-                yield
-                return
+        if epochs_done is not None:
+            seed = None
+            if self.random_state is not None and self.seed_ is not None:
+                seed = (self.seed_ + epochs_done) % (2**31 - 1)
+        elif self.random_state is None:
+            seed = self.seed_ = None
         elif isinstance(self.random_state, np.random.RandomState):
-            self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
+            seed = self.seed_ = int(
+                check_random_state(self.random_state).randint(2**31 - 1)
+            )
         else:
-            self.seed_ = int(self.random_state)
+            seed = self.seed_ = int(self.random_state)
+        if seed is None and not fork:
+            yield
+            return
         devices = []
         device = torch.device(self.device) if self.device is not None else None
         if device is not None and device.type == "cuda":
             devices = [device.index if device.index is not None else 0]
         with torch.random.fork_rng(devices=devices):
-            if self.seed_ is not None:
-                torch.manual_seed(self.seed_)
+            if seed is not None:
+                torch.manual_seed(seed)
             yield
 
     def _release_device_memory(self):

@@ -283,7 +283,9 @@ repeat_channels_ : int or None
 normalize_ : (tuple, tuple) or None
     The per-channel mean and std applied to images, or None.
 seed_ : int or None
-    The torch seed of the last fit.
+    The torch seed of the first fit (None without ``random_state``). Training
+    that goes on (``partial_fit``, ``warm_start``) draws from ``seed_`` plus
+    the epochs already trained, so it is reproducible too.
 history_ : skorch.history.History
     Per epoch: ``train_loss``, ``valid_loss``, ``event_lr``, ...""",
 }

@@ -24,7 +24,6 @@ import inspect
 import math
 import os
 from collections.abc import Mapping
-from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -329,8 +328,13 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "Use transform=None for this data, or a callable that fits it.",
             )
         message = None
-        # a resumed fit goes on drawing where the stopped one was
-        seeded = self._seeded(fork=resume is not None) if first else nullcontext()
+        # a resumed fit goes on drawing where the stopped one was; one that
+        # goes on training draws from seed_ and the epochs already trained
+        seeded = (
+            self._seeded(fork=resume is not None)
+            if first
+            else self._seeded(epochs_done=len(self.history_))
+        )
         try:
             with seeded:
                 if first:

@@ -918,3 +918,26 @@ def test_resume_gives_the_fit_that_was_not_stopped(images, make_net, tmp_path, p
     for name, value in net.module_.state_dict().items():
         assert torch.equal(value, expected[name]), name
     np.testing.assert_array_equal(net.predict_proba(X), reference.predict_proba(X))
+
+
+@pytest.mark.parametrize("go_on", ["partial_fit", "warm_start"])
+def test_training_that_goes_on_is_seeded_by_random_state(images, make_net, go_on):
+    # Shuffles, dropout and augmentation of a continued fit come from seed_
+    # and the epochs already trained, never from the global torch RNG.
+    X, y = images
+    X = X.reshape(len(X), -1)
+
+    def continued(global_seed):
+        net = make_net(module="mlp", module__dropout=0.3, max_epochs=1).fit(X, y)
+        torch.manual_seed(global_seed)
+        if go_on == "partial_fit":
+            net.partial_fit(X, y)
+        else:
+            net.set_params(warm_start=True).fit(X, y)
+        return net
+
+    one, two = continued(1), continued(2)
+    losses = [h["train_loss"] for h in one.history_]
+    assert losses == [h["train_loss"] for h in two.history_]
+    np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+    assert one.seed_ == 0  # the first fit's seed: the same validation split
