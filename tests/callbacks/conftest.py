@@ -24,6 +24,12 @@ class Budgeted(BaseEstimator):
         return -((self.x - 0.3) ** 2) - self.n_steps / 100
 
 
+@pytest.fixture
+def budgeted():
+    """The estimator class whose smaller budgets score higher."""
+    return Budgeted
+
+
 class StopAfterFirstBatch(Callback):
     def on_batch_end(self, search, **kwargs):
         raise StopSearch("StopAfterFirstBatch")

@@ -3,31 +3,17 @@
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from sklearn_tune import BayesSearchCV
 from sklearn_tune.callbacks import EarlyStopping
 from sklearn_tune.space import Real
 
 
-class Budgeted(BaseEstimator):
-    """``-(x - 0.3) ** 2 - n_steps / 100``: a smaller budget scores higher."""
-
-    def __init__(self, x=0.0, n_steps=9):
-        self.x, self.n_steps = x, n_steps
-
-    def fit(self, X, y=None):
-        return self
-
-    def score(self, X, y=None):
-        return -((self.x - 0.3) ** 2) - self.n_steps / 100
-
-
-def test_only_full_budget_batches_count():
+def test_only_full_budget_batches_count(budgeted):
     # a smaller budget scores higher: counted, the first rung would be the
     # best and the search would stop after its first bracket
     search = BayesSearchCV(
-        Budgeted(),
+        budgeted(),
         {"x": Real(-1.0, 1.0)},
         n_iter=40,
         cv=2,
