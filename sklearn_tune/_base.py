@@ -632,10 +632,13 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _fit(self, run, batch, i, evaluate_candidates, n_resources=None):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
         kwargs, batch_ctx = {}, None
-        n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
-        if run.ladder is not None and run.resource is None and n_resources < n_samples:
-            # resource="n_samples": a subsample of every split, the full budget
-            # too when max_resources is below the number of rows
+        subsample = run.ladder is not None and run.resource is None
+        if subsample:  # resource="n_samples"
+            n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
+            subsample = n_resources < n_samples
+        if subsample:
+            # a subsample of every split, the full budget's too when
+            # max_resources is below the number of rows
             cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
             kwargs["cv"] = SubsampledCV(
                 cv,
