@@ -9,9 +9,9 @@ switched off (every rung trains from scratch). Reported per task and searcher:
 - CPU seconds of each run (process time, everything on one core) and the ratio;
 - the training work: the sum over rows of ``cv_results_`` of the resources
   actually trained, against the sum of ``n_resources`` (from scratch);
-- whether the two runs found the same scores (they must, for forests and
-  boosting; MLP and skorch nets are close, not equal, below the full budget,
-  which they train from scratch);
+- whether the two runs found the same scores (they must: a candidate goes on
+  only where that gives the model a fresh fit gives, so MLPs and skorch nets
+  are trained from scratch at every rung and their two runs are one);
 - the models kept between rungs: at most, after any batch, their number and
   their pickled size, against the models trained in the whole search.
 
@@ -144,25 +144,27 @@ def make(searcher, estimator, space, resource, quick):
 
 def trained(search):
     """Resources trained with continuation, summed over rows: a row whose
-    candidate also has a row at the budget just below trained the difference
-    only. (An estimate: a candidate cached from another bracket is counted as
-    continued although it was trained through its budgets again.)"""
+    candidate goes on (decided per candidate, as the search decides it) and
+    also has a row at the budget just below trained the difference only. (An
+    estimate: a candidate cached from another bracket is counted as continued
+    although it was trained from scratch.)"""
+    from sklearn.base import clone
+
     from sklearn_tune._continuation import continuation
 
     results, budgets = search.cv_results_, list(search.n_resources_)
-    # an MLP or a net (resource counted per fit) trains the full budget afresh
-    exact = continuation(search.estimator, search.resource).mode == "total"
     keys = [
         repr(sorted((k, repr(v)) for k, v in p.items() if k != search.resource))
         for p in results["params"]
     ]
     seen = set(zip(keys, results["n_resources"]))
     total = 0
-    for key, n in zip(keys, results["n_resources"]):
+    for params, key, n in zip(results["params"], keys, results["n_resources"]):
         k = budgets.index(n)
         below = budgets[k - 1] if k else None
-        afresh = not exact and n == budgets[-1]
-        total += n - below if (key, below) in seen and not afresh else n
+        configured = clone(search.estimator).set_params(**clone(params, safe=False))
+        goes_on = continuation(configured, search.resource) is not None
+        total += n - below if goes_on and (key, below) in seen else n
     return int(total)
 
 
