@@ -238,8 +238,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             sub-space (the search, when there is one sub-space). scikit-optimize's
             callback classes work on both searchers, and so do sklearn-genetic-opt's
             (any object with ``on_step(record, logbook, estimator)``: called after
-            every batch, returning True stops the search). ``GeneticSearchCV``
-            also takes them as ``callbacks=``, as sklearn-genetic-opt spells it.
+            every batch, returning True stops the search). Both searchers also
+            take them as ``callbacks=``, as sklearn-genetic-opt spells it. With
+            ``resource``, scikit-optimize's callables are called after the
+            full-budget batches, with the full-budget candidates only.
         **fit_params : dict
             Passed to the estimator's ``fit`` (and to scorers and splitter, as
             in :class:`~sklearn.model_selection.GridSearchCV`).
