@@ -420,18 +420,19 @@ class _DeviceMixin:
         and no replay of the first epochs' shuffles. ``seed_`` keeps the first
         fit's value, so the validation split stays the same.
         """
-        if epochs_done is not None:
-            seed = None
-            if self.random_state is not None and self.seed_ is not None:
-                seed = (self.seed_ + epochs_done) % (2**31 - 1)
-        elif self.random_state is None:
-            seed = self.seed_ = None
-        elif isinstance(self.random_state, np.random.RandomState):
-            seed = self.seed_ = int(
-                check_random_state(self.random_state).randint(2**31 - 1)
-            )
-        else:
-            seed = self.seed_ = int(self.random_state)
+        if epochs_done is None or "seed_" not in vars(self):
+            # a first fit (or the first of a net built with initialize())
+            if self.random_state is None:
+                self.seed_ = None
+            elif isinstance(self.random_state, np.random.RandomState):
+                self.seed_ = int(
+                    check_random_state(self.random_state).randint(2**31 - 1)
+                )
+            else:
+                self.seed_ = int(self.random_state)
+        seed = None
+        if self.random_state is not None and self.seed_ is not None:
+            seed = (self.seed_ + (epochs_done or 0)) % (2**31 - 1)
         if seed is None and not fork:
             yield
             return
