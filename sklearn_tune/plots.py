@@ -326,7 +326,10 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
     categorical parameter shows its choices as ticks. The last axis is the
     score, which also colours the line. A parameter a candidate did not have
     (another sub-space, a conditional parameter) leaves a gap in its line.
-    Failed candidates are thin grey lines with no score.
+    Failed candidates are thin grey lines with no score. A multi-fidelity
+    search shows its rows at the full budget (the highest ``n_resources``),
+    the ones its ``best_*`` choose among, and no axis for the resource; under
+    ``criteria="min"`` the lowest score is the best, drawn last and brightest.
 
     Parameters
     ----------
@@ -337,7 +340,8 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
     metric : str, default=None
         For multi-metric searches; None means the refit metric.
     cmap : str or Colormap, default="viridis"
-        Colours of the scores, the best the brightest with "viridis".
+        Colours of the scores, the best the brightest with "viridis" (the
+        colormap is reversed under ``criteria="min"``).
 
     Returns
     -------
@@ -346,23 +350,30 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
         lines (its ``get_array()`` are their scores, worst drawn first) and
         ``ax.collections[1]`` the failed ones.
     """
+    import matplotlib
     from matplotlib.collections import LineCollection
 
     key, name = score_key(search, metric, "plot_parallel_coordinates")
     scores = finite_scores(search.cv_results_, key)
-    columns = param_columns(search)
+    budget = full_budget(search)
+    shown = np.ones(len(scores), dtype=bool) if budget is None else budget.rows
+    resource = None if budget is None else budget.resource
+    columns = [c for c in param_columns(search) if c.name != resource]
     ax = _get_ax(ax, figsize=(1.6 * (len(columns) + 1) + 1.5, 4.2))
-    positions = np.column_stack([_unit(c) for c in columns])
+    positions = np.column_stack([_unit(c) for c in columns])[shown]
+    scores = scores[shown]
     ok = ~np.isnan(scores)
     low, high = (np.min(scores[ok]), np.max(scores[ok])) if ok.any() else (0, 1)
     score_unit = (scores - low) / (high - low) if high > low else scores * 0 + 0.5
     xs = np.arange(len(columns) + 1)
-    order = np.argsort(scores[ok], kind="stable")  # best drawn last, on top
+    sign = score_sign(search)
+    order = np.argsort(sign * scores[ok], kind="stable")  # best drawn last, on top
     lines = np.column_stack([positions, score_unit])[ok][order]
+    colormap = matplotlib.colormaps.get_cmap(cmap)
     success = LineCollection(
         [np.column_stack([xs, row]) for row in lines],
         array=scores[ok][order],
-        cmap=cmap,
+        cmap=colormap if sign > 0 else colormap.reversed(),
         linewidths=1.2,
         alpha=0.8,
         label="candidates",

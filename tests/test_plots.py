@@ -689,3 +689,36 @@ def test_objective_names_estimator_choices_by_their_class():
     axes = plot_objective(search)
     labels = [t.get_text() for t in axes[1, 0].get_xticklabels()]
     assert labels == ["DecisionTreeClassifier", "ExtraTreeClassifier"]
+
+
+def test_parallel_coordinates_of_a_multi_fidelity_search_shows_the_full_budget():
+    search = _fit(_bayes_fidelity(12))
+    budgets = np.asarray(search.cv_results_["n_resources"])
+    assert len(set(budgets)) > 1
+    ax = plot_parallel_coordinates(search)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["a", "kind", "score"]  # no axis for the resource
+    success = ax.collections[0]
+    full = _scores(search)[budgets == budgets.max()]
+    np.testing.assert_allclose(sorted(success.get_array()), sorted(full))
+
+
+def test_parallel_coordinates_under_criteria_min_draws_the_lowest_brightest():
+    search = _fit(
+        GeneticSearchCV(
+            Cheap(),
+            SPACE,
+            population_size=6,
+            generations=2,
+            criteria="min",
+            cv=2,
+            random_state=0,
+        )
+    )
+    ax = plot_parallel_coordinates(search)
+    success = ax.collections[0]
+    array = success.get_array()
+    assert array[-1] == min(array)  # the best (lowest) drawn last, on top
+    # and the brightest: viridis' top colour
+    brightest = plt.get_cmap("viridis")(1.0)
+    np.testing.assert_allclose(success.to_rgba(array[-1]), brightest)
