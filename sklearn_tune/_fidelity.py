@@ -76,6 +76,19 @@ class Ladder:
     def planned(self, scale, max_new=None, max_brackets=None):
         """Evaluations and resources a search with this budget plans to spend."""
         n_evaluations = resources = 0
+        for start, n in self._brackets(scale, max_new, max_brackets):
+            for budget in self.budgets[start:]:
+                n_evaluations += n
+                resources += n * budget
+                n = self.n_promoted(n)
+        return n_evaluations, resources
+
+    def n_brackets(self, scale, max_new=None, max_brackets=None):
+        """How many brackets a search with this budget plans to run."""
+        return sum(1 for _ in self._brackets(scale, max_new, max_brackets))
+
+    def _brackets(self, scale, max_new, max_brackets):
+        """``(first rung, new candidates)`` of each bracket planned."""
         b = started = 0
         while (max_brackets is None or b < max_brackets) and (
             max_new is None or started < max_new
@@ -85,12 +98,8 @@ class Ladder:
             if max_new is not None:
                 n = min(n, max_new - started)
             started += n
-            for budget in self.budgets[start:]:
-                n_evaluations += n
-                resources += n * budget
-                n = self.n_promoted(n)
+            yield start, n
             b += 1
-        return n_evaluations, resources
 
 
 class Hyperband:

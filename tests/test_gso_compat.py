@@ -639,3 +639,33 @@ def test_their_progress_bar_and_stopper_on_a_multi_fidelity_search(gso, capsys):
     assert "met its criteria" in capsys.readouterr().out
     # one update on start, then one per generation (a bracket)
     assert bar.progress_bar.n == 1 + len(est) and len(est) < 5
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"n_iter": 6, "n_points": 2}, id="batches"),
+        pytest.param(
+            {"n_iter": 8, "resource": "n_estimators", "max_resources": 9}, id="brackets"
+        ),
+    ],
+)
+def test_their_progress_bar_on_bayes_counts_its_records(gso, kwargs):
+    # BayesSearchCV had no _n_iterations: AttributeError in ProgressBar.on_start
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn_genetic.callbacks import ProgressBar
+
+    from sklearn_tune.space import Integer
+
+    bar, recorder = ProgressBar(), Recorder()
+    search = BayesSearchCV(
+        RandomForestClassifier(n_estimators=9, random_state=0),
+        {"max_depth": Integer(1, 6)},
+        optimizer_kwargs={"n_initial_points": 3},
+        cv=2,
+        random_state=0,
+        **kwargs,
+    ).fit(*_forest_data(), callbacks=[bar, recorder])
+    steps = [call for call in recorder.calls if call[0] == "step"]
+    assert bar.kwargs["total"] == len(steps) > 0
+    assert search.best_params_

@@ -207,6 +207,21 @@ class BayesSearchCV(BaseTuneSearchCV):
             for item in spaces
         )
 
+    @property
+    def _n_iterations(self):
+        # sklearn-genetic-opt's ProgressBar reads it as its total: the records
+        # its callbacks get, one per batch of n_points (per bracket with a
+        # resource), planned during the fit
+        run = self.__dict__.get("_run")
+        subspaces = run.subspaces if run is not None else []
+        budgets = [self.n_iter if s.n_iter is None else s.n_iter for s in subspaces]
+        if run is None or run.ladder is None:
+            return sum(math.ceil(b / self.n_points) for b in budgets or [self.n_iter])
+        return sum(
+            run.ladder.n_brackets(**self._hyperband_budget(b, run.ladder))
+            for b in budgets
+        )
+
     def _expected_candidates(self, budget):
         return budget
 
