@@ -342,22 +342,19 @@ class BaseTuneSearchCV(BaseSearchCV):
         for name in ("best_estimator_", "refit_time_", "feature_names_in_"):
             self.__dict__.pop(name, None)
         self.stop_reason_ = reason
-        if no_refit is not None:
-            self._no_refit_reason = no_refit
+        resume = (
+            f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
+            if self.checkpoint is not None
+            else " Set checkpoint=<path> to be able to resume."
+        )
+        if no_refit is not None:  # resuming would not change it
+            self._no_refit_reason, resume = no_refit, ""
         elif "interrupted" in reason:
             self._no_refit_reason = (
                 f"the search was {reason}, so the best candidate was not refitted"
             )
         else:
             self._no_refit_reason = f"the search stopped ({reason}) before the refit"
-        if no_refit is not None:
-            resume = ""
-        elif self.checkpoint is not None:
-            resume = (
-                f" Fit again with checkpoint={os.fspath(self.checkpoint)!r} to resume."
-            )
-        else:
-            resume = " Set checkpoint=<path> to be able to resume."
         best = getattr(self, "best_index_", None)
         budget = "" if best is None else self._lower_budget_note(run, best)
         if budget:
@@ -685,8 +682,8 @@ class BaseTuneSearchCV(BaseSearchCV):
         return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
 
     def _fit_continued(self, run, batch, n_resources):
-        """Fit a batch of one rung, each candidate that can going on from its
-        models of the rung below (see ``_continuation``).
+        """Fit a batch of one rung; a candidate that can go on does so from
+        its models of the rung below (see ``_continuation``).
 
         Fits run through joblib as ``evaluate_candidates`` runs them (same
         ``n_jobs``, ``pre_dispatch`` and backend, scikit-learn's own

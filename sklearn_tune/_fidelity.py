@@ -137,18 +137,12 @@ class Hyperband:
         self.n_started = 0  # new candidates asked so far
         self.n_brackets = 0  # brackets started
         self.rung = None  # index in ladder.budgets of the batch under way
-        self.start = None  # the rung where the bracket under way started
         self.next_batch: list[dict] = []  # promoted, waiting for the next rung
 
     @property
     def n_resources(self):
         """The budget of the batch last asked."""
         return None if self.rung is None else self.ladder.budgets[self.rung]
-
-    @property
-    def bracket_budgets(self):
-        """The budgets of the bracket under way, up to the batch last asked."""
-        return list(self.ladder.budgets[self.start : self.rung + 1])
 
     @property
     def between_brackets(self):
@@ -164,7 +158,7 @@ class Hyperband:
             left = None if self.max_new is None else self.max_new - self.n_started
             if left is not None and left <= 0:
                 return []
-            self.rung = self.start = self.ladder.bracket(self.n_brackets)
+            self.rung = self.ladder.bracket(self.n_brackets)
             n = self.ladder.n_new(self.rung, self.scale)
             n = n if left is None else min(n, left)
             batch = self.strategy.ask_at(n, self.n_resources)
