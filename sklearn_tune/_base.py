@@ -571,7 +571,10 @@ class BaseTuneSearchCV(BaseSearchCV):
         if stopped is None:
             stopped = self._stop_if_full_budget_failed(run, reason, stopped_early)
         if stopped is None and run.n_sklearn_fit_results == 0:
-            self._evaluate_once(run, evaluate_candidates)
+            try:
+                self._evaluate_once(run, evaluate_candidates)
+            except KeyboardInterrupt:  # every candidate evaluated is kept
+                stopped = _SearchStopped("interrupted by KeyboardInterrupt")
         run.results.update(run.evaluations.cv_results(self, run.n_splits))
         self._warn_failures_once(run)
         run.search_done = True
@@ -777,8 +780,10 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _evaluate_once(self, run, evaluate_candidates):
         """Give ``BaseSearchCV.fit`` the one evaluation it needs to finish.
 
-        Every candidate came from the checkpoint; the best one is fitted once
-        more (its recorded results stay in ``cv_results_``).
+        No batch went through ``evaluate_candidates`` (every candidate came
+        from the checkpoint, or was fitted by continued training): the cheapest
+        good one is fitted once more (its recorded results stay in
+        ``cv_results_``). Ctrl-C there ends the search as anywhere in its loop.
         """
         metric = run.evaluations.metric(self)
         best = max(  # the cheapest: its results are not kept

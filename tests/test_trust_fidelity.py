@@ -419,3 +419,39 @@ def test_skopt_callables_see_full_budget_candidates_only(kind):
     full = np.asarray(results["n_resources"]) == 9
     assert len(seen) == len(set(np.asarray(results["iter"])[full]))
     assert sorted(-np.asarray(seen[-1])) == sorted(results["mean_test_score"][full])
+
+
+class CountingForest(RandomForestClassifier):
+    """A forest that counts its fits, and raises Ctrl-C at fit ``stop_at``."""
+
+    n_fits, stop_at = 0, None
+
+    def fit(self, X, y, sample_weight=None):
+        CountingForest.n_fits += 1
+        if CountingForest.n_fits == CountingForest.stop_at:
+            raise KeyboardInterrupt
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_ctrl_c_after_the_last_continued_batch_keeps_every_row(kind):
+    # Continued batches do not go through evaluate_candidates, so the search
+    # fits one candidate once more for BaseSearchCV to finish: Ctrl-C there
+    # lost every row (a raw KeyboardInterrupt out of fit)
+    def search():
+        return make(
+            kind,
+            CountingForest(n_estimators=9, random_state=0),
+            {"max_depth": Integer(1, 6)},
+            resource="n_estimators",
+            refit=False,
+        )
+
+    CountingForest.n_fits, CountingForest.stop_at = 0, None
+    whole = search().fit(X, y)
+    n_search_fits = CountingForest.n_fits - 2  # less the 2 splits fitted again
+    CountingForest.n_fits, CountingForest.stop_at = 0, n_search_fits + 1
+    with pytest.warns(SearchWarning, match="interrupted by KeyboardInterrupt"):
+        cut = search().fit(X, y)
+    assert rows(cut) == rows(whole)
+    assert cut.best_params_ == whole.best_params_
