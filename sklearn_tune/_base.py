@@ -9,7 +9,6 @@ never fits a candidate twice, the checkpoint, failed fits, interrupts,
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import random
@@ -38,6 +37,7 @@ from ._compat import (
     select_best_index,
 )
 from ._continuation import continuation, fit_split
+from ._dispatch import deferred, dispatch
 from ._evaluations import Evaluations, failed_fit_results
 from ._fidelity import Hyperband, SubsampledCV, check_resources
 from ._fingerprint import describe
@@ -93,6 +93,8 @@ class _Run:
     # cv_results_: it is filled in once, when the search ends.
     results: dict = field(default_factory=dict)
     n_sklearn_fit_results: int = 0  # fit results evaluate_candidates has kept
+    sklearn_batch: bool = False  # whether a batch was given to evaluate_candidates
+    inflight: list = field(default_factory=list)  # batches asked, not yet told
     n_splits: int | None = None
     fitted: list | None = None  # the fit results of the call under way
     sentinel: bool = False
@@ -106,6 +108,49 @@ class _Run:
     # candidate key -> (budget, one trained model per CV split), for the
     # candidates promoted to the next rung
     models: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    """A batch asked and not yet told: its fits may be under way."""
+
+    i: int  # its iter
+    subspace: int
+    index: int  # its number in its sub-space (the checkpoint's key)
+    candidates: list
+    n_resources: int | None
+    new: list  # candidates never evaluated before, each once
+    replayed: dict  # position in ``new`` -> fit results from the checkpoint
+    handle: Any = None  # the fits of the others
+    keep: list | None = None  # per candidate fitted: whether its models go on
+    ctx: Any = None  # scikit-learn's callback context of the batch
+
+    @property
+    def to_fit(self):
+        return [c for j, c in enumerate(self.new) if j not in self.replayed]
+
+
+def _culprit(batch, inflight, error):
+    """The batch whose own fit raised ``error``, or the first batch in flight
+    whose fit raised while ``error`` only says the workers were stopped
+    (joblib stops them all when one fit of any call raises)."""
+    if not _stopped_workers(error):
+        return batch
+    for other in inflight:
+        if other.handle is None:
+            continue
+        try:
+            other.handle.results()  # the workers are gone: it ends at once
+        except Exception as err:
+            if not _stopped_workers(err):
+                return other
+    return batch
+
+
+def _stopped_workers(error):
+    return "shutdown" in type(error).__name__.lower() or "has been shutdown" in str(
+        error
+    )
 
 
 class BaseTuneSearchCV(BaseSearchCV):
@@ -491,24 +536,41 @@ class BaseTuneSearchCV(BaseSearchCV):
         callbacks.on_search_begin(
             self, n_candidates=n_candidates, n_resources=n_resources
         )
+        window = self._window(chain)
+        run.inflight = inflight = []  # asked, not yet told, oldest first
+        i_next = 0  # the iter of the next batch asked
         try:
-            for i in itertools.count():
-                candidates = chain.ask()
-                if not candidates:
+            while True:
+                # Ask while fewer than `window` candidates are in flight: what
+                # is asked depends only on the batches told (always in the
+                # order asked), never on n_jobs or on which fit ends first.
+                while not inflight or (
+                    sum(len(b.candidates) for b in inflight) < window
+                ):
+                    candidates = chain.ask()
+                    if not candidates:  # None: wait for a batch; []: done
+                        break
+                    callbacks.on_batch_begin(self, iter=i_next, candidates=candidates)
+                    inflight.append(
+                        self._start_batch(
+                            run, chain, candidates, i_next, inflight, evaluate_candidates
+                        )
+                    )
+                    i_next += 1
+                if not inflight:
                     break
-                callbacks.on_batch_begin(self, iter=i, candidates=candidates)
-                scores = self._evaluate_batch(
-                    run, chain, candidates, i, evaluate_candidates
-                )
+                batch = inflight.pop(0)
+                i, candidates = batch.i, batch.candidates
+                n_resources = batch.n_resources
+                scores = self._finish_batch(run, batch)
                 chain.tell(candidates, scores)
                 if run.models:  # keep the promoted ones' models only
                     promoted = (
-                        {self._base_key(run, c) for c in chain.current.next_batch}
+                        {self._base_key(run, c) for c in chain.current.waiting}
                         if chain.current is not None
                         else set()
                     )
                     run.models = {k: v for k, v in run.models.items() if k in promoted}
-                n_resources = getattr(chain.current, "n_resources", None)
                 self._print_progress(run, i, candidates, scores, n_resources)
                 subspace = chain.index
                 asked[subspace].update(self._base_key(run, c) for c in candidates)
@@ -530,6 +592,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     )
                 except _EndSubspace as stop:
                     reason = str(stop)
+                    i_next = self._drop(run, inflight, i_next)
                     if not chain.end_subspace():
                         stopped_early = True
                         break
@@ -541,6 +604,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                         f"search space exhausted: all {len(asked[subspace])} "
                         "distinct candidates were evaluated"
                     )
+                    i_next = self._drop(run, inflight, i_next)
                     if not chain.end_subspace():
                         break
         except StopSearch as stop:
@@ -556,6 +620,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                 "stopped: its checkpoint could not be written", err
             )
         finally:
+            self._drop(run, inflight, i_next)
             callbacks.on_search_end(
                 self, stop_reason=reason if stopped is None else stopped.reason
             )
@@ -583,38 +648,126 @@ class BaseTuneSearchCV(BaseSearchCV):
 
     # -- one batch: dedupe, replay or fit, record, cache ----------------------
 
-    def _evaluate_batch(self, run, chain, candidates, i, evaluate_candidates):
-        """Evaluate the candidates not seen before; return one score each.
+    def _window(self, chain):
+        """How many candidates the loop keeps in flight: two batches, or with
+        multi-fidelity, the first bracket's size.
 
-        A score is nan for a candidate that failed.
+        A batch is asked while the one before it is being fitted, so workers
+        freed by its quick fits take the next batch's fits at once. The
+        window comes from the search's own parameters (``n_points``,
+        ``population_size``, a first bracket's size), never from ``n_jobs``:
+        the results do not depend on how many workers fit them.
+        """
+        first = chain.strategies[0] if chain.strategies else None
+        scale = getattr(first, "scale", None)  # multi-fidelity: first bracket
+        if scale is not None:
+            # the next brackets start as a bracket's rungs shrink
+            return max(scale, 2)
+        return 3 * self._batch_size()
+
+    def _batch_size(self):
+        """Candidates per batch of a search without ``resource``."""
+        return 1
+
+    def _start_batch(self, run, chain, candidates, i, inflight, evaluate_candidates):
+        """Replay what the checkpoint holds of a batch and start fitting the
+        rest; :meth:`_finish_batch` waits for it.
+
+        A candidate already evaluated, or in a batch in flight, is not fitted
+        again: its score is read when its batch is told.
         """
         n = getattr(chain.current, "n_resources", None)  # multi-fidelity budget
-        new = self._dedupe(run, candidates, n)
-        if new:
-            subspace, batch = chain.index, chain.n_batches
-            dimensions = run.subspaces[subspace].dimensions
-            replayed = (
-                run.journal.replay(subspace, batch, i, dimensions, new, n)
-                if run.journal is not None
-                else []
+        started = {
+            _candidate_key(c, b.n_resources) for b in inflight for c in b.new
+        }
+        new = [
+            c
+            for c in self._dedupe(run, candidates, n)
+            if _candidate_key(c, n) not in started
+        ]
+        subspace, index = chain.index, chain.n_batches - 1
+        dimensions = run.subspaces[subspace].dimensions
+        replayed = (
+            run.journal.replay(subspace, new, dimensions, n)
+            if run.journal is not None and new
+            else {}
+        )
+        batch = _Batch(i, subspace, index, candidates, n, new, replayed)
+        to_fit = batch.to_fit
+        if not to_fit:
+            return batch
+        first = not run.sklearn_batch and not (
+            run.continues
+            and any(continuation(self._configured(c), run.resource) for c in to_fit)
+        )
+        if first or get_config().get("enable_metadata_routing"):
+            # scikit-learn's evaluate_candidates fits the batch, in this
+            # thread, when the batch is told: the first batch (BaseSearchCV.fit
+            # needs one such call; with continued training, whose models it
+            # does not return, :meth:`_evaluate_once` makes it), and every
+            # batch when scikit-learn routes the metadata. Batches asked after
+            # it are already being fitted.
+            run.sklearn_batch = True
+            batch.handle = deferred(
+                lambda: self._fit(run, to_fit, i, evaluate_candidates, n)
             )
-            to_fit = new[len(replayed) :]
-            if not to_fit:
-                fitted = []
-            elif run.continues and any(
-                continuation(self._configured(c), run.resource) for c in to_fit
-            ):
-                fitted = self._fit_continued(run, to_fit, n)
+            return batch
+        if run.search_ctx is not None:  # scikit-learn >= 1.9 sets n_splits_ early
+            batch.ctx = run.search_ctx.subcontext(
+                task_name="batch",
+                max_subtasks=len(to_fit) * self.n_splits_,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+        tasks, batch.keep = self._fit_tasks(run, to_fit, n)
+        batch.handle = dispatch(tasks, self.n_jobs)
+        return batch
+
+    def _finish_batch(self, run, batch):
+        """Wait for a batch's fits; record them; return one score each
+        (nan for a candidate that failed)."""
+        n, to_fit = batch.n_resources, batch.to_fit
+        fitted = []
+        if to_fit:
+            try:
+                out = batch.handle.results()
+            except Exception as err:
+                # a fit that raised (error_score="raise") in a later batch
+                # stops the workers under this one: raise that fit's error
+                culprit = _culprit(batch, run.inflight, err)
+                self._note_candidates(culprit.handle.error, culprit.to_fit)
+                raise culprit.handle.error from None
+            if batch.keep is None:  # evaluate_candidates' results
+                fitted = out
             else:
-                fitted = self._fit(run, to_fit, i, evaluate_candidates, n)
-            if run.journal is not None and to_fit:
+                fitted = self._collect(run, to_fit, out, batch.keep, n)
+            if batch.ctx is not None:
+                batch.ctx.call_on_fit_task_end(estimator=self)
+            if run.journal is not None:
                 run.journal.append(
-                    subspace, batch, i, list(zip(to_fit, fitted)), dimensions, n
+                    batch.subspace,
+                    batch.index,
+                    batch.i,
+                    list(zip(to_fit, fitted)),
+                    run.subspaces[batch.subspace].dimensions,
+                    n,
                 )
-            for params, fit_results in zip(new, replayed + fitted):
-                run.evaluations.add(params, fit_results, i, n)
+        fitted = iter(fitted)
+        for j, params in enumerate(batch.new):
+            fit_results = batch.replayed[j] if j in batch.replayed else next(fitted)
+            run.evaluations.add(params, fit_results, batch.i, n)
         metric = run.evaluations.metric(self)
-        return [run.evaluations.get(c, n).score(metric) for c in candidates]
+        return [run.evaluations.get(c, n).score(metric) for c in batch.candidates]
+
+    def _drop(self, run, inflight, i_next):
+        """Drop the batches in flight (the search or its sub-space ended):
+        their fits are not recorded. Return the iter of the next batch."""
+        if inflight:
+            i_next = inflight[0].i
+            for batch in inflight:
+                if batch.ctx is not None:
+                    batch.ctx.call_on_fit_task_end(estimator=self)
+            inflight.clear()
+        return i_next
 
     @staticmethod
     def _base_key(run, candidate):
@@ -684,49 +837,58 @@ class BaseTuneSearchCV(BaseSearchCV):
         fitted, run.fitted, n = run.fitted, None, run.n_splits
         return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
 
-    def _fit_continued(self, run, batch, n_resources):
-        """Fit a batch of one rung; a candidate that can go on does so from
-        its models of the rung below (see ``_continuation``).
+    def _fit_tasks(self, run, batch, n_resources):
+        """The fits of a batch, one per candidate and split, and whether each
+        candidate keeps its trained models (to go on at the next rung).
 
-        Fits run through joblib as ``evaluate_candidates`` runs them (same
-        ``n_jobs``, ``pre_dispatch`` and backend, scikit-learn's own
-        ``_fit_and_score``), but here the trained models come back, to go on
-        training at the next rung. Every estimator is a clone configured with
-        cloned parameter values: the user's objects are never fitted.
+        Fits are scikit-learn's own ``_fit_and_score`` with the options
+        ``evaluate_candidates`` gives it. Every estimator is a clone
+        configured with cloned parameter values: the user's objects are never
+        fitted. A candidate that can go on training does so from its models
+        of the rung below (see ``_continuation``).
         """
         X, y = indexable(run.X, run.y)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        if run.ladder is not None and run.resource is None:  # "n_samples"
+            n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+            if n_resources < n_samples:
+                # a subsample of every split, the full budget's too when
+                # max_resources is below the number of rows
+                cv = SubsampledCV(
+                    cv,
+                    n_resources / n_samples,
+                    (run.seed + n_resources) % _INT32_MAX,
+                    stratify=is_classifier(self.estimator),
+                )
         splits = list(cv.split(X, y, run.fit_params.get("groups")))
+        run.n_splits = len(splits)
         n_train = max(len(train) for train, _ in splits)
         options = fit_and_score_options(self, run.fit_params)
-        keep = n_resources < run.ladder.budgets[-1]
-        jobs, rules = [], []
+        may_go_on = run.continues and n_resources < run.ladder.budgets[-1]
+        tasks, keep = [], []
         for candidate in batch:
             fresh = self._configured(candidate)
-            rule = continuation(fresh, run.resource, n_train)
+            rule = continuation(fresh, run.resource, n_train) if run.continues else None
             kept = run.models.pop(self._base_key(run, candidate), None)
             if rule is not None and kept is not None and kept[0] < n_resources:
                 models = [rule.go_on(model, n_resources) for model in kept[1]]
             else:  # from scratch: the model a continued one equals
                 models = [fresh] + [clone(fresh) for _ in splits[1:]]
-            rules.append(rule)
-            jobs.extend(
-                joblib.delayed(fit_split)(model, X, y, train, test, options)
+            keep.append(may_go_on and rule is not None)
+            tasks.extend(
+                (fit_split, (model, X, y, train, test, options, keep[-1]))
                 for model, (train, test) in zip(models, splits)
             )
-        try:
-            out = joblib.Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(
-                jobs
-            )
-        except Exception as err:
-            self._note_candidates(err, batch)
-            raise
-        n = run.n_splits = len(splits)
+        return tasks, keep
+
+    def _collect(self, run, batch, out, keep, n_resources):
+        """Per candidate, its fit results; keep the models that go on."""
+        n = run.n_splits
         results = []
-        for j, (candidate, rule) in enumerate(zip(batch, rules)):
+        for j, candidate in enumerate(batch):
             fits = out[j * n : (j + 1) * n]
             models = [model for _, model in fits]
-            if keep and rule is not None and all(m is not None for m in models):
+            if keep[j] and all(m is not None for m in models):
                 run.models[self._base_key(run, candidate)] = (n_resources, models)
             results.append([result for result, _ in fits])
         return results
@@ -780,15 +942,18 @@ class BaseTuneSearchCV(BaseSearchCV):
     def _evaluate_once(self, run, evaluate_candidates):
         """Give ``BaseSearchCV.fit`` the one evaluation it needs to finish.
 
-        No batch went through ``evaluate_candidates`` (every candidate came
-        from the checkpoint, or was fitted by continued training): the cheapest
-        good one is fitted once more (its recorded results stay in
-        ``cv_results_``). Ctrl-C there ends the search as anywhere in its loop.
+        No batch went through ``evaluate_candidates`` (the loop fits batches
+        itself, to keep several in flight; or every candidate came from the
+        checkpoint): the good candidate that was quickest to fit is fitted
+        once more (its recorded results stay in ``cv_results_``). Ctrl-C there
+        ends the search as anywhere in its loop.
         """
-        metric = run.evaluations.metric(self)
-        best = max(  # the cheapest: its results are not kept
+        best = min(  # the cheapest: its results are not kept
             (e for e in run.evaluations.items if e.error is None),
-            key=lambda e: (-(e.n_resources or 0), self._score_sign * e.score(metric)),
+            key=lambda e: (
+                e.n_resources or 0,
+                sum(r.get("fit_time", 0.0) or 0.0 for r in e.fit_results),
+            ),
         )
         run.sentinel = True
         try:

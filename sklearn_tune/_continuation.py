@@ -129,13 +129,14 @@ class Continuation:
         return model.set_params(**{self.resource: budget, self.warm_start: True})
 
 
-def fit_split(model, X, y, train, test, kwargs):
+def fit_split(model, X, y, train, test, kwargs, keep=True):
     """Fit ``model`` itself (the caller's own copy, no clone) on one CV split
     and score it, as ``evaluate_candidates`` would.
 
-    Returns scikit-learn's fit result and the trained model (None when the fit
-    failed). Runs in a joblib worker.
+    Returns scikit-learn's fit result and, with ``keep``, the trained model
+    (None when the fit failed, or without ``keep``: it is not sent back).
+    Runs in a joblib worker.
     """
     result = fit_and_score(model, X, y, train=train, test=test, parameters={}, **kwargs)
     model = result.pop("estimator", None)
-    return result, (None if result["fit_error"] is not None else model)
+    return result, (model if keep and result["fit_error"] is None else None)

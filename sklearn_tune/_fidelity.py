@@ -102,8 +102,24 @@ class Ladder:
             b += 1
 
 
+class _Bracket:
+    """One bracket of successive halving under way."""
+
+    def __init__(self, rung):
+        self.rung = rung  # index in ladder.budgets of the rung asked last
+        self.waiting: list[dict] = []  # promoted, not yet asked at the next rung
+        self.pending = True  # its last rung is being fitted
+
+
 class Hyperband:
     """A strategy run through Hyperband brackets: the loop's ask/tell.
+
+    A batch is one rung of one bracket. Brackets overlap: while a rung is
+    being fitted, the next bracket may start (when the loop has room for
+    more fits in flight), and a bracket's promoted candidates are asked
+    before any new bracket. What is asked depends only on the batches told,
+    which the loop tells in the order they were asked, so the search does not
+    depend on ``n_jobs`` or on which fit ends first.
 
     Parameters
     ----------
@@ -136,41 +152,54 @@ class Hyperband:
         self.max_brackets = max_brackets
         self.n_started = 0  # new candidates asked so far
         self.n_brackets = 0  # brackets started
-        self.rung = None  # index in ladder.budgets of the batch under way
-        self.next_batch: list[dict] = []  # promoted, waiting for the next rung
-
-    @property
-    def n_resources(self):
-        """The budget of the batch last asked."""
-        return None if self.rung is None else self.ladder.budgets[self.rung]
+        self.brackets: list[_Bracket] = []  # under way, oldest first
+        self._asked: list[tuple[_Bracket, int]] = []  # batches not told yet
+        self.n_resources = None  # the budget of the batch last asked
 
     @property
     def between_brackets(self):
-        return not self.next_batch
+        return not self.brackets
+
+    @property
+    def waiting(self):
+        """Candidates promoted and not yet asked at their next rung."""
+        return [c for bracket in self.brackets for c in bracket.waiting]
 
     def ask(self):
-        if self.next_batch:
-            self.rung += 1
-            batch, self.next_batch = self.next_batch, []
-        else:
-            if self.max_brackets is not None and self.n_brackets >= self.max_brackets:
-                return []
-            left = None if self.max_new is None else self.max_new - self.n_started
-            if left is not None and left <= 0:
-                return []
-            self.rung = self.ladder.bracket(self.n_brackets)
-            n = self.ladder.n_new(self.rung, self.scale)
+        """The next rung: a bracket's promoted candidates first, else a new
+        bracket; None while every bracket waits for a rung being fitted."""
+        for bracket in self.brackets:
+            if bracket.waiting:
+                batch, bracket.waiting = bracket.waiting, []
+                bracket.rung += 1
+                bracket.pending = True
+                return self._asked_at(bracket, batch)
+        left = None if self.max_new is None else self.max_new - self.n_started
+        if (self.max_brackets is None or self.n_brackets < self.max_brackets) and (
+            left is None or left > 0
+        ):
+            rung = self.ladder.bracket(self.n_brackets)
+            n = self.ladder.n_new(rung, self.scale)
             n = n if left is None else min(n, left)
-            batch = self.strategy.ask_at(n, self.n_resources)
-            if not batch:
-                return []
-            self.n_brackets += 1
-            self.n_started += len(batch)
+            batch = self.strategy.ask_at(n, self.ladder.budgets[rung])
+            if batch:
+                self.n_brackets += 1
+                self.n_started += len(batch)
+                bracket = _Bracket(rung)
+                self.brackets.append(bracket)
+                return self._asked_at(bracket, batch)
+        return None if self._asked else []
+
+    def _asked_at(self, bracket, batch):
+        self._asked.append((bracket, bracket.rung))
+        self.n_resources = self.ladder.budgets[bracket.rung]
         return [self._with_resource(c) for c in batch]
 
     def tell(self, candidates, scores):
+        """Scores of the oldest batch not told yet."""
+        bracket, rung = self._asked.pop(0)
         base = [self._without_resource(c) for c in candidates]
-        top = self.rung == len(self.ladder.budgets) - 1
+        top = rung == len(self.ladder.budgets) - 1
         ranked = sorted(
             (j for j, s in enumerate(scores) if math.isfinite(s)),
             key=lambda j: -self.sign * scores[j],
@@ -183,9 +212,11 @@ class Hyperband:
                 if key not in keys and len(promoted) < n_next:
                     promoted.append(base[j])
                     keys.add(key)
-        self.next_batch = promoted
+        bracket.waiting, bracket.pending = promoted, False
+        if not promoted:
+            self.brackets.remove(bracket)
         self.strategy.tell_at(
-            base, list(scores), self.n_resources, top=top, last=not promoted
+            base, list(scores), self.ladder.budgets[rung], top=top, last=not promoted
         )
 
     def result(self):

@@ -291,7 +291,7 @@ class Journal:
         self.path = path
         self.part = part
         self.seed = seed
-        self._records = records  # (subspace, batch) -> list of candidate records
+        self._records = records  # key of (subspace, params, budget) -> outs
         self._part_lock = part_lock
         self._write_lock = _LockFile(path + ".lock")
 
@@ -342,32 +342,25 @@ class Journal:
             raise
         return cls(path, part, seed, records, part_lock)
 
-    def replay(
-        self, subspace, batch, iter, dimensions, asked, n_resources=None
-    ) -> list[list]:
-        """The recorded fit results of the first candidates ``asked`` in a batch.
+    def replay(self, subspace, candidates, dimensions, n_resources=None) -> dict:
+        """The recorded fit results of the ``candidates`` the journal holds,
+        by their position in ``candidates``.
 
-        The journal must hold what the search asks now: the same candidates in
-        the same order (it may hold fewer, when a smaller budget cut the batch
-        short), with the same budget (``n_resources``, multi-fidelity only).
-        Candidates are compared as the choice indices they are stored as.
+        The journal is a cache of every candidate fitted (same settings, same
+        budget, same sub-space): a resumed search refits none of them,
+        whatever order it asks them in. Candidates are compared as the choice
+        indices they are stored as.
         """
-        recorded = self._records.get((subspace, batch), [])
-        stored = [[c["params"], c.get("n_resources")] for c in recorded]
-        wanted = [
-            [encode_params(c, dimensions), n_resources] for c in asked[: len(stored)]
-        ]
-        if _plain(wanted) != stored:
-            raise ValueError(
-                f"Checkpoint {self.path!r} does not replay: batch {iter} asked "
-                f"{[dict(c) for c in asked]} but the checkpoint recorded "
-                f"{[decode_params(p, dimensions) for p, _ in stored]}"
-                f"{'' if n_resources is None else f' at {n_resources} resources'}"
-                f". The search "
-                "settings or library versions changed since it was written; pass "
-                "a new checkpoint path to start afresh."
-            )
-        return [c["outs"] for c in recorded]
+        found = {}
+        for j, candidate in enumerate(candidates):
+            key = self._key(subspace, encode_params(candidate, dimensions), n_resources)
+            if key in self._records:
+                found[j] = self._records[key]
+        return found
+
+    @staticmethod
+    def _key(subspace, encoded, n_resources):
+        return json.dumps([subspace, _plain(encoded), n_resources], sort_keys=True)
 
     def append(
         self, subspace, batch, iter, candidates, dimensions, n_resources=None
@@ -400,7 +393,9 @@ class Journal:
                 "again with the same checkpoint to resume from the last batch "
                 "written.",
             ) from err
-        self._records.setdefault((subspace, batch), []).extend(record["candidates"])
+        for candidate in record["candidates"]:
+            key = self._key(subspace, candidate["params"], candidate.get("n_resources"))
+            self._records[key] = candidate["outs"]
 
     def close(self) -> None:
         self._part_lock.release()  # its lock file goes with it
@@ -427,8 +422,11 @@ def _open_part(path, header, part, seed):
         if "seed" in line and start is None:
             start = line
         elif "candidates" in line:
-            key = (line["subspace"], line["batch"])
-            records.setdefault(key, []).extend(line["candidates"])
+            for candidate in line["candidates"]:
+                key = Journal._key(
+                    line["subspace"], candidate["params"], candidate.get("n_resources")
+                )
+                records[key] = candidate["outs"]
     if start is None:
         _append_line(path, {"v": VERSION, "part": part, "seed": seed})
         return seed, {}

@@ -24,15 +24,20 @@ class Strategy(Protocol):
     ``generations``) and an int seed.
     """
 
-    def ask(self) -> list[Candidate]:
-        """Return the next batch of candidates; an empty list once the budget is spent.
+    def ask(self) -> list[Candidate] | None:
+        """Return the next batch of candidates; an empty list once the budget
+        is spent; None when it must first be told a batch in flight.
 
-        A batch is evaluated in one ``evaluate_candidates`` call, so its
-        candidates are fitted in parallel under ``n_jobs`` or a joblib backend.
+        The loop asks the next batch while earlier ones are still being
+        fitted: a strategy takes the candidates asked and not yet told into
+        account (as lies, or as genomes already bred), so that it does not
+        propose them again. A batch's candidates are fitted in parallel under
+        ``n_jobs`` or a joblib backend, beside the fits of the batches in
+        flight.
         """
 
     def tell(self, candidates: list[Candidate], scores: list[float]) -> None:
-        """Report the scores of the batch returned by the last :meth:`ask`.
+        """Report the scores of the oldest batch asked and not yet told.
 
         A score is ``nan`` when the candidate failed (a fit raised, or the
         score is not finite): a failure, never a score to rank among others.
@@ -68,12 +73,19 @@ def _optimize_result(names, candidates, scores, space, models=(), specs=None):
 
 
 class _SubspaceChain:
-    """Run one strategy per sub-space, one sub-space after the other."""
+    """Run one strategy per sub-space, one sub-space after the other.
+
+    Batches may be asked before the ones before them are told (the loop keeps
+    several in flight); they are told in the order they were asked. A
+    sub-space ends once its strategy has nothing more to ask and every batch
+    asked of it is told: batches never straddle two sub-spaces.
+    """
 
     def __init__(self, strategies: list[Strategy]):
         self.strategies = strategies
         self.index = 0
         self.n_batches = 0  # batches asked of the current sub-space
+        self.n_pending = 0  # of which not told yet
 
     @property
     def current(self) -> Strategy | None:
@@ -81,24 +93,32 @@ class _SubspaceChain:
             return self.strategies[self.index]
         return None
 
-    def ask(self) -> list[Candidate]:
+    def ask(self) -> list[Candidate] | None:
+        """The next batch; None while the current sub-space must first be
+        told a batch in flight; an empty list once every sub-space is done."""
         while self.current is not None:
             candidates = self.current.ask()
             if candidates:
+                self.n_batches += 1
+                self.n_pending += 1
                 return candidates
+            if candidates is None or self.n_pending:
+                return None
             self.end_subspace()
         return []
 
     def tell(self, candidates: list[Candidate], scores: list[float]) -> None:
         self.current.tell(candidates, scores)
-        self.n_batches += 1
+        self.n_pending -= 1
 
     def result(self) -> OptimizeResult:
         strategy = self.current or self.strategies[-1]
         return strategy.result()
 
     def end_subspace(self) -> bool:
-        """Leave the current sub-space; return whether another one remains."""
+        """Leave the current sub-space (batches in flight in it are dropped);
+        return whether another one remains."""
         self.index += 1
         self.n_batches = 0
+        self.n_pending = 0
         return self.current is not None

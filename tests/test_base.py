@@ -121,7 +121,8 @@ def test_every_hook_receives_its_arguments(make_search):
     )
     assert events[0] == ("begin", ["n_candidates", "n_resources"])
     assert events[1] == ("batch_begin", ["candidates", "iter"])
-    assert events[2][1] == [
+    ends = [event for event in events if event[0] == "batch_end"]
+    assert ends[0][1] == [
         "candidates",
         "errors",
         "iter",

@@ -98,7 +98,15 @@ def test_each_rung_promotes_the_best_third_of_the_one_below(kind):
         rows = np.flatnonzero(iters == i)
         budget = budgets[rows[0]]
         assert (budgets[rows] == budget).all()  # one budget per batch
-        below = np.flatnonzero((iters == i - 1) & (budgets == budget // 3))
+        # brackets overlap: the rung below is the last batch before this one,
+        # one budget lower, that holds this batch's candidates
+        mine = {settings(results["params"][j]) for j in rows}
+        below = np.array([], dtype=int)
+        for k in sorted(set(iters[(iters < i) & (budgets == budget // 3)]))[::-1]:
+            rows_k = np.flatnonzero((iters == k) & (budgets == budget // 3))
+            if mine <= {settings(results["params"][j]) for j in rows_k}:
+                below = rows_k
+                break
         if budget == 1 or not below.size:
             continue  # the first rung of a bracket
         n_promotions += 1

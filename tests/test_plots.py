@@ -513,11 +513,20 @@ def test_halving_search():
 
 
 class Budgeted(Cheap):
-    """Cheap, 100 higher, plus ``log10(n_steps)``: more budget scores higher."""
+    """Cheap, 100 higher, plus ``log10(n_steps)``: more budget scores higher.
 
-    def __init__(self, a=0.5, b=1.0, kind="x", fail=2.0, n_steps=27):
+    Fits fail for ``a > fail`` from ``fail_steps`` steps on (from the first,
+    by default).
+    """
+
+    def __init__(self, a=0.5, b=1.0, kind="x", fail=2.0, n_steps=27, fail_steps=0):
         super().__init__(a=a, b=b, kind=kind, fail=fail)
-        self.n_steps = n_steps
+        self.n_steps, self.fail_steps = n_steps, fail_steps
+
+    def fit(self, X, y=None):
+        if self.n_steps < self.fail_steps:
+            return self
+        return super().fit(X, y)
 
     def score(self, X, y=None):
         return super().score(X, y) + 100 + np.log10(self.n_steps)
@@ -573,7 +582,8 @@ def test_objective_of_a_multi_fidelity_search_is_its_full_budget_model():
     with pytest.raises(ValueError, match=re.escape(message)):
         plot_objective(early)
 
-    search = _fit(_bayes_fidelity(30, fail=0.7))
+    # fits fail at the full budget only: the cheap rungs promote them
+    search = _fit(_bayes_fidelity(30, fail=0.4, fail_steps=27))
     results = search.cv_results_
     full = np.asarray(results["n_resources"]) == 27
     scores = _scores(search)

@@ -254,6 +254,40 @@ class _Optimizer(Optimizer):
         self.cache_ = {(n_points, strategy): points}
         return points
 
+    def with_pending(self, points, random_state):
+        """A copy told ``points`` (asked, still being evaluated) as lies.
+
+        Each lie is the model's prediction at the point (the kriging
+        believer): the posterior mean stays as it is, its uncertainty there
+        collapses, so the copy proposes neither those points nor points next
+        to them again, without believing anything the data does not say.
+        Before a model is fitted (the initial points) or where the model sees
+        ranks (conditional spaces), the lie is the mean of the values told.
+        With the fast engine the lies update the posterior without re-fitting
+        the kernel hyperparameters.
+        """
+        liar = self.copy(random_state=random_state)
+        if not points:
+            return liar
+        points = [list(p) for p in points]
+        mean = float(np.mean(self.yi)) if self.yi else 0.0
+        lies = [mean] * len(points)
+        if self.models and not self._rank_targets:
+            try:
+                lies = [
+                    float(v)
+                    for v in self.models[-1].predict(self.space.transform(points))
+                ]
+            except Exception:  # a base estimator that cannot predict these
+                pass
+        if not self._fast:
+            liar.tell(points, lies)
+            return liar
+        liar._lie = True
+        for point, lie in zip(points, lies):
+            liar._tell(point, lie)
+        return liar
+
     def _ask(self):
         # skopt compares the proposal with every point told so far, one
         # dimension of one point at a time; this compares them all at once and

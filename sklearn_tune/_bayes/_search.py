@@ -225,6 +225,9 @@ class BayesSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return budget
 
+    def _batch_size(self):
+        return self.n_points
+
     def _first_bracket_candidates(self):
         return self.n_iter
 

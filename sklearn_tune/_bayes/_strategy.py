@@ -103,7 +103,9 @@ class _BayesStrategy:
         self._skopt_dims = [
             _to_skopt(d, name, indices=True) for name, d in dimensions.items()
         ]
-        self._rng = np.random.RandomState(random_state)
+        # copies and new models draw their seeds from a stream of their own:
+        # the optimizer seeded with random_state draws from another
+        self._rng = np.random.RandomState([random_state, 1])
         self.model = self._new_model(random_state)
         self.space, self._shown_as_index = _display_space(self.dimensions)
         self.told_candidates: list[dict] = []
@@ -111,6 +113,7 @@ class _BayesStrategy:
         # multi-fidelity: one model per budget, and every point started
         self._by_budget: dict[int, _Model] = {}
         self._started: list[list] = []
+        self._pending: list[list] = []  # points of the batches asked, not told
 
     def _new_model(self, random_state):
         try:
@@ -170,21 +173,30 @@ class _BayesStrategy:
     # -- ask / tell -------------------------------------------------------------
 
     def ask(self):
-        if self.n_left <= 0:
-            return []
-        n = min(self.n_points, self.n_left)
+        """The next ``n_points``, knowing the batches told; the batches asked
+        and not yet told are told to a copy of the optimizer as lies."""
+        n_pending = sum(map(len, self._pending))
+        n = min(self.n_points, self.n_left - n_pending)
+        if n <= 0:
+            return [] if not n_pending else None
+        optimizer = self.optimizer
         with warnings.catch_warnings():
             # Near the end of a small space skopt warns at every point it has
             # seen; the search loop says once that the space is exhausted.
             warnings.filterwarnings("ignore", "The objective has been evaluated")
+            if n_pending:
+                optimizer = optimizer.with_pending(
+                    [p for batch in self._pending for p in batch],
+                    self._rng.randint(_INT32_MAX),
+                )
             # One point needs no copy of the optimizer (skopt's ask(n_points=1)
             # refits a copy for its constant-liar strategy).
-            points = (
-                [self.optimizer.ask()] if n == 1 else self.optimizer.ask(n_points=n)
-            )
+            points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+        self._pending.append(points)
         return [self._to_candidate(point) for point in points]
 
     def tell(self, candidates, scores):
+        self._pending.pop(0)
         self.n_left -= len(candidates)
         self.told_candidates.extend(candidates)
         self.told_scores.extend(float(s) for s in scores)
@@ -220,9 +232,9 @@ class _BayesStrategy:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The objective has been evaluated")
             if pending:
-                optimizer = optimizer.copy(random_state=self._rng.randint(_INT32_MAX))
-                lie = min(optimizer.yi) if optimizer.yi else 0.0
-                optimizer.tell(pending, [lie] * len(pending))
+                optimizer = optimizer.with_pending(
+                    pending, self._rng.randint(_INT32_MAX)
+                )
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
         self._started.extend(list(p) for p in points)
         return [self._to_candidate(point) for point in points]

@@ -318,6 +318,9 @@ class GeneticSearchCV(BaseTuneSearchCV):
     def _expected_candidates(self, budget):
         return self.population_size * (budget + 1)
 
+    def _batch_size(self):
+        return self.population_size
+
     def _first_bracket_candidates(self):
         return self.population_size
 

@@ -183,7 +183,7 @@ class _GeneticStrategy:
 
         self.population: list[_Individual] = []
         self.generation = -1  # the initial population is generation 0
-        self.pending: list[_Individual] = []
+        self.pending: list[list[_Individual]] = []  # generations asked, not told
         self.evaluated: dict[str, float] = {}
         self.history: list[dict] = []
         # multi-fidelity: the best individuals scored at each budget, and the
@@ -193,6 +193,7 @@ class _GeneticStrategy:
         self._n_new = 0
         self.told_candidates: list[dict] = []
         self.told_scores: list[float] = []
+        self._told_top: set[str] = set()  # keys told at the full budget
 
     # -- genome <-> parameters ------------------------------------------------
 
@@ -279,33 +280,43 @@ class _GeneticStrategy:
     # -- ask / tell -----------------------------------------------------------
 
     def ask(self):
-        if self.generation >= self.generations:
-            return []
+        """The next generation, bred from the population of the generations
+        told. One asked while the generation before it is still being fitted
+        (the loop keeps two in flight) is bred from the same population, as
+        an asynchronous GA does, and avoids that generation's genomes; the
+        first generation bred waits for the initial population's scores."""
+        asked = self.generation + 1 + len(self.pending)  # generation to breed
+        if asked > self.generations:
+            return [] if not self.pending else None
+        if self.generation < 0 and self.pending:
+            return None  # nothing to breed from before the first is told
         with _deap_random(self.random):
-            if self.generation < 0:
+            if asked == 0:
                 offspring = self._random_individuals(self.population_size)
             else:
                 n = self.population_size
                 if self.algorithm == "simple":
                     n -= self._n_kept_elites()  # the elites join the offspring
-                offspring = self._offspring(self.population, n)
+                offspring = self._offspring(self.population, n, asked)
             offspring = self._make_new(offspring)
-        self.pending = offspring
+        self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
 
     def _random_individuals(self, n):
+        """``n`` random genomes; call inside ``_deap_random(self.random)``,
+        whose stream they draw from (drawing from ``self.random`` itself there
+        would be undone when the context ends, and drawn again)."""
         return [
-            _Individual(
-                (self.random.random() for _ in self.dimensions), self.fitness_class
-            )
+            _Individual((random.random() for _ in self.dimensions), self.fitness_class)
             for _ in range(n)
         ]
 
-    def _offspring(self, pool, n):
+    def _offspring(self, pool, n, generation=None):
         """``n`` offspring of parents drawn by tournament from ``pool``."""
         cxpb = _probability(self.crossover_probability)
         mutpb = _probability(self.mutation_probability)
-        _check_probabilities(cxpb, mutpb, self.algorithm, self.generation + 1)
+        generation = self.generation + 1 if generation is None else generation
+        _check_probabilities(cxpb, mutpb, self.algorithm, generation)
         if self.algorithm == "simple":
             parents = self.toolbox.select(pool, n)
             return algorithms.varAnd(parents, self.toolbox, cxpb, mutpb)
@@ -320,20 +331,28 @@ class _GeneticStrategy:
 
         A copy of an evaluated individual would cost nothing (it is never
         refitted) but teach nothing either; a few more mutations usually give a
-        new candidate.
+        new candidate. Where they do not (small steps on an integer with few
+        values, a two-way choice flipped back), a random genome does: an
+        immigrant. Genomes of generations being fitted count as seen.
         """
         seen = set(self.evaluated)
+        seen.update(self._key(ind) for batch in self.pending for ind in batch)
+        seen.update(self.genomes)  # multi-fidelity: every candidate started
         for individual in offspring:
             for _ in range(_MAX_RETRIES):
                 if self._key(individual) not in seen:
                     break
                 self.toolbox.mutate(individual)
+            for _ in range(_MAX_RETRIES):
+                if self._key(individual) not in seen:
+                    break
+                individual[:] = self._random_individuals(1)[0]
             seen.add(self._key(individual))
             del individual.fitness.values
         return offspring
 
     def tell(self, candidates, scores):
-        offspring = self.pending
+        offspring = self.pending.pop(0)
         n_new = 0
         for individual, candidate, score in zip(offspring, candidates, scores):
             # A failed candidate gets the worst fitness there is: it loses every
@@ -428,7 +447,10 @@ class _GeneticStrategy:
             self.evaluated.setdefault(key, float(score))
             pool[key] = individual
             told.append(individual)
-            if top:  # result(): cheap rungs' scores are not comparable
+            # result(): cheap rungs' scores are not comparable; a candidate
+            # asked twice (a small space, brackets in flight) is one row
+            if top and key not in self._told_top:
+                self._told_top.add(key)
                 self.told_candidates.append(self._full(individual))
                 self.told_scores.append(float(score))
         best = tools.selBest(list(pool.values()), self.population_size)

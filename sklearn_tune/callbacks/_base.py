@@ -30,7 +30,14 @@ class Callback:
         None): the sum of ``n_resources`` over the rows of ``cv_results_``."""
 
     def on_batch_begin(self, search, **kwargs):
-        """Called before a batch is evaluated: ``iter`` and ``candidates``."""
+        """Called before a batch is evaluated: ``iter`` and ``candidates``.
+
+        Batches overlap: the search asks the next batch while this one is
+        being fitted, so ``on_batch_begin`` of batch ``iter + 1`` may come
+        before ``on_batch_end`` of batch ``iter``. ``on_batch_end`` comes in
+        the order of ``iter``, after the batch's own ``on_batch_begin``; a
+        batch dropped because the search stopped gets no ``on_batch_end``.
+        """
 
     def on_batch_end(self, search, **kwargs):
         """Called after a batch: ``iter``, ``candidates``, ``scores`` (one per

@@ -127,6 +127,7 @@ class MLflowLogger(Callback):
         self.last_iter_ = 0
         self.row_run_ids_ = {}  # row of cv_results_ -> its nested run
         self.batch_start_ms_ = _now_ms()
+        self._batch_starts = {}  # iter -> start time: batches overlap
         # An error being handled around ``fit`` is not the search's own.
         self.outer_error_ = sys.exc_info()[1]
 
@@ -143,8 +144,9 @@ class MLflowLogger(Callback):
             return experiment.experiment_id
         return client.create_experiment(name)
 
-    def on_batch_begin(self, search, **kwargs):
-        self.batch_start_ms_ = _now_ms()
+    def on_batch_begin(self, search, *, iter=None, **kwargs):
+        # the next batch may begin before this one ends (see Callback)
+        self._batch_starts[iter] = _now_ms()
 
     def on_batch_end(
         self, search, *, iter, candidates, scores, results, errors=None, **kwargs
@@ -152,6 +154,7 @@ class MLflowLogger(Callback):
         from mlflow.entities import RunTag
 
         end, self.last_iter_ = _now_ms(), iter
+        self.batch_start_ms_ = self._batch_starts.pop(iter, self.batch_start_ms_)
         for row in new_rows(results, iter, candidates, scores, errors):
             tags = {
                 "mlflow.parentRunId": self.run_id_,

@@ -1,0 +1,156 @@
+"""Fits dispatched as soon as they are known, on whatever joblib runs.
+
+The loop keeps several batches in flight (see ``_base``): each batch's fits go
+to joblib as one ``Parallel(return_as="generator_unordered")`` call, made in the
+loop's thread (so the backend the user chose with ``parallel_config`` applies:
+loky, threads, Dask, Ray...) and drained by a helper thread, while the loop
+goes on asking for candidates. Calls share joblib's workers (loky's reusable
+executor, the Dask cluster), so a free worker takes the next queued fit of any
+batch in flight. joblib supports several ``Parallel`` objects on one loky
+executor: each keeps its own temporary folder.
+
+With one worker, a batch is fitted in the loop's thread when its results are
+first needed: the same fits, in the same order as they are told.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import joblib
+from joblib.parallel import get_active_backend
+
+
+def _indexed(index, function, args):
+    return index, function(*args)
+
+
+class _Handle:
+    """The fits of one batch; :meth:`results` waits for them, in task order."""
+
+    def __init__(self, tasks):
+        self.tasks = tasks  # (function, args) each
+        self._out = [None] * len(tasks)
+        self._error = None
+        self._done = threading.Event()
+
+    @property
+    def error(self):
+        """What the fits raised, once :meth:`results` raised it."""
+        return self._error
+
+    def results(self):
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._out
+
+
+class _Lazy(_Handle):
+    """Run in the loop's thread when the results are needed."""
+
+    def __init__(self, tasks, run=None):
+        super().__init__(tasks)
+        self._run = run
+
+    def results(self):
+        if not self._done.is_set():
+            try:
+                if self._run is not None:
+                    self._out = self._run()
+                else:
+                    self._out = [function(*args) for function, args in self.tasks]
+            except BaseException as err:
+                self._error = err
+            finally:
+                self._done.set()
+        if self._error is not None:
+            raise self._error
+        return self._out
+
+
+class _Drained(_Handle):
+    """A joblib call under way; a daemon thread collects its results."""
+
+    def __init__(self, tasks, n_jobs, backend):
+        super().__init__(tasks)
+        parallel = joblib.Parallel(
+            backend=backend,
+            n_jobs=n_jobs,
+            pre_dispatch="all",
+            batch_size=1,
+            return_as="generator_unordered",
+        )
+        # dispatches every fit now, from this (the loop's) thread
+        outputs = parallel(
+            joblib.delayed(_indexed)(k, function, args)
+            for k, (function, args) in enumerate(tasks)
+        )
+        self._thread = threading.Thread(
+            target=self._drain, args=(outputs,), daemon=True, name="sklearn_tune-fits"
+        )
+        self._thread.start()
+
+    def _drain(self, outputs):
+        try:
+            for k, out in outputs:
+                self._out[k] = out
+        except BaseException as err:  # raised in the loop's thread by results()
+            self._error = err
+        finally:
+            self._done.set()
+
+
+def _own_backend():
+    """A backend of the active kind for one call of its own, or None.
+
+    Within ``parallel_config(backend=...)`` every ``Parallel`` shares the
+    context's backend object, which holds the state of one call at a time
+    (its pool, its Dask result collector): calls in flight together each get
+    a fresh one, on the same workers (loky's reusable executor, the same Dask
+    client). Backends not known here (Ray, custom ones) give None.
+    """
+    backend, _ = get_active_backend()
+    kind = type(backend)
+    if kind.__name__ in ("LokyBackend", "ThreadingBackend", "MultiprocessingBackend"):
+        return kind(
+            nesting_level=backend.nesting_level,
+            inner_max_num_threads=backend.inner_max_num_threads,
+            **backend.backend_kwargs,
+        )
+    if kind.__name__ == "DaskDistributedBackend":
+        return kind(
+            client=backend.client,
+            wait_for_workers_timeout=backend.wait_for_workers_timeout,
+            **backend.submit_kwargs,
+        )
+    return None
+
+
+def _in_order(tasks, n_jobs):
+    """Fit ``tasks`` in one joblib call, on whatever backend is active."""
+    return joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(function)(*args) for function, args in tasks
+    )
+
+
+def dispatch(tasks, n_jobs):
+    """Start ``tasks`` (``(function, args)`` pairs); return their handle.
+
+    With one effective worker (``joblib.effective_n_jobs``, under the active
+    backend), nothing runs before :meth:`_Handle.results` is called; nor on a
+    backend this module does not know, whose batches are then fitted one
+    joblib call at a time, when their results are needed (the same results,
+    fewer fits at once).
+    """
+    if joblib.effective_n_jobs(n_jobs) <= 1 or not tasks:
+        return _Lazy(tasks)
+    backend = _own_backend()
+    if backend is None:
+        return _Lazy(tasks, lambda: _in_order(tasks, n_jobs))
+    return _Drained(tasks, n_jobs, backend)
+
+
+def deferred(run):
+    """A handle whose results are ``run()``, called in the loop's thread."""
+    return _Lazy([], run)

@@ -1,0 +1,176 @@
+"""Batches in flight: workers kept busy, and the search the same whatever
+``n_jobs``, the backend or the order in which fits end (issue 16)."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+from joblib import parallel_backend
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold
+
+from sklearn_tune import BayesSearchCV, GeneticSearchCV
+from sklearn_tune.callbacks import Callback
+from sklearn_tune.space import Categorical, Integer, Real
+
+X = np.arange(40.0).reshape(20, 2)
+SPACE = {"x": Real(-1.0, 1.0), "k": Integer(0, 9), "kind": Categorical(["a", "b"])}
+
+
+class Uneven(BaseEstimator):
+    """A fit whose time depends on ``x`` (so fits end out of order); it logs
+    its start and end to ``log``. Scores a bumpy quadratic."""
+
+    def __init__(self, x=0.0, k=0, kind="a", budget=9, log=None, scale=0.002):
+        self.x, self.k, self.kind = x, k, kind
+        self.budget, self.log, self.scale = budget, log, scale
+
+    def fit(self, X, y=None):
+        start = time.time()
+        time.sleep(self.scale * (1 + 10 * (self.x + 1) ** 2) * self.budget / 9)
+        if self.log is not None:
+            with open(self.log, "a") as file:
+                file.write(f"{start!r} {time.time()!r} {float(self.x)!r}\n")
+        return self
+
+    def score(self, X, y=None):
+        bump = np.sin(7 * self.x + self.k) / self.budget
+        return -((self.x - 0.3) ** 2) - 0.01 * self.k + 0.1 * (self.kind == "b") + bump
+
+
+def bayes(**kwargs):
+    return BayesSearchCV(
+        Uneven(),
+        SPACE,
+        n_iter=12,
+        n_points=3,
+        cv=KFold(2),
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 4},
+        **kwargs,
+    )
+
+
+def genetic(**kwargs):
+    return GeneticSearchCV(
+        Uneven(), SPACE, population_size=4, generations=3, cv=KFold(2),
+        random_state=0, **kwargs,
+    )
+
+
+def multi_fidelity(make):
+    def build(**kwargs):
+        return make(resource="budget", min_resources=1, max_resources=9, **kwargs)
+
+    return build
+
+
+MAKERS = {
+    "bayes": bayes,
+    "genetic": genetic,
+    "bayes-mf": multi_fidelity(bayes),
+    "genetic-mf": multi_fidelity(genetic),
+}
+
+
+def rows(search):
+    results = search.cv_results_
+    keys = ["params", "mean_test_score", "split0_test_score", "iter"]
+    keys += ["n_resources"] if "n_resources" in results else []
+    return {key: [dict(v) if key == "params" else v for v in results[key]] for key in keys}
+
+
+@pytest.fixture(params=list(MAKERS))
+def make(request):
+    return MAKERS[request.param]
+
+
+def test_n_jobs_and_the_backend_never_change_the_search(make):
+    one = make(n_jobs=1).fit(X)
+    expected = rows(one)
+    assert rows(make(n_jobs=2).fit(X)) == expected
+    assert rows(make(n_jobs=4).fit(X)) == expected
+    with parallel_backend("threading", n_jobs=3):
+        assert rows(make(n_jobs=-1).fit(X)) == expected
+    assert make(n_jobs=2).fit(X).best_params_ == one.best_params_
+
+
+def test_the_next_batch_is_fitted_while_the_last_one_ends(tmp_path):
+    # with n_jobs=4 and uneven fits, a fit of batch i + 1 starts before the
+    # last fit of batch i ends: workers do not wait for a batch's slowest fit
+    log = tmp_path / "fits.log"
+    search = bayes(n_jobs=4).set_params(estimator__log=str(log)).fit(X)
+    fits = [tuple(map(float, line.split())) for line in log.read_text().splitlines()]
+    results = search.cv_results_
+    batch_of = {float(p["x"]): i for p, i in zip(results["params"], results["iter"])}
+    ends = {}
+    for start, end, x in fits:
+        i = batch_of[x]
+        ends[i] = max(ends.get(i, 0.0), end)
+    overlaps = [
+        any(start < ends[i] for start, _, x in fits if batch_of[x] == i + 1)
+        for i in sorted(ends)[:-1]
+    ]
+    assert any(overlaps), overlaps
+
+
+def test_batches_end_in_order_each_after_its_begin(make):
+    events = []
+
+    class Order(Callback):
+        def on_batch_begin(self, search, *, iter, **kwargs):
+            events.append(("begin", iter))
+
+        def on_batch_end(self, search, *, iter, **kwargs):
+            events.append(("end", iter))
+
+    search = make(n_jobs=2).fit(X, callback=Order())
+    ends = [i for kind, i in events if kind == "end"]
+    assert ends == sorted(set(search.cv_results_["iter"]) | set(ends))
+    assert ends == list(range(len(ends)))
+    for i in ends:
+        assert events.index(("begin", i)) < events.index(("end", i))
+    # a batch begins before the one before it ends: they overlap
+    assert any(
+        events.index(("begin", i + 1)) < events.index(("end", i)) for i in ends[:-1]
+    )
+
+
+class StopAt(Callback):
+    def __init__(self, at):
+        self.at = at
+
+    def on_batch_end(self, search, *, iter, **kwargs):
+        if iter == self.at:
+            from sklearn_tune.exceptions import StopSearch
+
+            raise StopSearch(f"stopped at batch {iter}")
+
+
+def test_a_stop_drops_the_batches_in_flight_whatever_n_jobs(make):
+    one = make(n_jobs=1).fit(X, callback=StopAt(1))
+    two = make(n_jobs=2).fit(X, callback=StopAt(1))
+    assert rows(one) == rows(two)
+    assert set(one.cv_results_["iter"]) <= {0, 1}
+    assert one.stop_reason_ == "stopped at batch 1"
+
+
+def test_an_error_in_a_batch_in_flight_names_its_candidates():
+    class Fails(Uneven):
+        def fit(self, X, y=None):
+            if self.x > 0.5:
+                raise ValueError("x too large")
+            return super().fit(X, y)
+
+    search = bayes(n_jobs=2, error_score="raise").set_params(estimator=Fails())
+    with pytest.raises(ValueError, match="x too large") as info:
+        search.fit(X)
+    assert any("was evaluating the candidate" in note for note in info.value.__notes__)
+
+
+@pytest.mark.skipif(os.cpu_count() < 2, reason="needs 2 cores")
+def test_pandas_input_with_two_jobs_gives_the_one_job_search():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["u", "v"])
+    assert rows(genetic(n_jobs=2).fit(frame)) == rows(genetic(n_jobs=1).fit(frame))
