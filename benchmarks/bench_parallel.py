@@ -115,13 +115,23 @@ def searchers(n, workers, cv, seed, log, scale):
             est, SPACE, population_size=batch, generations=n // batch - 1, cv=cv,
             n_jobs=workers, refit=False, random_state=seed,
         ),
+        "sklearn_tune BayesSearchCV, default n_points=1": lambda: BayesSearchCV(
+            est, SPACE, n_iter=n, cv=cv, n_jobs=workers, refit=False,
+            random_state=seed,
+        ),
+        "sklearn_tune GeneticSearchCV, default population_size=10": lambda: (
+            GeneticSearchCV(
+                est, SPACE, generations=n // 10 - 1, cv=cv, n_jobs=workers,
+                refit=False, random_state=seed,
+            )
+        ),
         "sklearn_tune BayesSearchCV (budget)": lambda: BayesSearchCV(
             est, SPACE, n_iter=n, cv=cv, n_jobs=workers, refit=False,
             random_state=seed, resource="budget", max_resources=MAX_BUDGET,
             min_resources=1,
         ),
         "sklearn_tune GeneticSearchCV (budget)": lambda: GeneticSearchCV(
-            est, SPACE, population_size=batch, generations=n // (3 * batch),
+            est, SPACE, population_size=batch, generations=n // 4,
             cv=cv, n_jobs=workers, refit=False, random_state=seed,
             resource="budget", max_resources=MAX_BUDGET, min_resources=1,
         ),
@@ -322,7 +332,8 @@ Versions: {", ".join(versions())}.
 sklearn_tune source: {source_version()}.
 
 A fit sleeps 0.05 s to 1 s by its parameter ``b`` (times budget/27 with a
-resource) and scores -Branin(a, b). `n_points=8` and `population_size=8`;
+resource) and scores -Branin(a, b). `n_points=8` and `population_size=8`
+unless the row says otherwise (the defaults: `n_points=1`, `population_size=10`);
 multi-fidelity searches use `resource="budget"`, 1 to 27, factor 3.
 Utilisation: time spent in fits over wall time x workers (workers started
 beforehand). Time to random's best: wall seconds until a full-budget candidate

@@ -662,7 +662,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         scale = getattr(first, "scale", None)  # multi-fidelity: first bracket
         if scale is not None:
             # the next brackets start as a bracket's rungs shrink
-            return max(scale, 2)
+            return 2 * max(scale, 2)
         return 3 * self._batch_size()
 
     def _batch_size(self):

@@ -2,15 +2,17 @@
 
 The loop keeps several batches in flight (see ``_base``): each batch's fits go
 to joblib as one ``Parallel(return_as="generator_unordered")`` call, made in the
-loop's thread (so the backend the user chose with ``parallel_config`` applies:
-loky, threads, Dask, Ray...) and drained by a helper thread, while the loop
-goes on asking for candidates. Calls share joblib's workers (loky's reusable
-executor, the Dask cluster), so a free worker takes the next queued fit of any
-batch in flight. joblib supports several ``Parallel`` objects on one loky
-executor: each keeps its own temporary folder.
+loop's thread (joblib's configuration is per thread, so the backend the user
+chose with ``parallel_config`` applies) on a fresh backend object of that kind,
+and drained by a helper thread while the loop goes on asking for candidates.
+Calls share joblib's workers (loky's reusable executor, the Dask cluster), so a
+free worker takes the next queued fit of any batch in flight; joblib supports
+several ``Parallel`` objects on one loky executor (each keeps its own temporary
+folder), but not on one backend object, which holds one call's state.
 
 With one worker, a batch is fitted in the loop's thread when its results are
-first needed: the same fits, in the same order as they are told.
+first needed: the same fits, in the same order as they are told. So is a batch
+on a backend not known here (Ray, custom ones), one joblib call at a time.
 """
 
 from __future__ import annotations

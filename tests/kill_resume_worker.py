@@ -1,6 +1,6 @@
 """Run a checkpointed search in its own process (for tests/test_journal.py).
 
-Usage: python kill_resume_worker.py {bayes|genetic}[-mf] CHECKPOINT OUTPUT
+Usage: python kill_resume_worker.py {bayes|genetic}[-mf] CHECKPOINT OUTPUT [N_JOBS]
 
 "-mf": multi-fidelity, with ``budget`` as the resource.
 
@@ -88,7 +88,9 @@ def summary(search):
 
 if __name__ == "__main__":
     kind, checkpoint, output = sys.argv[1:4]
+    n_jobs = int(sys.argv[4]) if len(sys.argv) > 4 else None
     print("ready", flush=True)
-    search = make_search(kind, checkpoint, delay=0.03).fit(X)
+    search = make_search(kind, checkpoint, delay=0.03).set_params(n_jobs=n_jobs)
+    search.fit(X)
     with open(output, "w") as file:
         json.dump(summary(search), file)

@@ -125,7 +125,7 @@ def test_lbfgs_improves_on_the_best_random_candidate():
         mean, std = model.predict(np.atleast_2d(X), return_std=True)
         return _acquisition("EI", mean, std, best, 0.01, 1.96)[0]
 
-    chosen = optimizer.space.transform([optimizer._next_x])
+    chosen = optimizer.space.transform([optimizer.ask()])  # chosen when asked
     assert ei(chosen)[0] <= ei(candidates).min() + 1e-12
 
 

@@ -215,6 +215,19 @@ def test_a_development_version_1_journal_is_refused_clearly(tmp_path):
 
 
 def test_sigkill_at_random_moments_loses_nothing(kind, tmp_path):
+    _kill_and_resume(kind, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic-mf"])
+def test_sigkill_with_fits_in_flight_on_two_workers_resumes_the_same_search(
+    kind, tmp_path
+):
+    # batches in flight on two worker processes when the search is killed:
+    # the resumed search is the one-job search all the same
+    _kill_and_resume(kind, tmp_path, n_jobs=2)
+
+
+def _kill_and_resume(kind, tmp_path, n_jobs=1):
     checkpoint, output = tmp_path / "search.jsonl", tmp_path / "out.json"
     expected = summary(make_search(kind).fit(X))
     worker = [
@@ -223,6 +236,7 @@ def test_sigkill_at_random_moments_loses_nothing(kind, tmp_path):
         kind,
         str(checkpoint),
         str(output),
+        str(n_jobs),
     ]
     rng = random.Random(0)
     recorded_before = []

@@ -211,6 +211,7 @@ class _Optimizer(Optimizer):
             and np.ndim(gp.alpha) == 0
         )
         self._lie = False  # a copy that only serves ask(n_points) lies
+        self._due = None  # (posterior, y_min, n): the next point is to choose
         self._rank_targets = False  # fit the GP to normal scores of the ranks
         self._theta = None  # fitted log-hyperparameters
         self._n_theta = 0  # observations at the last hyperparameter fit
@@ -292,6 +293,9 @@ class _Optimizer(Optimizer):
         # skopt compares the proposal with every point told so far, one
         # dimension of one point at a time; this compares them all at once and
         # leaves the rare duplicate to skopt's own handling.
+        if self._fast and self._due is not None and self._n_initial_points <= 0:
+            with _one_blas_thread():
+                self._make_proposal()
         if (
             self._fast
             and self._n_initial_points <= 0
@@ -338,6 +342,7 @@ class _Optimizer(Optimizer):
         optimizer.yi = list(self.yi)
         optimizer._n_initial_points = self._n_initial_points
         optimizer.models = list(self.models)
+        optimizer._due = self._due
         for name in ("next_xs_", "_next_x"):
             if hasattr(self, name):
                 setattr(optimizer, name, copy.copy(getattr(self, name)))
@@ -384,19 +389,34 @@ class _Optimizer(Optimizer):
         )
         posterior.theta = theta
         self._posterior = posterior
-        if self.acq_func == "gp_hedge" and hasattr(self, "next_xs_"):
+        if self.acq_func == "gp_hedge" and self._due is None and hasattr(
+            self, "next_xs_"
+        ):  # the proposals made from the posterior before this one
             self.gains_ -= posterior.predict(np.vstack(self.next_xs_))[0]
         if not self._lie or not self.models:
             self.models.append(self._fitted_model(kernel, posterior))
             if self.max_model_queue_size is not None:
                 del self.models[: -self.max_model_queue_size]
-        self.next_xs_ = self._propose(posterior, float(np.min(y)), len(y))
-        if self.acq_func == "gp_hedge":
-            logits = self.eta * (self.gains_ - np.max(self.gains_))
-            probs = np.exp(logits) / np.sum(np.exp(logits))
-            next_x = self.next_xs_[np.argmax(self.rng.multinomial(1, probs))]
-        else:
-            next_x = self.next_xs_[0]
+        # The next point is chosen when it is asked for: a model told several
+        # batches (or lies) before it is asked optimises its acquisition once.
+        # Its random draws are fixed now, so a copy asks the same point.
+        seed = int(self.rng.randint(_INT32_MAX))
+        self._due = (posterior, float(np.min(y)), len(y), seed)
+
+    def _make_proposal(self):
+        posterior, y_min, n, seed = self._due
+        self._due = None
+        rng, self.rng = self.rng, np.random.RandomState(seed)
+        try:
+            self.next_xs_ = self._propose(posterior, y_min, n)
+            if self.acq_func == "gp_hedge":
+                logits = self.eta * (self.gains_ - np.max(self.gains_))
+                probs = np.exp(logits) / np.sum(np.exp(logits))
+                next_x = self.next_xs_[np.argmax(self.rng.multinomial(1, probs))]
+            else:
+                next_x = self.next_xs_[0]
+        finally:
+            self.rng = rng
         self._next_x = self.space.inverse_transform(next_x.reshape((1, -1)))[0]
 
     def _refit_due(self):
