@@ -117,14 +117,14 @@ def _own_backend():
     if kind.__name__ in ("LokyBackend", "ThreadingBackend", "MultiprocessingBackend"):
         return kind(
             nesting_level=backend.nesting_level,
-            inner_max_num_threads=backend.inner_max_num_threads,
-            **backend.backend_kwargs,
+            inner_max_num_threads=getattr(backend, "inner_max_num_threads", None),
+            **getattr(backend, "backend_kwargs", {}),  # joblib >= 1.5
         )
     if kind.__name__ == "DaskDistributedBackend":
         return kind(
             client=backend.client,
             wait_for_workers_timeout=backend.wait_for_workers_timeout,
-            **backend.submit_kwargs,
+            **getattr(backend, "submit_kwargs", {}),
         )
     return None
 

@@ -114,6 +114,7 @@ class _BayesStrategy:
         self._by_budget: dict[int, _Model] = {}
         self._started: list[list] = []
         self._pending: list[list] = []  # points of the batches asked, not told
+        self._told_top: set[tuple] = set()  # multi-fidelity: full-budget points
 
     def _new_model(self, random_state):
         try:
@@ -192,8 +193,31 @@ class _BayesStrategy:
             # One point needs no copy of the optimizer (skopt's ask(n_points=1)
             # refits a copy for its constant-liar strategy).
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+        in_flight = [p for batch in self._pending for p in batch]
+        points = self._fresh(points, [*optimizer.Xi, *in_flight])
         self._pending.append(points)
         return [self._to_candidate(point) for point in points]
+
+    def _fresh(self, points, seen):
+        """``points``, where one is a candidate already told, asked or in this
+        batch (a small space near its end; skopt's own fallback, one random
+        point, often is too), replaced by a random one that is not, if a few
+        draws find one."""
+        key = self._key
+        seen = {key(p) for p in seen}
+        fresh = []
+        for point in points:
+            for _ in range(20):
+                if key(point) not in seen:
+                    break
+                point = self.optimizer.space.rvs(random_state=self._rng)[0]
+            seen.add(key(point))
+            fresh.append(point)
+        return fresh
+
+    def _key(self, point):
+        """Equal for points that make the same candidate."""
+        return tuple(self._to_point(self._to_candidate(point)))
 
     def tell(self, candidates, scores):
         self._pending.pop(0)
@@ -236,6 +260,7 @@ class _BayesStrategy:
                     pending, self._rng.randint(_INT32_MAX)
                 )
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+        points = self._fresh(points, [*optimizer.Xi, *self._started])
         self._started.extend(list(p) for p in points)
         return [self._to_candidate(point) for point in points]
 
@@ -245,9 +270,13 @@ class _BayesStrategy:
         ``result()`` holds the full-budget ones only: a cheap rung's scores are
         not comparable with them.
         """
-        if top:
-            self.told_candidates.extend(candidates)
-            self.told_scores.extend(float(s) for s in scores)
+        if top:  # a candidate asked twice (brackets in flight) is one row
+            for candidate, score in zip(candidates, scores):
+                key = tuple(self._to_point(candidate))
+                if key not in self._told_top:
+                    self._told_top.add(key)
+                    self.told_candidates.append(candidate)
+                    self.told_scores.append(float(score))
         model = self._by_budget.get(budget)
         if model is None:
             model = self._by_budget[budget] = self._new_model(
