@@ -1,7 +1,6 @@
 """Batches in flight: workers kept busy, and the search the same whatever
 ``n_jobs``, the backend or the order in which fits end (issue 16)."""
 
-import os
 import time
 
 import numpy as np
@@ -169,7 +168,6 @@ def test_an_error_in_a_batch_in_flight_names_its_candidates():
     assert any("was evaluating the candidate" in note for note in info.value.__notes__)
 
 
-@pytest.mark.skipif(os.cpu_count() < 2, reason="needs 2 cores")
 def test_pandas_input_with_two_jobs_gives_the_one_job_search():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=["u", "v"])
