@@ -192,7 +192,9 @@ channels_last : "auto" or bool, default="auto"
     channels-last memory format, which cuDNN's convolutions run faster.
     ``"auto"``: on CUDA for a network with 2-D convolutions. There, fits
     also run with ``torch.backends.cudnn.benchmark=True`` (restored when
-    the fit ends).
+    the fit ends). ``True`` on the CPU: torch 2.13's CPU build crashes in
+    oneDNN's channels-last convolution backward on some AMD EPYC
+    processors; set ``torch.backends.mkldnn.enabled = False`` there.
 mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
     Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the
     net's GPU computes in bfloat16 natively
