@@ -30,6 +30,10 @@ def __getattr__(name):
     # A skorch callback: importing it imports torch, which
     # `import sklearn_tune.callbacks` must not.
     if name == "TensorBoardEpochLogger":
+        from .._extras import import_extra
+
+        import_extra("skorch", "nn", "TensorBoardEpochLogger (a skorch callback)")
+        import_extra("tensorboardX", "tensorboard", "TensorBoardEpochLogger")
         from ._tensorboard_epochs import TensorBoardEpochLogger
 
         return TensorBoardEpochLogger

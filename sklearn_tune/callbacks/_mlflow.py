@@ -7,6 +7,7 @@ import re
 import sys
 import time
 
+from .._extras import import_extra
 from ._base import Callback, _validate
 from ._logging import BestRow, is_number, last_line, new_rows, readable
 
@@ -100,7 +101,8 @@ class MLflowLogger(Callback):
 
     def on_search_begin(self, search, **kwargs):
         _validate(self)
-        import mlflow  # imported lazily: `import sklearn_tune` stays light
+        # imported lazily: `import sklearn_tune` stays light
+        mlflow = import_extra("mlflow", "mlflow", type(self).__name__)
 
         uri = None if self.tracking_uri is None else os.fspath(self.tracking_uri)
         self.client_ = client = mlflow.MlflowClient(tracking_uri=uri)

@@ -9,20 +9,16 @@ import os
 import time
 from contextlib import contextmanager
 
+from .._extras import import_extra
 from ._base import Callback, _validate
 from ._logging import BestRow, new_rows, readable
 
 
 def _make_writer(log_dir):
     """A tensorboardX ``SummaryWriter`` writing into ``log_dir``."""
-    try:
-        from tensorboardX import SummaryWriter  # imported lazily, as it is optional
-    except ImportError as err:
-        raise ImportError(
-            "Logging to TensorBoard needs tensorboardX: pip install tensorboardX "
-            "(or sklearn-tune[tensorboard])."
-        ) from err
-    return SummaryWriter(log_dir)
+    # imported lazily, as it is optional
+    tensorboardX = import_extra("tensorboardX", "tensorboard", "Logging to TensorBoard")
+    return tensorboardX.SummaryWriter(log_dir)
 
 
 def default_log_dir(prefix):
