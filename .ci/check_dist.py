@@ -13,10 +13,10 @@ import ast
 import re
 import subprocess
 import sys
-from importlib import metadata
 import tarfile
 import tempfile
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
