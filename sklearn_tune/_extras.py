@@ -24,6 +24,7 @@ def import_extra(module, extra, feature):
     except ImportError as err:
         top = module.split(".")[0]
         raise ImportError(
-            f"{feature} needs {top}, which is not installed ({err}). Install it "
-            f'with: pip install "sklearn-tune[{extra}]" (or pip install {top}).'
+            f"{feature} needs {top}, which is missing (could not import "
+            f"{err.name or module!r}). Install it with "
+            f'pip install "sklearn-tune[{extra}]" (or pip install {top}).'
         ) from err

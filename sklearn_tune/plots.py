@@ -5,6 +5,8 @@ returns what it drew on. Given an ``ax``, a function draws there and touches no
 pyplot state; without one it opens a new figure with ``matplotlib.pyplot``.
 matplotlib is imported when a function is first called (install it with
 ``pip install "sklearn-tune[plots]"``); ``import sklearn_tune`` never loads it.
+Without it, every function raises an ``ImportError`` that names the missing
+module and that extra.
 
 Functions that read ``cv_results_`` (:func:`plot_convergence`,
 :func:`plot_parallel_coordinates`, :func:`plot_importance`) accept any
@@ -21,6 +23,7 @@ import math
 
 import numpy as np
 
+from ._extras import import_extra
 from ._importance import importance
 from ._results import (
     category_labels,
@@ -44,15 +47,14 @@ _LABEL_BOX = {"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1}
 _CACHE_ENTRIES = 2**17  # cross-covariance entries per GP prediction call
 
 
+def _require(module, caller):
+    """Import ``module`` (matplotlib or a part of it), or raise an ImportError,
+    chained from the original one, that names it and the ``plots`` extra."""
+    return import_extra(module, "plots", caller)
+
+
 def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - matplotlib is the extra
-        raise ImportError(
-            "sklearn_tune.plots needs matplotlib; install it with "
-            'pip install "sklearn-tune[plots]" (or pip install matplotlib).'
-        ) from err
-    return plt
+    return _require("matplotlib.pyplot", "sklearn_tune.plots")
 
 
 def _get_ax(ax, figsize=(6.4, 4.2)):
@@ -73,6 +75,155 @@ def _fit_times(search):
     return np.cumsum(np.nan_to_num(seconds) * n_splits)
 
 
+_FORMS = (
+    "a fitted search, a list of fitted searches (several runs of one method) "
+    "or a (label, [searches]) pair"
+)
+
+
+def _describe(value):
+    """A value in an error message: its type, and its repr when short."""
+    text = repr(value)
+    name = type(value).__name__
+    return f"{name} {text}" if len(text) <= 40 and text != name else name
+
+
+def _is_search(value):
+    return hasattr(value, "cv_results_") or hasattr(value, "get_params")
+
+
+def _unfitted(search, where):
+    return TypeError(
+        f"plot_convergence needs a fitted search with cv_results_; {where} is an "
+        f"unfitted {type(search).__name__}. Call search.fit(X, y) first."
+    )
+
+
+def _runs(searches, where):
+    """Check a list of runs: not empty, every item a fitted search."""
+    if not searches:
+        raise ValueError(
+            f"plot_convergence: {where} is an empty list; give one or more fitted "
+            "searches (the runs of one method), e.g. [run_a, run_b]."
+        )
+    for i, search in enumerate(searches):
+        if not _is_search(search):
+            raise TypeError(
+                f"plot_convergence: item {i} of {where} is not a fitted search "
+                f"(got {_describe(search)}). A list holds the runs of one method, "
+                "each a fitted search, e.g. [run_a, run_b]."
+            )
+        if not hasattr(search, "cv_results_"):
+            raise _unfitted(search, f"item {i} of {where}")
+    if len({score_sign(search) for search in searches}) > 1:
+        raise ValueError(
+            f"plot_convergence: {where} mixes criteria='max' and criteria='min' "
+            "searches, whose best scores do not average; give each its own list."
+        )
+    return list(searches)
+
+
+def _traces(args, labels):
+    """``(label, runs, single)`` per positional argument of plot_convergence.
+
+    ``single`` is True for a bare search (one line), False for a list of runs.
+    Every check is made here, before anything is drawn.
+    """
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != len(args):
+            plain = all(_is_search(arg) for arg in args)
+            raise ValueError(
+                f"plot_convergence got {len(args)} "
+                f"{'searches' if plain else 'arguments'} and {len(labels)} labels "
+                f"({labels!r}); give one label per "
+                f"{'search' if plain else 'argument (None for a (label, runs) pair)'}."
+            )
+    traces = []
+    for position, arg in enumerate(args, start=1):
+        label = None if labels is None else labels[position - 1]
+        where = f"argument {position}"
+        if _is_search(arg):
+            if not hasattr(arg, "cv_results_"):
+                raise _unfitted(arg, where)
+            traces.append((type(arg).__name__ if label is None else label, [arg], True))
+        elif isinstance(arg, (list, tuple)) and arg and isinstance(arg[0], str):
+            name = arg[0]
+            if len(arg) != 2:
+                raise ValueError(
+                    f"plot_convergence: {where} is a {len(arg)}-item "
+                    f"{type(arg).__name__} that starts with the label {name!r}; a "
+                    "(label, runs) pair has two items, the label and a list of "
+                    f"fitted searches: ({name!r}, [run_a, run_b])."
+                )
+            if not isinstance(arg[1], (list, tuple)):
+                raise TypeError(
+                    f"plot_convergence: the second item of the pair {name!r} "
+                    f"({where}) must be a list of fitted searches (the runs); got "
+                    f"{_describe(arg[1])}. Write ({name!r}, [search]) for a single "
+                    "run, or pass the search itself and its label in labels."
+                )
+            if label is not None:
+                raise ValueError(
+                    f"plot_convergence: labels[{position - 1}]={label!r} would "
+                    f"relabel {where}, the pair labelled {name!r}. A pair names "
+                    f"itself: give None at position {position - 1} of labels, or "
+                    "pass the runs as a plain list and label them in labels."
+                )
+            runs = _runs(arg[1], f"the runs of the pair {name!r} ({where})")
+            traces.append((name, runs, False))
+        elif isinstance(arg, (list, tuple)):
+            runs = _runs(arg, f"{where} (a list of runs)")
+            if label is None:
+                label = " / ".join(dict.fromkeys(type(s).__name__ for s in runs))
+            traces.append((label, runs, False))
+        else:
+            hint = (
+                f" To label runs, pass one tuple: plot_convergence(({arg!r}, "
+                "[run_a, run_b]))."
+                if isinstance(arg, str)
+                else ""
+            )
+            raise TypeError(
+                f"plot_convergence: {where} is not {_FORMS} (got {_describe(arg)})."
+                + hint
+            )
+    return traces
+
+
+def _best_so_far(search, key, x):
+    """A search's x values, scores (NaN: failed) and best score so far.
+
+    The best counts the full-budget rows of a multi-fidelity search only; it
+    is NaN until the first successful (full-budget) candidate.
+    """
+    scores = finite_scores(search.cv_results_, key)
+    xs = np.arange(1, len(scores) + 1) if x == "evaluations" else _fit_times(search)
+    budget = full_budget(search)
+    counted = scores if budget is None else np.where(budget.rows, scores, np.nan)
+    sign = score_sign(search)
+    return xs, scores, sign * np.fmax.accumulate(sign * counted)
+
+
+def _on_grid(curves, x):
+    """Runs' best-so-far step functions on a common grid, one row per run.
+
+    The grid ends with the shortest run: its last evaluation, or the end of
+    the run that took the least time. On the time axis it holds every run's
+    time stamps up to there, each run's best held from one stamp to its next.
+    """
+    if x == "evaluations":
+        n = min(len(xs) for xs, _ in curves)
+        return np.arange(1, n + 1), np.vstack([best[:n] for _, best in curves])
+    end = min(xs[-1] for xs, _ in curves)
+    grid = np.unique(np.concatenate([xs[xs <= end] for xs, _ in curves]))
+    rows = []
+    for xs, best in curves:
+        at = np.searchsorted(xs, grid, side="right") - 1
+        rows.append(np.where(at >= 0, best[np.maximum(at, 0)], np.nan))
+    return grid, np.vstack(rows)
+
+
 def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=None):
     """Best score so far of one or more searches, against evaluations or time.
 
@@ -88,10 +239,31 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
     far: cheaper rows are dots only, and the line starts at the first
     full-budget row.
 
+    Several runs of one method (say, one search per random seed), given as a
+    list or as a ``(label, [searches])`` pair as in scikit-optimize's
+    ``plot_convergence``, are drawn as one line: the *mean* over the runs of
+    their best score so far, in a shaded band from the lowest to the highest
+    run (min-max: with the handful of runs usual here, a standard deviation
+    would be a poor estimate), with each run's own best-so-far line drawn
+    faint behind it (no dots or failure ticks). The mean and band are drawn
+    where every run of the list has a value: from the first point where each
+    run has a best (a successful, full-budget candidate) to the end of the
+    *shortest* run, the fewest candidates with ``x="evaluations"``, the least
+    time with ``x="time"`` (there, each run's best holds from one of its time
+    stamps to its next, and the grid is the union of the runs' stamps). The
+    faint lines of longer runs go on past it. The runs of a list must share
+    ``criteria``.
+
     Parameters
     ----------
-    *searches : fitted BaseSearchCV
-        One line per search, on the same axes.
+    *searches : fitted BaseSearchCV, list of them, or (str, list) pairs
+        What to draw, each on the same axes and in its own colour; forms can
+        be mixed in one call:
+
+        - a fitted search: its best-so-far line;
+        - a list (or tuple) of fitted searches: several runs of one method,
+          drawn as their mean and spread (see above);
+        - a pair ``(label, [searches])``: the same, labelled ``label``.
     x : {"evaluations", "time"}, default="evaluations"
         The horizontal axis: the number of candidates evaluated, or the
         cumulative fit and score time in seconds. Time is a proxy read from
@@ -100,8 +272,11 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
         time of a parallel search, and leaves out the optimizer's own time.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
-    labels : list of str, default=None
-        One legend label per search; the class names if None.
+    labels : list of str or None, default=None
+        One legend label per positional argument; None (the whole list, or
+        an entry) takes the default: the class name of the search (of the
+        runs, for a list), the pair's own label for a pair, whose entry must
+        be None.
     metric : str, default=None
         For multi-metric searches, the metric to show; None means each
         search's refit metric (its first metric if ``refit`` names none).
@@ -109,66 +284,83 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
     Returns
     -------
     matplotlib.axes.Axes
-        The axes; ``ax.lines`` holds, per search, the best-so-far line (labelled)
-        then its failed-candidate ticks.
+        The axes. In ``ax.lines``, per argument in order: for a search, its
+        best-so-far line (labelled) then its failed-candidate ticks; for a
+        list or pair, the mean line (labelled) then one faint line per run.
+        In ``ax.collections``: a search's dots, a list's band.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before anything is drawn, for an argument of none of the forms, an
+        empty list, an unfitted search, a pair whose second item is not a
+        list of searches, a label given for a pair, or a bad ``x`` or
+        ``metric``.
 
     Examples
     --------
+    Three runs of a genetic search and two of a random search, each a few
+    candidates of a decision tree on iris:
+
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import RandomizedSearchCV
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.space import Integer
     >>> from sklearn_tune.plots import plot_convergence
-    >>> plot_convergence(genetic, bayes, x="time")  # doctest: +SKIP
+    >>> X, y = load_iris(return_X_y=True)
+    >>> tree = DecisionTreeClassifier(random_state=0)
+    >>> space = {"max_depth": Integer(1, 6), "min_samples_leaf": Integer(1, 40)}
+    >>> genetic = [
+    ...     GeneticSearchCV(
+    ...         tree, space, population_size=3, generations=1, cv=2, random_state=seed
+    ...     ).fit(X, y)
+    ...     for seed in range(3)
+    ... ]
+    >>> grid = {"max_depth": range(1, 7), "min_samples_leaf": range(1, 41)}
+    >>> randoms = [
+    ...     RandomizedSearchCV(tree, grid, n_iter=6, cv=2, random_state=seed).fit(X, y)
+    ...     for seed in range(2)
+    ... ]
+
+    Each list is one mean line in a min-max band, labelled by its pair:
+
+    >>> ax = plot_convergence(("genetic", genetic), ("random", randoms))
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['genetic', 'random']
+
+    Forms mix; ``labels`` names the bare search and the list:
+
+    >>> ax = plot_convergence(
+    ...     genetic, randoms[0], x="time", labels=["GA, 3 seeds", "random, seed 0"]
+    ... )
+    >>> len(ax.lines)  # GA: mean + 3 runs; random: its line + failure ticks
+    6
     """
+    _require("matplotlib", "plot_convergence")
     if not searches:
         raise TypeError(
             "plot_convergence needs at least one fitted search, e.g. "
-            "plot_convergence(search) or plot_convergence(search_a, search_b)."
+            "plot_convergence(search), plot_convergence(search_a, search_b) or, "
+            "for several runs of one method, plot_convergence([run_a, run_b])."
         )
     if x not in ("evaluations", "time"):
         raise ValueError(
             f"plot_convergence(x={x!r}): x must be 'evaluations' or 'time'."
         )
-    if labels is None:
-        labels = [type(search).__name__ for search in searches]
-    elif len(labels) != len(searches):
-        raise ValueError(
-            f"plot_convergence got {len(searches)} searches and {len(labels)} "
-            f"labels ({list(labels)!r}); give one label per search."
-        )
+    traces = _traces(searches, labels)
+    keys, names = {}, set()
+    for _, runs, _ in traces:
+        for search in runs:
+            key, name = score_key(search, metric, "plot_convergence")
+            keys[id(search)] = key
+            names.add(name)
     ax = _get_ax(ax)
-    names = set()
-    for search, label in zip(searches, labels):
-        key, name = score_key(search, metric, "plot_convergence")
-        names.add(name)
-        scores = finite_scores(search.cv_results_, key)
-        xs = np.arange(1, len(scores) + 1) if x == "evaluations" else _fit_times(search)
-        budget = full_budget(search)
-        counted = scores if budget is None else np.where(budget.rows, scores, np.nan)
-        sign = score_sign(search)
-        best = sign * np.fmax.accumulate(sign * counted)
-        changes = np.flatnonzero(
-            np.isfinite(best) & ~(np.concatenate([[np.nan], best[:-1]]) == best)
-        )
-        (line,) = ax.step(
-            xs,
-            best,
-            where="post",
-            label=label,
-            linewidth=2,
-            marker="o",
-            markersize=4,
-            markevery=changes.tolist(),
-        )
-        ax.scatter(xs, scores, s=10, color=line.get_color(), alpha=0.3, linewidths=0)
-        failed = np.isnan(scores)
-        ax.plot(
-            xs[failed],
-            np.zeros(failed.sum()),
-            linestyle="",
-            marker="|",
-            markersize=8,
-            color=line.get_color(),
-            transform=ax.get_xaxis_transform(),
-            label="_failed",
-        )
+    for label, runs, single in traces:
+        if single:
+            _draw_search(ax, runs[0], keys[id(runs[0])], x, label)
+        else:
+            _draw_runs(ax, runs, keys, x, label)
     ax.set_xlabel(
         "candidates evaluated" if x == "evaluations" else "fit + score time (s)"
     )
@@ -176,6 +368,61 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
     return ax
+
+
+def _draw_search(ax, search, key, x, label):
+    xs, scores, best = _best_so_far(search, key, x)
+    changes = np.flatnonzero(
+        np.isfinite(best) & ~(np.concatenate([[np.nan], best[:-1]]) == best)
+    )
+    (line,) = ax.step(
+        xs,
+        best,
+        where="post",
+        label=label,
+        linewidth=2,
+        marker="o",
+        markersize=4,
+        markevery=changes.tolist(),
+    )
+    ax.scatter(xs, scores, s=10, color=line.get_color(), alpha=0.3, linewidths=0)
+    failed = np.isnan(scores)
+    ax.plot(
+        xs[failed],
+        np.zeros(failed.sum()),
+        linestyle="",
+        marker="|",
+        markersize=8,
+        color=line.get_color(),
+        transform=ax.get_xaxis_transform(),
+        label="_failed",
+    )
+
+
+def _draw_runs(ax, runs, keys, x, label):
+    curves = []
+    for search in runs:
+        xs, _, best = _best_so_far(search, keys[id(search)], x)
+        curves.append((xs, best))
+    grid, values = _on_grid(curves, x)
+    mean = values.mean(axis=0)  # NaN where a run has no best yet
+    (line,) = ax.step(grid, mean, where="post", label=label, linewidth=2, zorder=3)
+    color = line.get_color()
+    shown = np.isfinite(mean)
+    ax.fill_between(
+        grid[shown],
+        values.min(axis=0)[shown],
+        values.max(axis=0)[shown],
+        step="post",
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+        label="_spread",
+    )
+    for xs, best in curves:
+        ax.step(
+            xs, best, where="post", color=color, alpha=0.35, linewidth=0.8, label="_run"
+        )
 
 
 # -- evolution -------------------------------------------------------------------
@@ -202,6 +449,7 @@ def plot_evolution(search, ax=None):
     matplotlib.axes.Axes
         The axes; ``ax.lines`` are "best", "mean" and "worst", in that order.
     """
+    _require("matplotlib", "plot_evolution")
     history = getattr(search, "history_", None)
     if history is None:
         raise TypeError(
@@ -260,6 +508,7 @@ def plot_importance(search, ax=None, metric=None, random_state=0):
     matplotlib.axes.Axes
         The axes; ``ax.patches`` are the bars, the least important first.
     """
+    _require("matplotlib", "plot_importance")
     shares = importance(search, metric=metric, random_state=random_state)
     ax = _get_ax(ax, figsize=(6.4, 0.8 + 0.4 * len(shares)))
     shares = shares.iloc[::-1]
@@ -350,8 +599,10 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
         lines (its ``get_array()`` are their scores, worst drawn first) and
         ``ax.collections[1]`` the failed ones.
     """
-    import matplotlib
-    from matplotlib.collections import LineCollection
+    matplotlib = _require("matplotlib", "plot_parallel_coordinates")
+    LineCollection = _require(
+        "matplotlib.collections", "plot_parallel_coordinates"
+    ).LineCollection
 
     key, name = score_key(search, metric, "plot_parallel_coordinates")
     scores = finite_scores(search.cv_results_, key)
@@ -704,6 +955,7 @@ def plot_objective(
         The square grid; ``axes[i, i].lines[0]`` holds the partial dependence
         of dimension ``i``.
     """
+    _require("matplotlib", "plot_objective")
     result, model_space, points, ok, sign, to_objective = _bayes_parts(search, subspace)
     display, models = result.space, result.models
     values = np.asarray(result.func_vals, dtype=float)

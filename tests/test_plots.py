@@ -187,6 +187,350 @@ def test_unfitted_search_is_refused():
         plot_convergence(GridSearchCV(Cheap(), GRID))
 
 
+# -- plot_convergence of several runs -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Three runs of one method, of different lengths (6, 8 and 7 candidates)."""
+    return [
+        _fit(RandomizedSearchCV(Cheap(), GRID, n_iter=n, cv=2, random_state=seed))
+        for seed, n in [(0, 6), (1, 8), (2, 7)]
+    ]
+
+
+def _bests(runs, accumulate=np.fmax.accumulate):
+    return [accumulate(_scores(run)) for run in runs]
+
+
+def _band_points(band):
+    """The (x, y) vertices of a fill_between band, as a set."""
+    vertices = np.concatenate([path.vertices for path in band.get_paths()])
+    return {(round(float(x), 9), round(float(y), 9)) for x, y in vertices}
+
+
+def _step_points(xs, *edges):
+    """The vertices of post-step edges: (x_i, y_i) and (x_i+1, y_i)."""
+    points = set()
+    for ys in edges:
+        for i, y in enumerate(ys):
+            for x in xs[i : i + 2]:
+                points.add((round(float(x), 9), round(float(y), 9)))
+    return points
+
+
+def test_convergence_of_a_list_is_the_mean_up_to_the_shortest_run(runs):
+    fig, ax = plt.subplots()
+    assert plot_convergence(runs, ax=ax) is ax
+    mean, *faint = ax.lines
+    assert len(faint) == 3
+    assert mean.get_label() == "RandomizedSearchCV"
+    assert all(line.get_label().startswith("_") for line in faint)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["RandomizedSearchCV"]
+    bests = _bests(runs)
+    for line, best in zip(faint, bests):  # each run in full, in the mean's colour
+        np.testing.assert_allclose(line.get_ydata(), best)
+        assert line.get_color() == mean.get_color()
+    # the shortest run has 6 candidates: mean and band stop there
+    values = np.vstack([best[:6] for best in bests])
+    np.testing.assert_array_equal(mean.get_xdata(), np.arange(1, 7))
+    np.testing.assert_allclose(mean.get_ydata(), values.mean(axis=0))
+    (band,) = ax.collections
+    expected = _step_points(np.arange(1, 7), values.min(axis=0), values.max(axis=0))
+    assert _band_points(band) == expected
+    assert values.max(axis=0)[0] > values.min(axis=0)[0]  # a band, not a line
+
+
+def test_convergence_mixes_searches_lists_and_pairs(searches, runs):
+    ax = plot_convergence(
+        searches["grid"],
+        ("random", runs[:2]),
+        tuple(runs),
+        labels=["grid", None, "three runs"],
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "grid",
+        "random",
+        "three runs",
+    ]
+    # grid: line + failure ticks; pair: mean + 2 runs; tuple: mean + 3 runs
+    assert len(ax.lines) == 2 + 3 + 4
+    pair_mean = ax.lines[2]
+    assert pair_mean.get_label() == "random"
+    values = np.vstack([best[:6] for best in _bests(runs[:2])])
+    np.testing.assert_allclose(pair_mean.get_ydata(), values.mean(axis=0))
+    colors = {ax.lines[0].get_color(), ax.lines[2].get_color(), ax.lines[5].get_color()}
+    assert len(colors) == 3
+    # a dots collection for the search, a band for each list
+    assert len(ax.collections) == 3
+    ax = plot_convergence(("random", runs[:1]))  # one run: a band of no width
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), _bests(runs[:1])[0])
+
+
+def test_convergence_of_a_list_against_time(runs):
+    ax = plot_convergence(runs, x="time")
+    mean = ax.lines[0]
+    stamps = [
+        np.cumsum(
+            (run.cv_results_["mean_fit_time"] + run.cv_results_["mean_score_time"]) * 2
+        )
+        for run in runs
+    ]
+    end = min(t[-1] for t in stamps)
+    grid = np.unique(np.concatenate([t[t <= end] for t in stamps]))
+    np.testing.assert_allclose(mean.get_xdata(), grid)
+    assert mean.get_xdata()[-1] == pytest.approx(end)
+    # each run's best over its candidates finished by then (NaN: none yet)
+    values = np.array(
+        [
+            [np.max(_scores(run)[t <= g]) if (t <= g).any() else np.nan for g in grid]
+            for run, t in zip(runs, stamps)
+        ]
+    )
+    np.testing.assert_allclose(mean.get_ydata(), values.mean(axis=0))
+    shown = np.isfinite(values).all(axis=0)
+    expected = _step_points(
+        grid[shown], values.min(axis=0)[shown], values.max(axis=0)[shown]
+    )
+    assert _band_points(ax.collections[0]) == expected
+    for line, t in zip(ax.lines[1:], stamps):
+        np.testing.assert_allclose(line.get_xdata(), t)
+    assert ax.get_xlabel() == "fit + score time (s)"
+
+
+def test_convergence_of_a_list_skips_failed_candidates():
+    # a > 0.3 fails: 3 of the 5 values of a; some runs start with failures
+    failing = [
+        _fit(
+            RandomizedSearchCV(
+                Cheap(fail=0.3),
+                GRID,
+                n_iter=6,
+                cv=2,
+                random_state=seed,
+                error_score=np.nan,
+            )
+        )
+        for seed in range(4)
+    ]
+    scores = [_scores(run) for run in failing]
+    assert np.isnan(np.concatenate(scores)).any()
+    assert any(np.isnan(s[0]) for s in scores), "the test needs a failed first fit"
+    ax = plot_convergence(failing)
+    values = np.vstack(_bests(failing))
+    mean = values.mean(axis=0)  # NaN until every run has a best
+    assert np.isnan(mean[0]) and np.isfinite(mean[-1])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), mean)
+    shown = np.isfinite(mean)
+    expected = _step_points(
+        np.arange(1, 7)[shown], values.min(axis=0)[shown], values.max(axis=0)[shown]
+    )
+    assert _band_points(ax.collections[0]) == expected
+
+
+@pytest.mark.parametrize("criteria", ["max", "min"])
+def test_convergence_of_multi_fidelity_runs_counts_the_full_budget(criteria):
+    runs = [
+        _fit(
+            GeneticSearchCV(
+                Budgeted(),
+                SPACE,
+                population_size=3,
+                generations=0,
+                resource="n_steps",
+                cv=2,
+                random_state=seed,
+                criteria=criteria,
+            )
+        )
+        for seed in (0, 1)
+    ]
+    for run in runs:  # rows 1-3 are cheaper rungs; the last the full budget
+        budgets = np.asarray(run.cv_results_["n_resources"])
+        assert list(budgets == budgets.max()) == [False] * 3 + [True]
+    ax = plot_convergence(("GA", runs), metric="score")
+    y = np.asarray(ax.lines[0].get_ydata(), dtype=float)
+    best = [run.best_score_ for run in runs]
+    assert np.isnan(y[:3]).all() and y[3] == pytest.approx(np.mean(best))
+    band = _band_points(ax.collections[0])
+    assert {round(v, 9) for _, v in band} == {round(min(best), 9), round(max(best), 9)}
+
+
+def test_convergence_of_min_criteria_runs():
+    runs = [
+        _fit(
+            GeneticSearchCV(
+                Cheap(),
+                SPACE,
+                population_size=3,
+                generations=1,
+                cv=2,
+                random_state=seed,
+                criteria="min",
+            )
+        )
+        for seed in (0, 1)
+    ]
+    ax = plot_convergence(runs)
+    values = np.vstack(_bests(runs, np.fmin.accumulate))
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), values.mean(axis=0))
+    assert ax.lines[0].get_ydata()[-1] == pytest.approx(
+        np.mean([run.best_score_ for run in runs])
+    )
+
+
+@pytest.mark.parametrize(
+    "make_args, kwargs, error, message",
+    [
+        pytest.param(
+            lambda s, r: ([],),
+            {},
+            ValueError,
+            "plot_convergence: argument 1 (a list of runs) is an empty list; give "
+            "one or more fitted searches",
+            id="empty list",
+        ),
+        pytest.param(
+            lambda s, r: (s["grid"], ("GA", [])),
+            {},
+            ValueError,
+            "plot_convergence: the runs of the pair 'GA' (argument 2) is an empty list",
+            id="empty pair",
+        ),
+        pytest.param(
+            lambda s, r: ([r[0], GridSearchCV(Cheap(), GRID)],),
+            {},
+            TypeError,
+            "plot_convergence needs a fitted search with cv_results_; item 1 of "
+            "argument 1 (a list of runs) is an unfitted GridSearchCV. Call "
+            "search.fit(X, y) first.",
+            id="unfitted run",
+        ),
+        pytest.param(
+            lambda s, r: (("GA", s["grid"]),),
+            {},
+            TypeError,
+            "plot_convergence: the second item of the pair 'GA' (argument 1) must "
+            "be a list of fitted searches (the runs); got GridSearchCV. Write "
+            "('GA', [search]) for a single run",
+            id="pair of a search",
+        ),
+        pytest.param(
+            lambda s, r: (("GA", [1, 2]),),
+            {},
+            TypeError,
+            "plot_convergence: item 0 of the runs of the pair 'GA' (argument 1) is "
+            "not a fitted search (got int 1)",
+            id="pair of numbers",
+        ),
+        pytest.param(
+            lambda s, r: (("GA", r, "extra"),),
+            {},
+            ValueError,
+            "plot_convergence: argument 1 is a 3-item tuple that starts with the "
+            "label 'GA'; a (label, runs) pair has two items",
+            id="triple",
+        ),
+        pytest.param(
+            lambda s, r: (s["grid"], ("GA", r)),
+            {"labels": ["grid", "genetic"]},
+            ValueError,
+            "plot_convergence: labels[1]='genetic' would relabel argument 2, the "
+            "pair labelled 'GA'. A pair names itself: give None at position 1 of "
+            "labels",
+            id="label for a pair",
+        ),
+        pytest.param(
+            lambda s, r: (s["grid"], ("GA", r)),
+            {"labels": ["grid"]},
+            ValueError,
+            "plot_convergence got 2 arguments and 1 labels (['grid']); give one "
+            "label per argument (None for a (label, runs) pair).",
+            id="labels count with a pair",
+        ),
+        pytest.param(
+            lambda s, r: ("GA", r),
+            {},
+            TypeError,
+            "plot_convergence: argument 1 is not a fitted search, a list of fitted "
+            "searches (several runs of one method) or a (label, [searches]) pair "
+            "(got str 'GA'). To label runs, pass one tuple: "
+            "plot_convergence(('GA', [run_a, run_b])).",
+            id="label outside a tuple",
+        ),
+        pytest.param(
+            lambda s, r: ([s["genetic"], s["grid"]],),
+            {"metric": "auc"},
+            ValueError,
+            "plot_convergence(metric='auc'): the search has no scores for this metric.",
+            id="metric",
+        ),
+    ],
+)
+def test_convergence_bad_lists_and_pairs(
+    searches, runs, make_args, kwargs, error, message
+):
+    n_figures = len(plt.get_fignums())
+    with pytest.raises(error, match=re.escape(message)):
+        plot_convergence(*make_args(searches, runs), **kwargs)
+    assert len(plt.get_fignums()) == n_figures  # refused before drawing
+
+
+def test_convergence_refuses_a_list_that_mixes_criteria(runs):
+    low = _fit(
+        GeneticSearchCV(
+            Cheap(), SPACE, population_size=3, generations=0, cv=2, criteria="min"
+        )
+    )
+    message = (
+        "plot_convergence: argument 1 (a list of runs) mixes criteria='max' and "
+        "criteria='min' searches"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plot_convergence([runs[0], low])
+
+
+def test_convergence_docstring_example_runs():
+    import doctest
+
+    import sklearn_tune.plots
+
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
+    (test,) = finder.find(sklearn_tune.plots.plot_convergence, "plot_convergence")
+    assert any("plot_convergence((" in example.source for example in test.examples)
+    runner.run(test)
+    assert runner.failures == 0, runner.summarize(verbose=False)
+
+
+# -- a missing extra -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "function, name",
+    [
+        (plot_convergence, "bayes"),
+        (plot_evolution, "genetic"),
+        (plot_importance, "bayes"),
+        (plot_parallel_coordinates, "bayes"),
+        (plot_objective, "bayes"),
+    ],
+)
+def test_a_missing_matplotlib_names_the_extra(searches, monkeypatch, function, name):
+    # as if matplotlib were not installed: its modules cannot be imported
+    for module in [m for m in sys.modules if m.split(".")[0] == "matplotlib"]:
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError) as info:
+        function(searches[name])
+    message = str(info.value)
+    assert message.startswith(f"{function.__name__} needs matplotlib")
+    assert "could not import 'matplotlib'" in message
+    assert 'pip install "sklearn-tune[plots]"' in message
+    assert isinstance(info.value.__cause__, ModuleNotFoundError)
+    assert info.value.__cause__.name == "matplotlib"
+    monkeypatch.undo()
+    assert function(searches[name]) is not None  # restored
+
+
 # -- multi-metric --------------------------------------------------------------
 
 
