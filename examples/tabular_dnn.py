@@ -12,7 +12,7 @@ compares them with scikit-learn's ``HistGradientBoostingClassifier``, the
 usual strong baseline on such data, on the same held-out test set.
 
 The data are the Titanic passengers of :func:`sklearn_tune.datasets.load_titanic`
-(1,309 rows; OpenML, or offline the copy inside scikit-learn's wheel): like a
+(1,309 rows; OpenML, or offline the copy that ships with sklearn-tune): like a
 loan-default table, a few numeric and categorical columns and an imbalanced
 binary target. (scikit-learn's wheel holds no copy of OpenML's credit-g.)
 

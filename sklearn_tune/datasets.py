@@ -2,9 +2,9 @@
 
 :func:`load_titanic` fetches OpenML's Titanic (dataset 40945, 1309 passengers)
 through :func:`sklearn.datasets.fetch_openml`, which caches it, and falls back to
-the copy of the same files that ships inside scikit-learn's wheel when OpenML
-cannot be reached. :func:`make_titanic_preprocessor` builds the column
-transformer the examples put in front of every model.
+the copy of the same data that ships with this package (``sklearn_tune/data``)
+when OpenML cannot be reached. :func:`make_titanic_preprocessor` builds the
+column transformer the examples put in front of every model.
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ _OPENML_HOST = "www.openml.org"
 # a firewall that drops packets a connection attempt can hang for minutes.
 _PROBE_TIMEOUT = 3.0
 
-# The bundled copy: the OpenML API answers and the ARFF file, gzipped, as
-# scikit-learn's own fetch_openml tests use them.
-_BUNDLED_FOLDER = ("datasets", "tests", "data", "openml", f"id_{_OPENML_ID}")
-_BUNDLED_FILES = {
-    "description": f"api-v1-jd-{_OPENML_ID}.json.gz",
-    "features": f"api-v1-jdf-{_OPENML_ID}.json.gz",
-    "qualities": f"api-v1-jdq-{_OPENML_ID}.json.gz",
-}
+# The shipped copy, in sklearn_tune/data (see titanic_LICENSE.txt there): every
+# row and column of OpenML's ARFF file as a gzipped CSV, and OpenML's metadata
+# (description, features, number of rows) as JSON. The CSV's sha256 is checked
+# before it is read; regenerating the file means updating this constant.
+_DATA = resources.files("sklearn_tune").joinpath("data")
+_SHIPPED_CSV = "titanic.csv.gz"
+_SHIPPED_METADATA = "titanic_details.json"
+_SHIPPED_SHA256 = "b01db5d768c6039443f02199a0717ea42dd79b3eb729dc190e45ff0f33a78107"
 
 # One schema for every source, so that the frame does not depend on where the
 # data came from, nor on which ARFF parser fetch_openml used (its two parsers
@@ -65,7 +65,7 @@ _STRING = ["name", "ticket", "cabin", "boat", "home.dest"]
 _CATEGORICAL_FEATURES = ["sex", "embarked", "pclass"]
 _NUMERIC_FEATURES = ["age", "fare", "sibsp", "parch"]
 
-# The errors after which the bundled copy is used: no network, HTTP or OpenML
+# The errors after which the shipped copy is used: no network, HTTP or OpenML
 # errors (OpenMLError is a ValueError), a corrupt download (md5 mismatch).
 _ONLINE_ERRORS = (OSError, http.client.HTTPException, ValueError)
 
@@ -77,7 +77,8 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
     ``name="titanic", version=1`` (dataset 40945), which caches the files in
     ``data_home``. When OpenML cannot be reached within a few seconds, or the
     download fails, it warns and reads the copy of the same dataset that ships
-    inside scikit-learn's wheel (``sklearn/datasets/tests/data/openml/id_40945``).
+    with sklearn-tune (``sklearn_tune/data/titanic.csv.gz``, OpenML's licence
+    "Public"; source and checksum in ``sklearn_tune/data/titanic_LICENSE.txt``).
     Both sources give the same frame: same columns, dtypes and values.
 
     =================   ==============
@@ -138,7 +139,7 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
     Notes
     -----
     Offline, the cache that a previous online call left in ``data_home`` is not
-    read: the bundled copy holds the same files. ``fetch_openml`` is called with
+    read: the shipped copy holds the same data. ``fetch_openml`` is called with
     ``parser="liac-arff"`` because its pandas parser fails on this dataset with
     pandas >= 3.1 in scikit-learn <= 1.9.1 (scikit-learn/scikit-learn#34892).
 
@@ -163,14 +164,14 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
     else:
         reason = f"{_OPENML_HOST} could not be reached within {_PROBE_TIMEOUT:g} s"
     if bunch is None:
-        folder = _bundled_folder()
         warnings.warn(
             f"Titanic: {reason}; loading the copy of OpenML dataset {_OPENML_ID} "
-            f"that ships with scikit-learn instead, from {folder}.",
+            f"that ships with sklearn-tune instead, from "
+            f"{_DATA.joinpath(_SHIPPED_CSV)}.",
             UserWarning,
             stacklevel=2,
         )
-        bunch = _load_bundled_titanic(folder)
+        bunch = _load_shipped_titanic()
 
     if not as_frame:
         bunch.data = bunch.data.to_numpy(dtype=object)
@@ -283,87 +284,56 @@ def _fetch_titanic(data_home):
     return _make_bunch(frame, bunch.DESCR, bunch.details, bunch.url)
 
 
-def _bundled_folder():
-    """Return the folder of scikit-learn's copy of the OpenML Titanic files."""
-    return resources.files("sklearn").joinpath(*_BUNDLED_FOLDER)
-
-
-def _load_bundled_titanic(folder):
-    """Read Titanic from scikit-learn's bundled copy of the OpenML answers."""
+def _load_shipped_titanic():
+    """Read Titanic from the copy that ships in ``sklearn_tune/data``."""
+    csv_file = _DATA.joinpath(_SHIPPED_CSV)
     try:
-        description = _read_json(folder, _BUNDLED_FILES["description"])
-        description = description["data_set_description"]
-        features = _read_json(folder, _BUNDLED_FILES["features"])
-        features = features["data_features"]["feature"]
-        qualities = _read_json(folder, _BUNDLED_FILES["qualities"])
-        qualities = qualities["data_qualities"]["quality"]
-        arff_name = f"data-v1-dl-{description['file_id']}.arff.gz"
-        with folder.joinpath(arff_name).open("rb") as file:
-            arff = gzip.decompress(file.read())
+        compressed = csv_file.read_bytes()
+        metadata = json.loads(
+            _DATA.joinpath(_SHIPPED_METADATA).read_text(encoding="utf-8")
+        )
     except FileNotFoundError as err:
         raise FileNotFoundError(
-            f"OpenML could not be reached and scikit-learn's copy of the Titanic "
-            f"data is missing ({err}); some distributions leave out scikit-learn's "
-            f"test data. Connect to the internet once: fetch_openml then caches "
-            f"the dataset."
+            f"OpenML could not be reached and sklearn-tune's copy of the Titanic "
+            f"data is missing ({err}): this installation of sklearn-tune is "
+            f"incomplete. Reinstall it, or connect to the internet once: "
+            f"fetch_openml then caches the dataset."
         ) from err
-
-    if hashlib.md5(arff).hexdigest() != description["md5_checksum"]:
+    digest = hashlib.sha256(compressed).hexdigest()
+    if digest != _SHIPPED_SHA256:
         raise ValueError(
-            f"The bundled Titanic ARFF file in {folder} does not match the md5 "
-            f"checksum OpenML gives ({description['md5_checksum']}): it is "
-            f"corrupt. Reinstall scikit-learn."
+            f"sklearn-tune's copy of the Titanic data ({csv_file}) is corrupt: its "
+            f"sha256 is {digest}, not {_SHIPPED_SHA256}. Reinstall sklearn-tune."
         )
-    names = [feature["name"] for feature in features]
-    frame = _read_arff_data(arff, names)
-    n_samples = next(
-        float(q["value"]) for q in qualities if q["name"] == "NumberOfInstances"
+
+    names = [feature["name"] for feature in metadata["data_features"]]
+    frame = pd.read_csv(
+        io.BytesIO(gzip.decompress(compressed)),
+        encoding="utf-8",
+        keep_default_na=False,
+        na_values=[""],
+        dtype=dict.fromkeys([*_CATEGORIES, *_STRING], str),
     )
-    if len(frame) != n_samples:
+    if list(frame.columns) != names:
         raise ValueError(
-            f"The bundled Titanic data has {len(frame)} rows where OpenML says "
-            f"{n_samples:.0f}. Reinstall scikit-learn."
+            f"sklearn-tune's copy of the Titanic data has the columns "
+            f"{list(frame.columns)} where OpenML lists {names}."
+        )
+    if len(frame) != metadata["number_of_instances"]:
+        raise ValueError(
+            f"sklearn-tune's copy of the Titanic data has {len(frame)} rows where "
+            f"OpenML says {metadata['number_of_instances']}."
         )
 
     frame = _apply_schema(frame)
+    description = dict(metadata["data_set_description"])
     text = description.pop("description")
     descr = (
         f"{text}\n\nLoaded from the copy of OpenML dataset {_OPENML_ID} that ships "
-        f"with scikit-learn ({folder})."
+        f"with sklearn-tune ({csv_file})."
     )
     return _make_bunch(
         frame, descr, description, f"https://www.openml.org/d/{_OPENML_ID}"
-    )
-
-
-def _read_json(folder, name):
-    with folder.joinpath(name).open("rb") as file:
-        return json.loads(gzip.decompress(file.read()))
-
-
-def _read_arff_data(arff, names):
-    """Parse the ``@data`` section of a dense ARFF file into a DataFrame.
-
-    Values are comma-separated, ``?`` marks a missing value, strings are
-    double-quoted with backslash escapes, ``%`` starts a comment. Nominal values
-    are read as strings here and typed by :func:`_apply_schema`.
-    """
-    lines = arff.decode("utf-8").splitlines(keepends=True)
-    start = next(
-        i for i, line in enumerate(lines) if line.lstrip().lower().startswith("@data")
-    )
-    return pd.read_csv(
-        io.StringIO("".join(lines[start + 1 :])),
-        header=None,
-        names=names,
-        index_col=False,
-        na_values=["?"],
-        keep_default_na=False,
-        quotechar='"',
-        escapechar="\\",
-        skipinitialspace=True,
-        comment="%",
-        dtype=dict.fromkeys(_CATEGORIES, str),
     )
 
 

@@ -1,16 +1,19 @@
 import gzip
+import hashlib
 import json
-import shutil
+import re
 import socket
 import threading
 import time
 import warnings
+from pathlib import Path
 from urllib.error import URLError
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.utils import Bunch
 
 from sklearn_tune import datasets
 from sklearn_tune.datasets import load_titanic, make_titanic_preprocessor
@@ -40,7 +43,14 @@ CATEGORIES = {
     "embarked": list("CQS"),
 }
 STRING = ["name", "ticket", "cabin", "boat", "home.dest"]
-FALLBACK = "ships with scikit-learn"
+FALLBACK = "ships with sklearn-tune"
+OPENML_MD5 = "60ac7205eee0ba5045c90b3bba95b1c4"  # of OpenML's Titanic.arff
+# sha256 of the frame's values (canonical JSON, see _digest), computed once from
+# OpenML's ARFF file as scikit-learn 1.9.1 keeps it for its tests, md5 checked.
+OPENML_VALUES_SHA256 = (
+    "473918434b5c1d810b0d05362ac8418047fcc46dab5127f28d56357aadc61773"
+)
+PACKAGE = Path(datasets.__file__).parent
 
 
 def _refuse(*args, **kwargs):
@@ -62,20 +72,80 @@ def titanic():
         return load_titanic()
 
 
-def test_offline_falls_back_to_the_bundled_copy_with_a_warning():
+@pytest.fixture(scope="module")
+def metadata():
+    return json.loads((PACKAGE / "data" / "titanic_details.json").read_text())
+
+
+def _digest(frame):
+    """sha256 of the frame's column names and values, missing values as null."""
+    rows = [
+        [
+            None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v
+            for v in row
+        ]
+        for row in frame.astype(object).itertuples(index=False)
+    ]
+    return hashlib.sha256(json.dumps([list(frame.columns), rows]).encode()).hexdigest()
+
+
+def _as_liac_arff_frame(frame):
+    """The frame as fetch_openml(parser="liac-arff") gives it: every numeric
+    column float64 (integers too), nominal columns categorical."""
+    return frame.astype(dict.fromkeys(INTEGER, np.float64))
+
+
+def _to_arff(frame):
+    """Write the frame as OpenML's Titanic.arff: same header, same layout."""
+    header = ["@relation 'd'"]
+    for name in frame.columns:
+        if name in CATEGORIES:
+            values = CATEGORIES[name]
+            if name != "survived":
+                values = [f"'{value}'" for value in values]
+            header.append(f"@attribute '{name}' {{{','.join(values)}}}")
+        else:
+            kind = "string" if name in STRING else "numeric"
+            header.append(f"@attribute '{name}' {kind}")
+
+    def cell(name, value):
+        if pd.isna(value):
+            return "?"
+        if name in INTEGER or name in FLOAT:
+            text = repr(float(value))
+            return text.removesuffix(".0")
+        if name == "survived":
+            return str(value)
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rows = [
+        ",".join(cell(name, value) for name, value in zip(frame.columns, row))
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([*header, "", "@data", *rows, ""]).encode("utf-8")
+
+
+def test_offline_loads_the_shipped_copy_with_a_warning(metadata):
     start = time.monotonic()
     with pytest.warns(UserWarning, match=FALLBACK) as record:
         bunch = load_titanic()
     assert time.monotonic() - start < 5
-    assert "id_40945" in str(record[0].message)
-    assert "could not be reached" in str(record[0].message)
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert "could not be reached" in message
+    assert "OpenML dataset 40945" in message
+    assert message.endswith(f"{PACKAGE / 'data' / 'titanic.csv.gz'}.")
     assert bunch.frame.shape == (1309, 14)
     assert bunch.data.shape == (1309, 13)
     assert bunch.target.shape == (1309,)
     assert "Loaded from the copy" in bunch.DESCR
     assert "Thomas Cason" in bunch.DESCR
     assert bunch.url == "https://www.openml.org/d/40945"
-    assert bunch.details["md5_checksum"] == "60ac7205eee0ba5045c90b3bba95b1c4"
+    assert bunch.details["md5_checksum"] == OPENML_MD5
+    assert bunch.details["licence"] == "Public"
+    expected = dict(metadata["data_set_description"])
+    del expected["description"]
+    assert bunch.details == expected
 
 
 def test_columns_and_dtypes(titanic):
@@ -104,21 +174,87 @@ def test_values_match_openml(titanic):
     missing |= {"body": 1188, "home.dest": 564}
     assert frame.isna().sum()[frame.isna().sum() > 0].to_dict() == missing
     assert frame["survived"].value_counts().to_dict() == {"0": 809, "1": 500}
+    assert frame["sex"].value_counts().to_dict() == {"male": 843, "female": 466}
+    assert frame["embarked"].value_counts().to_dict() == {"S": 914, "C": 270, "Q": 123}
+    assert frame["pclass"].value_counts().to_dict() == {3: 709, 1: 323, 2: 277}
     first = frame.iloc[0]
     assert first["name"] == "Allen, Miss. Elisabeth Walton"
     assert (first["pclass"], first["sex"], first["age"]) == (1, "female", 29.0)
     assert first["home.dest"] == "St Louis, MO"
+    last = frame.iloc[-1]
+    assert (last["name"], last["ticket"], last["fare"]) == (
+        "Zimmerman, Mr. Leo",
+        "315082",
+        7.875,
+    )
+    # Every value, to the last bit of every float, as OpenML's file has it.
+    assert _digest(frame) == OPENML_VALUES_SHA256
 
 
-def test_schema_agrees_with_openml_feature_types():
-    folder = datasets._bundled_folder()
-    with folder.joinpath("api-v1-jdf-40945.json.gz").open("rb") as file:
-        features = json.loads(gzip.decompress(file.read()))["data_features"]
-    types = {f["name"]: f["data_type"] for f in features["feature"]}
+def test_shipped_copy_rewritten_as_arff_is_openml_file(titanic, metadata):
+    """The shipped rows, written in OpenML's ARFF layout, reproduce OpenML's file
+    byte for byte: its md5 is the one OpenML publishes for dataset 40945."""
+    arff = _to_arff(titanic.frame)
+    assert hashlib.md5(arff).hexdigest() == OPENML_MD5
+    assert metadata["data_set_description"]["md5_checksum"] == OPENML_MD5
+
+
+def test_schema_agrees_with_openml_feature_types(titanic, metadata):
+    features = metadata["data_features"]
+    types = {f["name"]: f["data_type"] for f in features}
     assert list(types) == COLUMNS
     assert {n for n, t in types.items() if t == "numeric"} == {*INTEGER, *FLOAT}
     assert {n for n, t in types.items() if t == "nominal"} == set(CATEGORIES)
     assert {n for n, t in types.items() if t == "string"} == set(STRING)
+    assert [f["name"] for f in features if f["is_target"] == "true"] == ["survived"]
+    n_missing = {f["name"]: int(f["number_of_missing_values"]) for f in features}
+    assert titanic.frame.isna().sum().to_dict() == n_missing
+    assert metadata["number_of_instances"] == len(titanic.frame) == 1309
+
+
+def test_shipped_checksum_is_the_documented_one():
+    data = PACKAGE / "data"
+    digest = hashlib.sha256((data / "titanic.csv.gz").read_bytes()).hexdigest()
+    assert digest == datasets._SHIPPED_SHA256
+    licence = (data / "titanic_LICENSE.txt").read_text()
+    assert digest in licence
+    assert "https://www.openml.org/d/40945" in licence
+    assert "Public" in licence
+
+
+def test_corrupt_shipped_copy_raises(monkeypatch, tmp_path):
+    data = PACKAGE / "data"
+    compressed = bytearray((data / "titanic.csv.gz").read_bytes())
+    compressed[len(compressed) // 2] ^= 0xFF
+    (tmp_path / "titanic.csv.gz").write_bytes(bytes(compressed))
+    (tmp_path / "titanic_details.json").write_bytes(
+        (data / "titanic_details.json").read_bytes()
+    )
+    monkeypatch.setattr(datasets, "_DATA", tmp_path)
+    with pytest.warns(UserWarning, match=FALLBACK):
+        with pytest.raises(ValueError, match=r"is corrupt: its sha256 is [0-9a-f]{64}"):
+            load_titanic()
+
+
+def test_missing_shipped_copy_raises(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "_DATA", tmp_path)
+    with pytest.warns(UserWarning, match=FALLBACK):
+        with pytest.raises(FileNotFoundError, match="Reinstall it"):
+            load_titanic()
+
+
+def test_no_module_reads_scikit_learns_test_data():
+    """scikit-learn's test files are no API: no module may reach into them."""
+    pattern = re.compile(r"""["']tests["']|tests[/\\.]data|id_40945|api-v1-""")
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert PACKAGE / "datasets.py" in modules
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}"
+        for path in modules
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not offenders
 
 
 def test_return_X_y(titanic):
@@ -169,43 +305,95 @@ def test_failed_download_falls_back(monkeypatch, titanic):
     pd.testing.assert_frame_equal(bunch.frame, titanic.frame)
 
 
-def test_openml_path_gives_the_same_frame(monkeypatch, tmp_path, titanic):
-    """fetch_openml, fed the bundled files as its cache, agrees with the fallback.
+def test_online_path_uses_fetch_openml(monkeypatch, tmp_path, titanic, metadata):
+    """Online, fetch_openml's frame (liac-arff dtypes) becomes the same frame."""
+    description = dict(metadata["data_set_description"])
+    text = description.pop("description")
+    calls = []
 
-    The cache layout is fetch_openml's own (the URL paths of the OpenML API under
-    data_home/openml/openml.org); if it changes, fetch_openml tries the network,
-    which is disabled here, and the test skips.
+    def fake_fetch_openml(*args, **kwargs):
+        calls.append((args, kwargs))
+        return Bunch(
+            frame=_as_liac_arff_frame(titanic.frame),
+            DESCR=f"{text}\n\nDownloaded from openml.org.",
+            details=description,
+            url="https://www.openml.org/d/40945",
+        )
+
+    monkeypatch.setattr(datasets, "_openml_reachable", lambda: True)
+    monkeypatch.setattr(datasets, "fetch_openml", fake_fetch_openml)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning
+        bunch = load_titanic(data_home=tmp_path)
+    assert calls == [
+        (
+            ("titanic",),
+            {
+                "version": 1,
+                "data_home": tmp_path,
+                "as_frame": True,
+                "parser": "liac-arff",
+            },
+        )
+    ]
+    assert bunch.DESCR.endswith("Downloaded from openml.org.")
+    assert "Loaded from the copy" not in bunch.DESCR
+    pd.testing.assert_frame_equal(bunch.frame, titanic.frame, check_exact=True)
+    pd.testing.assert_frame_equal(bunch.data, titanic.data, check_exact=True)
+    pd.testing.assert_series_equal(bunch.target, titanic.target, check_exact=True)
+    assert bunch.feature_names == titanic.feature_names
+    assert bunch.details == titanic.details
+    assert bunch.url == titanic.url
+
+
+def test_real_fetch_openml_gives_the_same_frame(monkeypatch, tmp_path, titanic):
+    """scikit-learn's own fetch_openml, its cache filled with OpenML's answers
+    and OpenML's ARFF file (rebuilt from the shipped copy, md5 checked), parses
+    them into the frame the shipped copy gives.
+
+    The cache layout is fetch_openml's (the URL paths of the OpenML API under
+    data_home/openml/openml.org). If a scikit-learn release changes it,
+    fetch_openml tries the network, which is disabled here, and this test
+    fails: the online path then needs a look.
     """
+    data = PACKAGE / "data"
+    metadata = json.loads((data / "titanic_details.json").read_text())
     cache = tmp_path / "openml" / "openml.org"
     api = cache / "api" / "v1" / "json" / "data"
-    folder = datasets._bundled_folder()
-    files = {
-        "api-v1-jd-40945.json.gz": api / "40945.gz",
-        "api-v1-jdf-40945.json.gz": api / "features" / "40945.gz",
-        "api-v1-jdq-40945.json.gz": api / "qualities" / "40945.gz",
-        "data-v1-dl-16826755.arff.gz": cache
-        / "data/v1/download/16826755/Titanic.arff.gz",
+    n_rows = metadata["number_of_instances"]
+    answers = {
+        api / "40945.gz": {"data_set_description": metadata["data_set_description"]},
+        api / "features" / "40945.gz": {
+            "data_features": {"feature": metadata["data_features"]}
+        },
+        api / "qualities" / "40945.gz": {
+            "data_quality": None,
+            "data_qualities": {
+                "quality": [{"name": "NumberOfInstances", "value": f"{n_rows}.0"}]
+            },
+        },
+        api / "list/data_name/titanic/limit/2/data_version/1.gz": {
+            "data": {"dataset": [{"did": 40945, "name": "Titanic", "version": 1}]}
+        },
     }
-    for source, target in files.items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with folder.joinpath(source).open("rb") as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    lookup = api / "list/data_name/titanic/limit/2/data_version/1.gz"
-    lookup.parent.mkdir(parents=True, exist_ok=True)
-    answer = {"data": {"dataset": [{"did": 40945, "name": "Titanic", "version": 1}]}}
-    lookup.write_bytes(gzip.compress(json.dumps(answer).encode()))
+    for path, answer in answers.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(json.dumps(answer).encode()))
+    # scikit-learn 1.9 caches the file under its URL's path, 1.6 (the oldest
+    # supported) under the file id alone.
+    arff = gzip.compress(_to_arff(titanic.frame))
+    for path in ["16826755/Titanic.arff.gz", "16826755.gz"]:
+        (cache / "data/v1/download" / path).parent.mkdir(parents=True, exist_ok=True)
+        (cache / "data/v1/download" / path).write_bytes(arff)
 
     monkeypatch.setattr(datasets, "_openml_reachable", lambda: True)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         bunch = load_titanic(data_home=tmp_path)
-    fallbacks = [str(w.message) for w in record if FALLBACK in str(w.message)]
-    if fallbacks and "URLError" in fallbacks[0]:
-        pytest.skip(f"fetch_openml's cache layout changed: {fallbacks[0]}")
-    assert not fallbacks
+    assert not [str(w.message) for w in record if FALLBACK in str(w.message)]
     assert bunch.DESCR.endswith("Downloaded from openml.org.")
-    pd.testing.assert_frame_equal(bunch.frame, titanic.frame)
-    pd.testing.assert_frame_equal(bunch.data, titanic.data)
+    pd.testing.assert_frame_equal(bunch.frame, titanic.frame, check_exact=True)
+    pd.testing.assert_frame_equal(bunch.data, titanic.data, check_exact=True)
     assert bunch.feature_names == titanic.feature_names
     assert bunch.details == titanic.details
 

@@ -37,7 +37,7 @@ def run_offline(script, *args, timeout=120):
 def test_titanic_quick_prints_every_model_and_method():
     result = run_offline(EXAMPLES / "titanic.py", "--quick")
     assert result.returncode == 0, result.stderr
-    assert "ships with scikit-learn" in result.stderr  # the offline path ran
+    assert "ships with sklearn-tune" in result.stderr  # the offline path ran
 
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:2] == HEADER[:2])
