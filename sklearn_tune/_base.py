@@ -553,7 +553,12 @@ class BaseTuneSearchCV(BaseSearchCV):
                     callbacks.on_batch_begin(self, iter=i_next, candidates=candidates)
                     inflight.append(
                         self._start_batch(
-                            run, chain, candidates, i_next, inflight, evaluate_candidates
+                            run,
+                            chain,
+                            candidates,
+                            i_next,
+                            inflight,
+                            evaluate_candidates,
                         )
                     )
                     i_next += 1
@@ -677,9 +682,7 @@ class BaseTuneSearchCV(BaseSearchCV):
         again: its score is read when its batch is told.
         """
         n = getattr(chain.current, "n_resources", None)  # multi-fidelity budget
-        started = {
-            _candidate_key(c, b.n_resources) for b in inflight for c in b.new
-        }
+        started = {_candidate_key(c, b.n_resources) for b in inflight for c in b.new}
         new = [
             c
             for c in self._dedupe(run, candidates, n)

@@ -53,8 +53,13 @@ def bayes(**kwargs):
 
 def genetic(**kwargs):
     return GeneticSearchCV(
-        Uneven(), SPACE, population_size=4, generations=3, cv=KFold(2),
-        random_state=0, **kwargs,
+        Uneven(),
+        SPACE,
+        population_size=4,
+        generations=3,
+        cv=KFold(2),
+        random_state=0,
+        **kwargs,
     )
 
 
@@ -77,7 +82,9 @@ def rows(search):
     results = search.cv_results_
     keys = ["params", "mean_test_score", "split0_test_score", "iter"]
     keys += ["n_resources"] if "n_resources" in results else []
-    return {key: [dict(v) if key == "params" else v for v in results[key]] for key in keys}
+    return {
+        key: [dict(v) if key == "params" else v for v in results[key]] for key in keys
+    }
 
 
 @pytest.fixture(params=list(MAKERS))
