@@ -654,25 +654,31 @@ class BaseTuneSearchCV(BaseSearchCV):
     # -- one batch: dedupe, replay or fit, record, cache ----------------------
 
     def _window(self, chain):
-        """How many candidates the loop keeps in flight: two batches, or with
-        multi-fidelity, the first bracket's size.
+        """How many candidates the loop keeps in flight: three batches (more
+        in a long Bayesian search, see :meth:`_budget_window`), or with
+        multi-fidelity, the first bracket's size twice over.
 
-        A batch is asked while the one before it is being fitted, so workers
-        freed by its quick fits take the next batch's fits at once. The
+        A batch is asked while the ones before it are being fitted, so workers
+        freed by their quick fits take the next batch's fits at once. The
         window comes from the search's own parameters (``n_points``,
-        ``population_size``, a first bracket's size), never from ``n_jobs``:
-        the results do not depend on how many workers fit them.
+        ``population_size``, ``n_iter``, a first bracket's size), never from
+        ``n_jobs``: the results do not depend on how many workers fit them.
         """
         first = chain.strategies[0] if chain.strategies else None
         scale = getattr(first, "scale", None)  # multi-fidelity: first bracket
         if scale is not None:
             # the next brackets start as a bracket's rungs shrink
             return 2 * max(scale, 2)
-        return 3 * self._batch_size()
+        return max(3 * self._batch_size(), self._budget_window())
 
     def _batch_size(self):
         """Candidates per batch of a search without ``resource``."""
         return 1
+
+    def _budget_window(self):
+        """Candidates in flight that a long search can afford, whatever its
+        batch size (see BayesSearchCV)."""
+        return 0
 
     def _start_batch(self, run, chain, candidates, i, inflight, evaluate_candidates):
         """Replay what the checkpoint holds of a batch and start fitting the

@@ -173,3 +173,36 @@ def test_callable_refit_is_supported_for_one_metric():
         LogisticRegression(), {"C": Real(0.1, 10.0)}, n_iter=4, refit=simplest, cv=2
     ).fit(X, y)
     assert search.best_params_["C"] == min(p["C"] for p in search.cv_results_["params"])
+
+
+class _Quadratic(BaseEstimator):
+    """Scores -(x - 0.3)^2: no fit cost."""
+
+    def __init__(self, x=0.0):
+        self.x = x
+
+    def fit(self, X, y=None):
+        return self
+
+    def score(self, X, y=None):
+        return -((self.x - 0.3) ** 2)
+
+
+@pytest.mark.parametrize("n_points", [1, 3])
+def test_gp_hedge_learns_with_candidates_in_flight(n_points):
+    # With candidates in flight, every proposal is made by a copy of the
+    # optimizer told the pending points; the optimizer itself must still
+    # score those proposals' nominees and update its GP-Hedge gains, or it
+    # picks its acquisition function at random for the whole search.
+    search = BayesSearchCV(
+        _Quadratic(),
+        {"x": Real(-1.0, 1.0)},
+        n_iter=15,
+        n_points=n_points,
+        cv=2,
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 3},
+    ).fit(np.zeros((4, 1)))
+    (optimizer,) = search.optimizers_
+    assert search.cv_results_["params"] and len(search.cv_results_["params"]) == 15
+    assert np.count_nonzero(optimizer.gains_) == len(optimizer.gains_)

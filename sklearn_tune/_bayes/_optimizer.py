@@ -212,6 +212,9 @@ class _Optimizer(Optimizer):
         )
         self._lie = False  # a copy that only serves ask(n_points) lies
         self._due = None  # (posterior, y_min, n): the next point is to choose
+        # each acquisition function's best point of the last proposal, not yet
+        # scored by GP-Hedge (told by a copy that proposed with pending points)
+        self._nominees = None
         self._rank_targets = False  # fit the GP to normal scores of the ranks
         self._theta = None  # fitted log-hyperparameters
         self._n_theta = 0  # observations at the last hyperparameter fit
@@ -249,6 +252,8 @@ class _Optimizer(Optimizer):
         points = []
         for i in range(n_points):
             points.append(liar.ask())
+            if i == 0:  # the nominees made from this optimizer's own state
+                self.adopt_nominees(liar)
             if i + 1 < n_points:
                 lie = _LIES[strategy](liar.yi) if liar.yi else 0.0
                 liar._tell(points[-1], float(lie))
@@ -288,6 +293,17 @@ class _Optimizer(Optimizer):
         for point, lie in zip(points, lies):
             liar._tell(point, lie)
         return liar
+
+    def adopt_nominees(self, proposer):
+        """Score, at this optimizer's next tell, the nominees of a proposal
+        that ``proposer`` (a copy told the pending points) made for it.
+
+        Without this, an optimizer that always proposes through copies would
+        never update its GP-Hedge gains, and choose between acquisition
+        functions at random for the whole search.
+        """
+        if proposer is not self and proposer._nominees is not None:
+            self._nominees = proposer._nominees
 
     def _ask(self):
         # skopt compares the proposal with every point told so far, one
@@ -343,6 +359,7 @@ class _Optimizer(Optimizer):
         optimizer._n_initial_points = self._n_initial_points
         optimizer.models = list(self.models)
         optimizer._due = self._due
+        optimizer._nominees = self._nominees
         for name in ("next_xs_", "_next_x"):
             if hasattr(self, name):
                 setattr(optimizer, name, copy.copy(getattr(self, name)))
@@ -389,10 +406,11 @@ class _Optimizer(Optimizer):
         )
         posterior.theta = theta
         self._posterior = posterior
-        if self.acq_func == "gp_hedge" and self._due is None and hasattr(
-            self, "next_xs_"
-        ):  # the proposals made from the posterior before this one
-            self.gains_ -= posterior.predict(np.vstack(self.next_xs_))[0]
+        if self.acq_func == "gp_hedge" and self._nominees is not None:
+            # GP-Hedge: each acquisition function gains minus the new mean at
+            # the point it nominated last time (skopt's rule)
+            self.gains_ -= posterior.predict(np.vstack(self._nominees))[0]
+            self._nominees = None
         if not self._lie or not self.models:
             self.models.append(self._fitted_model(kernel, posterior))
             if self.max_model_queue_size is not None:
@@ -409,6 +427,7 @@ class _Optimizer(Optimizer):
         rng, self.rng = self.rng, np.random.RandomState(seed)
         try:
             self.next_xs_ = self._propose(posterior, y_min, n)
+            self._nominees = self.next_xs_
             if self.acq_func == "gp_hedge":
                 logits = self.eta * (self.gains_ - np.max(self.gains_))
                 probs = np.exp(logits) / np.sum(np.exp(logits))

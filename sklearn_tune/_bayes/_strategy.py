@@ -193,6 +193,8 @@ class _BayesStrategy:
             # One point needs no copy of the optimizer (skopt's ask(n_points=1)
             # refits a copy for its constant-liar strategy).
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+            if optimizer is not self.optimizer and self.optimizer._fast:
+                self.optimizer.adopt_nominees(optimizer)
         in_flight = [p for batch in self._pending for p in batch]
         points = self._fresh(points, [*optimizer.Xi, *in_flight])
         self._pending.append(points)
@@ -260,6 +262,8 @@ class _BayesStrategy:
                     pending, self._rng.randint(_INT32_MAX)
                 )
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
+            if optimizer is not model.optimizer and model.optimizer._fast:
+                model.optimizer.adopt_nominees(optimizer)
         points = self._fresh(points, [*optimizer.Xi, *self._started])
         self._started.extend(list(p) for p in points)
         return [self._to_candidate(point) for point in points]
