@@ -12,10 +12,17 @@ import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BayesSearchCV", "GeneticSearchCV", "__version__", "importance"]
+__all__ = [
+    "BayesSearchCV",
+    "GeneticFeatureSelectionCV",
+    "GeneticSearchCV",
+    "__version__",
+    "importance",
+]
 
 _LAZY = {
     "BayesSearchCV": "._bayes",
+    "GeneticFeatureSelectionCV": "._genetic",
     "GeneticSearchCV": "._genetic",
     "importance": "._importance",
 }

@@ -53,6 +53,7 @@ def test_numpydoc(name):
         "sklearn_tune.space",
         "sklearn_tune._bayes._search",
         "sklearn_tune._genetic._search",
+        "sklearn_tune._genetic._feature_selection",
         "sklearn_tune.callbacks._deadline",
         "sklearn_tune.callbacks._early_stopping",
         "sklearn_tune.callbacks._mlflow",

@@ -3,6 +3,7 @@
 ``_strategy.py`` is the only module that imports DEAP.
 """
 
+from ._feature_selection import GeneticFeatureSelectionCV
 from ._search import GeneticSearchCV
 
-__all__ = ["GeneticSearchCV"]
+__all__ = ["GeneticFeatureSelectionCV", "GeneticSearchCV"]
