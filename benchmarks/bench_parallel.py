@@ -45,7 +45,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import joblib  # noqa: E402
 import numpy as np  # noqa: E402
-from scipy.stats import loguniform, uniform  # noqa: E402
+from scipy.stats import uniform  # noqa: E402
 from sklearn.base import BaseEstimator, RegressorMixin  # noqa: E402
 from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
 from sklearn.model_selection import (  # noqa: E402
@@ -64,6 +64,9 @@ from _report import machine, source_version, versions  # noqa: E402
 
 MAX_BUDGET = 27
 A, B = (-5.0, 10.0), (0.0, 15.0)
+
+
+BR = "  "  # a Markdown line break, kept out of the source lines
 
 
 def branin(a, b):
@@ -87,7 +90,9 @@ class Sleepy(RegressorMixin, BaseEstimator):
         if self.log is not None:
             with open(self.log, "a") as file:  # one short line: appends whole
                 a, b = float(self.a), float(self.b)
-                file.write(f"{start!r} {time.time()!r} {int(self.budget)} {a!r} {b!r}\n")
+                file.write(
+                    f"{start!r} {time.time()!r} {int(self.budget)} {a!r} {b!r}\n"
+                )
         return self
 
     def predict(self, X):
@@ -108,41 +113,91 @@ def searchers(n, workers, cv, seed, log, scale):
     batch = 8
     return {
         "sklearn_tune BayesSearchCV": lambda: BayesSearchCV(
-            est, SPACE, n_iter=n, n_points=batch, cv=cv, n_jobs=workers,
-            refit=False, random_state=seed,
+            est,
+            SPACE,
+            n_iter=n,
+            n_points=batch,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
         ),
         "sklearn_tune GeneticSearchCV": lambda: GeneticSearchCV(
-            est, SPACE, population_size=batch, generations=n // batch - 1, cv=cv,
-            n_jobs=workers, refit=False, random_state=seed,
+            est,
+            SPACE,
+            population_size=batch,
+            generations=n // batch - 1,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
         ),
         "sklearn_tune BayesSearchCV, default n_points=1": lambda: BayesSearchCV(
-            est, SPACE, n_iter=n, cv=cv, n_jobs=workers, refit=False,
+            est,
+            SPACE,
+            n_iter=n,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
             random_state=seed,
         ),
         "sklearn_tune GeneticSearchCV, default population_size=10": lambda: (
             GeneticSearchCV(
-                est, SPACE, generations=n // 10 - 1, cv=cv, n_jobs=workers,
-                refit=False, random_state=seed,
+                est,
+                SPACE,
+                generations=n // 10 - 1,
+                cv=cv,
+                n_jobs=workers,
+                refit=False,
+                random_state=seed,
             )
         ),
         "sklearn_tune BayesSearchCV (budget)": lambda: BayesSearchCV(
-            est, SPACE, n_iter=n, cv=cv, n_jobs=workers, refit=False,
-            random_state=seed, resource="budget", max_resources=MAX_BUDGET,
+            est,
+            SPACE,
+            n_iter=n,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
+            resource="budget",
+            max_resources=MAX_BUDGET,
             min_resources=1,
         ),
         "sklearn_tune GeneticSearchCV (budget)": lambda: GeneticSearchCV(
-            est, SPACE, population_size=batch, generations=n // 4,
-            cv=cv, n_jobs=workers, refit=False, random_state=seed,
-            resource="budget", max_resources=MAX_BUDGET, min_resources=1,
+            est,
+            SPACE,
+            population_size=batch,
+            generations=n // 4,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
+            resource="budget",
+            max_resources=MAX_BUDGET,
+            min_resources=1,
         ),
         "RandomizedSearchCV": lambda: RandomizedSearchCV(
-            est, DISTRIBUTIONS, n_iter=n, cv=cv, n_jobs=workers, refit=False,
+            est,
+            DISTRIBUTIONS,
+            n_iter=n,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
             random_state=seed,
         ),
         "HalvingRandomSearchCV": lambda: HalvingRandomSearchCV(
-            est, DISTRIBUTIONS, n_candidates=n, cv=cv, n_jobs=workers,
-            refit=False, random_state=seed, resource="budget",
-            max_resources=MAX_BUDGET, min_resources=1, factor=3,
+            est,
+            DISTRIBUTIONS,
+            n_candidates=n,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
+            resource="budget",
+            max_resources=MAX_BUDGET,
+            min_resources=1,
+            factor=3,
         ),
         "Optuna TPE (threads)": None,
     }
@@ -222,6 +277,7 @@ def time_to(curve, target):
 
 def _warm():
     import sklearn.model_selection  # noqa: F401
+
     import sklearn_tune  # noqa: F401
 
     time.sleep(0.5)
@@ -325,10 +381,10 @@ def main():
         return
     header = f"""# Parallel searches: busy workers, time to a score, quality
 
-Command: `python benchmarks/bench_parallel.py`  
-Total time: {minutes:.1f} min. Seeds: {', '.join(map(str, seeds))}.  
-Machine: {machine()}. Sleeping fits: 8 to 32 workers share 2 cores.  
-Versions: {", ".join(versions())}.  
+Command: `python benchmarks/bench_parallel.py`{BR}
+Total time: {minutes:.1f} min. Seeds: {", ".join(map(str, seeds))}.{BR}
+Machine: {machine()}. Sleeping fits: 8 to 32 workers share 2 cores.{BR}
+Versions: {", ".join(versions())}.{BR}
 sklearn_tune source: {source_version()}.
 
 A fit sleeps 0.05 s to 1 s by its parameter ``b`` (times budget/27 with a
