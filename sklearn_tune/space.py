@@ -932,13 +932,10 @@ def _check_every_choice(dimensions, key, parent, estimator, where):
     fail every MLP fit; ``.when(clf=[rf])`` says what is meant.
     """
     dimension, choices = dimensions[key], dimensions[parent]
-    condition = dimension.condition
     active = [
         choice
         for choice in choices.categories
-        if condition is None
-        or condition.parent != parent
-        or any(choices.index(v) == choices.index(choice) for v in condition.values)
+        if _can_be_active(dimensions, key, parent, choices.index(choice))
     ]
     sample = _sample(dimension)
     lacking = [c for c in active if not _try_set(estimator, {parent: c, key: sample})]
@@ -954,6 +951,26 @@ def _check_every_choice(dimensions, key, parent, estimator, where):
         f"that have it: {where}[{key!r}] = {unconditional}.when({parent}=[{names}]) "
         f"(the objects of the Categorical), or drop {key!r}."
     )
+
+
+def _can_be_active(dimensions, key, parent, index):
+    """Whether ``key`` can be active while ``parent`` takes its choice ``index``.
+
+    Follows the chain of conditions: ``clf__degree`` active when
+    ``clf__kernel="poly"``, itself active when ``clf=svc``, is never active
+    with another ``clf``.
+    """
+    name, seen = key, set()
+    while name not in seen:
+        seen.add(name)
+        condition = dimensions[name].condition
+        if condition is None:
+            return True
+        if condition.parent == parent:
+            choices = dimensions[parent]
+            return any(choices.index(v) == index for v in condition.values)
+        name = condition.parent
+    return True
 
 
 def _choice_name(choice):

@@ -351,3 +351,22 @@ def test_bayes_models_the_ranks_of_a_conditional_space_only():
         [1.150349, -0.674490, 0.318639, -0.674490],
         abs=1e-6,  # ties share a rank
     )
+
+
+def test_a_chained_condition_is_checked_through_its_chain():
+    # clf__degree is active when clf__kernel="poly", which is active only
+    # with the SVC: it is never active with the LogisticRegression, which
+    # has no `degree`, so the space is valid (the README's example)
+    from sklearn_tune.space import Integer, check_search_space
+
+    lr, svc = LogisticRegression(), SVC()
+    space = {
+        "clf": Categorical([lr, svc]),
+        "clf__kernel": Categorical(["rbf", "poly"]).when(clf=svc),
+        "clf__degree": Integer(2, 4).when(clf__kernel="poly"),
+    }
+    check_search_space(space, Pipeline([("clf", lr)]))
+    # a chain that does allow the choice lacking the parameter is refused
+    space["clf__kernel"] = Categorical(["rbf", "poly"])
+    with pytest.raises(ValueError, match="is active for the choice"):
+        check_search_space(space, Pipeline([("clf", lr)]))

@@ -111,13 +111,7 @@ SLOW = {
 }
 # blocks that fail because of a bug in the package, not in the block: strict
 # xfail, so the entry must go once the bug is fixed
-PACKAGE_BUGS = {
-    "README.md-2": (
-        "sklearn_tune/space.py _check_every_choice ignores a transitive condition: "
-        "clf__degree.when(clf__kernel=...) with clf__kernel.when(clf=svc) is "
-        "refused as active for LogisticRegression"
-    ),
-}
+PACKAGE_BUGS: dict[str, str] = {}  # block name -> the bug that fails it
 
 # an optional dependency -> a pattern of the blocks that need it
 OPTIONAL = {
