@@ -16,11 +16,19 @@ MODULES = [
     ("sklearn_tune", "Searchers and importance"),
     ("sklearn_tune.space", "Search spaces"),
     ("sklearn_tune.callbacks", "Callbacks"),
+    ("sklearn_tune.schedules", "Schedules"),
     ("sklearn_tune.exceptions", "Exceptions and warnings"),
     ("sklearn_tune.datasets", "Datasets"),
     ("sklearn_tune.plots", "Plots"),
     ("sklearn_tune.nn", "Fine-tuning PyTorch networks"),
 ]
+
+# Public names a module loads through its ``__getattr__`` only, outside
+# ``__all__`` because importing them imports a third-party package (skorch,
+# torch): each is documented when it imports here, left out with a note if not.
+LAZY_EXTRAS = {
+    "sklearn_tune.callbacks": ["TensorBoardEpochLogger"],
+}
 
 INDEX = """\
 API reference
@@ -67,9 +75,27 @@ def _import_public(module_name):
         raise
 
 
+def _importable_extras(module):
+    """The names of ``LAZY_EXTRAS`` whose dependencies import here."""
+    for name in LAZY_EXTRAS.get(module.__name__, ()):
+        try:
+            getattr(module, name)
+        except ImportError as err:
+            if (err.name or "").split(".")[0] == "sklearn_tune":
+                raise
+            print(f"[api] {module.__name__}.{name} left out of the reference: {err}")
+        else:
+            yield name
+
+
 def _public_names(module):
-    """``__all__``, and the names the package loads on first use (``_LAZY``)."""
-    names = {*module.__all__, *getattr(module, "_LAZY", ())}
+    """``__all__``, the names the package loads on first use (``_LAZY``) and
+    those of ``LAZY_EXTRAS`` that import here."""
+    names = {
+        *module.__all__,
+        *getattr(module, "_LAZY", ()),
+        *_importable_extras(module),
+    }
     names = [name for name in names if not name.startswith("_")]
     # Classes and functions first, then constants, each alphabetically.
     return sorted(names, key=lambda n: (not callable(getattr(module, n)), n))

@@ -29,6 +29,7 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -58,6 +59,34 @@ numpydoc_show_class_members = False  # autodoc lists the members itself
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 
+# Links into the projects sklearn-tune builds on (``:class:`~sklearn.base.
+# BaseEstimator``` and the like). The build must not need a network: when it
+# cannot read any inventory of a project, Sphinx warns ("failed to reach any of
+# the inventories", a warning no suppress_warnings entry silences), and warnings
+# are errors here. So a project is linked only when its inventory is in
+# docs/_inventories/<name>-objects.inv (see the README.txt there), or, with
+# SKLEARN_TUNE_INTERSPHINX_ONLINE=1 (a build with a network), from its URL.
+# Without one, a reference to that project shows as plain code text: nitpicky
+# is off, so an unresolved reference is no warning.
+INTERSPHINX_URLS = {
+    "sklearn": "https://scikit-learn.org/stable/",
+    "numpy": "https://numpy.org/doc/stable/",
+    "pandas": "https://pandas.pydata.org/docs/",
+    "skopt": "https://scikit-optimize.github.io/stable/",
+    "torch": "https://docs.pytorch.org/docs/stable/",
+    "skorch": "https://skorch.readthedocs.io/en/stable/",
+}
+INVENTORY_DIR = HERE / "_inventories"
+_ONLINE = os.environ.get("SKLEARN_TUNE_INTERSPHINX_ONLINE", "") not in ("", "0")
+intersphinx_mapping = {}
+for _name, _url in INTERSPHINX_URLS.items():
+    _local = INVENTORY_DIR / f"{_name}-objects.inv"
+    if _local.is_file():
+        intersphinx_mapping[_name] = (_url, str(_local))
+    elif _ONLINE:
+        intersphinx_mapping[_name] = (_url, None)
+intersphinx_timeout = 5  # seconds, for the online ones
+
 # The gallery: every script of examples/ is shown; only the fast ones run, with
 # --quick (each example reads it), so that the build takes a minute or two.
 # SKLEARN_TUNE_GALLERY_RUN=<regex> chooses others, e.g. "/resnet" (needs torch).
@@ -72,6 +101,11 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "min_reported_time": 1,
+    # "Examples using X" under each class and function of the API reference
+    # (the autosummary templates of _templates/ include the mini-gallery).
+    # Under api/, which the build writes and git ignores.
+    "doc_module": ("sklearn_tune",),
+    "backreferences_dir": "api/backreferences",
 }
 
 html_theme = "pydata_sphinx_theme"

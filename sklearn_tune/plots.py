@@ -297,6 +297,10 @@ def plot_convergence(*searches, x="evaluations", ax=None, labels=None, metric=No
         list of searches, a label given for a pair, or a bad ``x`` or
         ``metric``.
 
+    See Also
+    --------
+    plot_evolution : Best, mean and worst of each generation of one search.
+
     Examples
     --------
     Three runs of a genetic search and two of a random search, each a few
@@ -448,6 +452,30 @@ def plot_evolution(search, ax=None):
     -------
     matplotlib.axes.Axes
         The axes; ``ax.lines`` are "best", "mean" and "worst", in that order.
+
+    See Also
+    --------
+    plot_convergence : The best score so far, for any searches.
+    sklearn_tune.GeneticSearchCV : The search whose ``history_`` is drawn.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.space import Integer
+    >>> from sklearn_tune.plots import plot_evolution
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GeneticSearchCV(
+    ...     DecisionTreeClassifier(random_state=0),
+    ...     {"max_depth": Integer(1, 8), "min_samples_leaf": Integer(1, 40)},
+    ...     population_size=6, generations=3, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> ax = plot_evolution(search)
+    >>> [line.get_label() for line in ax.lines]
+    ['best', 'mean', 'worst']
+    >>> len(ax.lines[0].get_xdata())  # generation 0 (random) and 3 bred ones
+    4
     """
     _require("matplotlib", "plot_evolution")
     history = getattr(search, "history_", None)
@@ -507,6 +535,28 @@ def plot_importance(search, ax=None, metric=None, random_state=0):
     -------
     matplotlib.axes.Axes
         The axes; ``ax.patches`` are the bars, the least important first.
+
+    See Also
+    --------
+    sklearn_tune.importance : The numbers, as a pandas Series.
+    plot_parallel_coordinates : Every candidate's parameters and score.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.space import Integer
+    >>> from sklearn_tune.plots import plot_importance
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GeneticSearchCV(
+    ...     DecisionTreeClassifier(random_state=0),
+    ...     {"max_depth": Integer(1, 8), "min_samples_leaf": Integer(1, 40)},
+    ...     population_size=6, generations=3, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> ax = plot_importance(search)
+    >>> len(ax.patches)
+    2
     """
     _require("matplotlib", "plot_importance")
     shares = importance(search, metric=metric, random_state=random_state)
@@ -598,6 +648,30 @@ def plot_parallel_coordinates(search, ax=None, metric=None, cmap="viridis"):
         The axes; ``ax.collections[0]`` holds the successful candidates'
         lines (its ``get_array()`` are their scores, worst drawn first) and
         ``ax.collections[1]`` the failed ones.
+
+    See Also
+    --------
+    plot_importance : Which parameters matter most.
+    plot_objective : The surrogate model of a ``BayesSearchCV``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.space import Integer
+    >>> from sklearn_tune.plots import plot_parallel_coordinates
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GeneticSearchCV(
+    ...     DecisionTreeClassifier(random_state=0),
+    ...     {"max_depth": Integer(1, 8), "min_samples_leaf": Integer(1, 40)},
+    ...     population_size=6, generations=3, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> ax = plot_parallel_coordinates(search)
+    >>> [label.get_text() for label in ax.get_xticklabels()]
+    ['max_depth', 'min_samples_leaf', 'score']
+    >>> len(ax.collections[0].get_array()) == len(search.cv_results_["params"])
+    True
     """
     matplotlib = _require("matplotlib", "plot_parallel_coordinates")
     LineCollection = _require(
@@ -954,6 +1028,33 @@ def plot_objective(
     ndarray of matplotlib Axes
         The square grid; ``axes[i, i].lines[0]`` holds the partial dependence
         of dimension ``i``.
+
+    See Also
+    --------
+    plot_parallel_coordinates : The candidates themselves, for any search.
+    plot_importance : How much each parameter matters.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from sklearn_tune import BayesSearchCV
+    >>> from sklearn_tune.space import Real
+    >>> from sklearn_tune.plots import plot_objective
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = BayesSearchCV(
+    ...     SVC(),
+    ...     {
+    ...         "C": Real(1e-2, 1e2, prior="log-uniform"),
+    ...         "gamma": Real(1e-3, 1e1, prior="log-uniform"),
+    ...     },
+    ...     n_iter=12, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> axes = plot_objective(search, n_points=10, n_pair_points=8)
+    >>> axes.shape
+    (2, 2)
+    >>> axes[0, 0].get_xscale()  # C is log-uniform
+    'log'
     """
     _require("matplotlib", "plot_objective")
     result, model_space, points, ok, sign, to_objective = _bayes_parts(search, subspace)

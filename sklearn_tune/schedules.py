@@ -74,6 +74,12 @@ class ExponentialDecay(_Schedule):
     current_step : int
         How many times :meth:`step` was called.
 
+    See Also
+    --------
+    InverseDecay : A slower, ``1 / k`` decay.
+    sklearn_tune.GeneticSearchCV : Takes a schedule as ``crossover_probability``
+        or ``mutation_probability``.
+
     Examples
     --------
     >>> from sklearn_tune.schedules import ExponentialDecay
@@ -109,6 +115,12 @@ class InverseDecay(_Schedule):
     current_step : int
         How many times :meth:`step` was called.
 
+    See Also
+    --------
+    ExponentialDecay : A faster, exponential decay.
+    sklearn_tune.GeneticSearchCV : Takes a schedule as ``crossover_probability``
+        or ``mutation_probability``.
+
     Examples
     --------
     >>> from sklearn_tune.schedules import InverseDecay
@@ -137,6 +149,10 @@ class Constant(_Schedule):
         ``value``.
     current_step : int
         How many times :meth:`step` was called.
+
+    See Also
+    --------
+    ExponentialDecay, InverseDecay : Values that change over the generations.
 
     Examples
     --------

@@ -76,6 +76,19 @@ class Condition(NamedTuple):
         Name of a :class:`Categorical` dimension of the same search space.
     values : tuple
         The parent's choices for which the dimension is active.
+
+    See Also
+    --------
+    Dimension.when : Make a dimension conditional.
+
+    Examples
+    --------
+    >>> from sklearn_tune.space import Real
+    >>> condition = Real(0.5, 0.99).when(optimizer=["momentum", "nesterov"]).condition
+    >>> condition
+    Condition(parent='optimizer', values=('momentum', 'nesterov'))
+    >>> condition.parent
+    'optimizer'
     """
 
     parent: str
@@ -83,7 +96,25 @@ class Condition(NamedTuple):
 
 
 class Dimension:
-    """Base class of the search-space dimensions."""
+    """Base class of the search-space dimensions.
+
+    See Also
+    --------
+    Real, Integer, Categorical : The dimensions to build.
+    check_dimension : Turn a tuple, a list or a scikit-optimize dimension into one.
+
+    Examples
+    --------
+    >>> from sklearn_tune.space import Dimension, Real
+    >>> dimension = Real(0.1, 10.0, prior="log-uniform")
+    >>> isinstance(dimension, Dimension)
+    True
+    >>> data = dimension.to_dict()
+    >>> data["type"], data["prior"]
+    ('Real', 'log-uniform')
+    >>> Dimension.from_dict(data) == dimension
+    True
+    """
 
     condition: Condition | None = None
 
@@ -505,6 +536,19 @@ class SubSpace(NamedTuple):
     n_iter : int or None, default=None
         The number given in a ``(dict, n_iter)`` pair, or None where the
         searcher's own budget applies.
+
+    See Also
+    --------
+    check_search_space : Build the sub-spaces from ``search_spaces``.
+
+    Examples
+    --------
+    >>> from sklearn_tune.space import Categorical, Integer, SubSpace
+    >>> subspace = SubSpace({"degree": Integer(2, 4), "kernel": Categorical(["poly"])})
+    >>> subspace.size
+    3
+    >>> subspace.n_iter is None
+    True
     """
 
     dimensions: dict[str, Dimension]
@@ -748,6 +792,20 @@ def check_dimension(dimension, *, name="dimension"):
     -------
     Dimension
         A new object: the caller's dimension objects are never modified.
+
+    See Also
+    --------
+    check_search_space : Check a whole search space.
+
+    Examples
+    --------
+    >>> from sklearn_tune.space import check_dimension
+    >>> check_dimension((1e-3, 1e3, "log-uniform"))
+    Real(0.001, 1000.0, prior='log-uniform')
+    >>> check_dimension((1, 5))
+    Integer(1, 5)
+    >>> check_dimension(["linear", "rbf"])
+    Categorical(['linear', 'rbf'])
     """
     if isinstance(dimension, Dimension):
         return dimension
@@ -831,6 +889,28 @@ def check_search_space(search_spaces, estimator=None, *, name="search_spaces"):
     -------
     list of SubSpace
         One per sub-space, in the order given.
+
+    See Also
+    --------
+    check_dimension : Check one dimension.
+
+    Examples
+    --------
+    >>> from sklearn.svm import SVC
+    >>> from sklearn_tune.space import check_search_space
+    >>> subspaces = check_search_space(
+    ...     [({"C": (0.1, 10.0, "log-uniform")}, 5), {"kernel": ["linear", "rbf"]}],
+    ...     SVC(),
+    ... )
+    >>> [(list(subspace.dimensions), subspace.n_iter) for subspace in subspaces]
+    [(['C'], 5), (['kernel'], None)]
+
+    A name the estimator does not have is refused:
+
+    >>> check_search_space({"gama": (0.1, 1.0)}, SVC())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: search_spaces names parameter 'gama', ... Did you mean 'gamma'? ...
     """
     if isinstance(search_spaces, Mapping):
         items = [search_spaces]

@@ -88,6 +88,8 @@ class BayesSearchCV(BaseTuneSearchCV):
     See Also
     --------
     GeneticSearchCV : search with a genetic algorithm.
+    GeneticFeatureSelectionCV : search for the best subset of features.
+    sklearn_tune.plots.plot_objective : the surrogate model, as partial dependence.
     sklearn.model_selection.GridSearchCV : exhaustive search over a grid.
 
     Notes

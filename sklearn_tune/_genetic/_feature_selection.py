@@ -287,14 +287,14 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,), dtype=bool
+    support_ : ndarray of shape (n_features,), dtype=bool
         The best mask: True for a selected feature. Set whenever the search
         has a best candidate, with or without ``refit``.
-    best_features_ : ndarray of shape (n_features_in_,), dtype=bool
+    best_features_ : ndarray of shape (n_features,), dtype=bool
         The same as ``support_`` (sklearn-genetic-opt's name).
     n_features_in_ : int
         Number of features of ``X`` in ``fit`` (selected or not).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features of ``X`` in ``fit``, when they are all strings.
     best_estimator_ : estimator
         A clone of ``estimator`` refitted on all the rows and the selected
@@ -336,6 +336,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
     See Also
     --------
     GeneticSearchCV : the same algorithm over hyperparameters.
+    BayesSearchCV : Bayesian optimisation of hyperparameters.
     sklearn.feature_selection.SequentialFeatureSelector : greedy selection.
     sklearn.feature_selection.RFECV : recursive elimination.
 
@@ -637,7 +638,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
 
         Returns
@@ -653,7 +654,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
 
         Returns
@@ -669,7 +670,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
 
         Returns
@@ -685,7 +686,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
 
         Returns
@@ -701,7 +702,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
 
         Returns
@@ -716,7 +717,7 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             All the features, as in ``fit``.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
                 default=None

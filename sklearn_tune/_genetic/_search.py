@@ -137,6 +137,10 @@ class GeneticSearchCV(BaseTuneSearchCV):
     See Also
     --------
     BayesSearchCV : Bayesian optimisation.
+    GeneticFeatureSelectionCV : the same algorithm over subsets of features.
+    sklearn_tune.schedules.ExponentialDecay : a ``mutation_probability`` or
+        ``crossover_probability`` that changes over the generations.
+    sklearn_tune.plots.plot_evolution : the fitness of each generation.
     sklearn.model_selection.RandomizedSearchCV : random search.
 
     Examples

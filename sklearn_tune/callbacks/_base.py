@@ -21,6 +21,37 @@ class Callback:
 
     State that belongs to one search ends with ``_`` and is reset in
     :meth:`on_search_begin`.
+
+    See Also
+    --------
+    DeadlineStopper, EarlyStopping : Callbacks that end a search.
+    ProgressBar, MLflowLogger, TensorBoardLogger : Callbacks that report on one.
+
+    Examples
+    --------
+    A callback that keeps the best score of every batch (a generation of a
+    genetic search):
+
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.callbacks import Callback
+    >>> from sklearn_tune.space import Integer
+    >>> class BestPerBatch(Callback):
+    ...     def on_search_begin(self, search, **kwargs):
+    ...         self.best_ = []
+    ...
+    ...     def on_batch_end(self, search, *, scores, **kwargs):
+    ...         self.best_.append(round(max(scores), 3))
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GeneticSearchCV(
+    ...     DecisionTreeClassifier(random_state=0), {"max_depth": Integer(1, 8)},
+    ...     population_size=4, generations=2, cv=3, random_state=0,
+    ... )
+    >>> recorder = BestPerBatch()
+    >>> search = search.fit(X, y, callback=recorder)
+    >>> recorder.best_
+    [0.967, 0.973]
     """
 
     def on_search_begin(self, search, **kwargs):

@@ -19,6 +19,11 @@ class DeadlineStopper(Callback):
     total_time : float
         Seconds the search may run, counted from its start.
 
+    See Also
+    --------
+    EarlyStopping : End a search when the best score stops improving.
+    ProgressBar : Show how far the search is.
+
     Examples
     --------
     >>> from sklearn_tune.callbacks import DeadlineStopper

@@ -24,6 +24,11 @@ class EarlyStopping(Callback):
         Smallest rise of the best score that counts as an improvement (fall,
         when the search minimises: ``GeneticSearchCV(criteria="min")``).
 
+    See Also
+    --------
+    DeadlineStopper : End a search after a given time.
+    sklearn_tune.exceptions.StopSearch : What a callback raises to end a search.
+
     Examples
     --------
     >>> from sklearn_tune.callbacks import EarlyStopping

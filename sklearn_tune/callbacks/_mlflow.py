@@ -81,6 +81,10 @@ class MLflowLogger(Callback):
     best_run_id_ : str or None
         The nested run of the best candidate; None while no candidate counts.
 
+    See Also
+    --------
+    TensorBoardLogger : The same search, in TensorBoard.
+
     Examples
     --------
     >>> from sklearn_tune.callbacks import MLflowLogger

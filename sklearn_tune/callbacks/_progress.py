@@ -21,6 +21,29 @@ class ProgressBar(Callback):
         the search plans to evaluate when None.
     **tqdm_kwargs
         Passed to ``tqdm.auto.tqdm`` (``desc``, ``leave``, ``file``, ...).
+
+    See Also
+    --------
+    DeadlineStopper : End a search after a given time.
+    Callback : The hooks a callback can implement.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_tune import GeneticSearchCV
+    >>> from sklearn_tune.callbacks import ProgressBar
+    >>> from sklearn_tune.space import Integer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GeneticSearchCV(
+    ...     DecisionTreeClassifier(random_state=0), {"max_depth": Integer(1, 8)},
+    ...     population_size=4, generations=2, cv=3, random_state=0,
+    ... )
+    >>> bar = ProgressBar(desc="tree", file=io.StringIO())  # default: stderr
+    >>> search = search.fit(X, y, callback=bar)
+    >>> bar.bar_.n == len(search.cv_results_["params"])
+    True
     """
 
     def __init__(self, total=None, **tqdm_kwargs):

@@ -77,6 +77,11 @@ class TensorBoardLogger(Callback):
     best_params_ : dict or None
         Its parameters.
 
+    See Also
+    --------
+    TensorBoardEpochLogger : The epochs of each fit of a net, in TensorBoard.
+    MLflowLogger : The same search, in MLflow.
+
     Examples
     --------
     >>> from sklearn_tune.callbacks import TensorBoardLogger

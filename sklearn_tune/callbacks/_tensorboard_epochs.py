@@ -47,6 +47,10 @@ class TensorBoardEpochLogger(TensorBoard):
     fit_log_dir_ : str
         The sub-folder of the last fit.
 
+    See Also
+    --------
+    TensorBoardLogger : The candidates of a search, in TensorBoard.
+
     Examples
     --------
     >>> from sklearn_tune.callbacks import TensorBoardEpochLogger

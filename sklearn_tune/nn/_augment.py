@@ -24,6 +24,19 @@ class RandomFlip:
     ----------
     p : float, default=0.5
         Probability that an image is flipped.
+
+    See Also
+    --------
+    RandomCrop : The other built-in augmentation.
+    FineTuneClassifier : Its ``transform`` takes ``"flip"`` for this one.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_tune.nn import RandomFlip
+    >>> images = torch.arange(8.0).reshape(2, 1, 2, 2)  # 2 images of 2x2 pixels
+    >>> torch.equal(RandomFlip(p=1.0)(images), images.flip(-1))
+    True
     """
 
     def __init__(self, p=0.5):
@@ -49,6 +62,27 @@ class RandomCrop:
     padding : int or None, default=None
         Pixels of zeros added on every side. None: an eighth of the smaller
         side, at least 1 (4 for 32x32 images).
+
+    See Also
+    --------
+    RandomFlip : The other built-in augmentation.
+    FineTuneClassifier : Its ``transform`` takes ``"crop"`` for this one.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_tune.nn import FineTuneClassifier, RandomCrop, RandomFlip
+    >>> _ = torch.manual_seed(0)
+    >>> images = torch.ones(8, 3, 32, 32)
+    >>> cropped = RandomCrop()(images)  # shifted by up to 4 pixels
+    >>> cropped.shape
+    torch.Size([8, 3, 32, 32])
+    >>> bool((cropped.sum(dim=(1, 2, 3)) <= images.sum(dim=(1, 2, 3))).all())
+    True
+
+    For a net, a list is applied in turn to every training batch:
+
+    >>> net = FineTuneClassifier("resnet8", transform=[RandomFlip(), RandomCrop(4)])
     """
 
     def __init__(self, padding=None):

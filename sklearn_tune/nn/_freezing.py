@@ -50,6 +50,19 @@ class FreezePlan(NamedTuple):
         Parameter names that stay frozen.
     frozen_norms : list of str
         Names of the normalisation modules of frozen stages (kept in eval mode).
+
+    See Also
+    --------
+    make_freeze_plan : Build the plan of a network.
+
+    Examples
+    --------
+    >>> from sklearn_tune.nn import make_freeze_plan, make_resnet
+    >>> plan = make_freeze_plan(make_resnet("resnet8", n_classes=10), 1)
+    >>> len(plan.stages), plan.head
+    (4, ['fc.weight', 'fc.bias'])
+    >>> "stem.0.weight" in plan.frozen
+    True
     """
 
     stages: list[list[str]]
@@ -76,6 +89,19 @@ def find_head(module: nn.Module) -> str | None:
     name : str or None
         Its qualified name in ``module.named_modules()`` (``""`` when ``module``
         is itself a ``torch.nn.Linear``), or None when it has no Linear layer.
+
+    See Also
+    --------
+    replace_head : Give a network a new head.
+    make_freeze_plan : Freeze all but the head and the last stages.
+
+    Examples
+    --------
+    >>> from sklearn_tune.nn import TabularMLP, find_head, make_resnet
+    >>> find_head(make_resnet("resnet8", n_classes=10))
+    'fc'
+    >>> find_head(TabularMLP(n_features=4, n_classes=3))
+    'head'
     """
     head = None
     for name, child in module.named_modules():
@@ -103,6 +129,19 @@ def replace_head(module: nn.Module, n_outputs: int) -> nn.Module:
     module : torch.nn.Module
         The network with its new head (the same object, except for a bare
         ``torch.nn.Linear``).
+
+    See Also
+    --------
+    find_head : Which layer is the head.
+    load_backbone_weights : Load pretrained weights, keeping the head.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_tune.nn import TabularMLP, replace_head
+    >>> mlp = replace_head(TabularMLP(n_features=4, n_classes=3), 5)
+    >>> mlp(torch.zeros(2, 4)).shape
+    torch.Size([2, 5])
     """
     name = find_head(module)
     if name is None:
@@ -146,6 +185,21 @@ def make_freeze_plan(module: nn.Module, n_trainable_stages=None) -> FreezePlan:
     Returns
     -------
     plan : FreezePlan
+        The names of each stage's parameters, and of the frozen ones.
+
+    See Also
+    --------
+    FreezePlan : What the plan holds.
+    FineTuneClassifier : Its ``n_trainable_stages`` freezes a network this way.
+
+    Examples
+    --------
+    >>> from sklearn_tune.nn import make_freeze_plan, make_resnet
+    >>> net = make_resnet("resnet8", n_classes=10)
+    >>> head_only = make_freeze_plan(net, n_trainable_stages=0)
+    >>> everything = make_freeze_plan(net)
+    >>> len(head_only.frozen) > 0, everything.frozen
+    (True, [])
     """
     wrapper_prefix, module = _unwrap(module)
     head = find_head(module)

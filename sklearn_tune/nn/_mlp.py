@@ -44,6 +44,21 @@ class TabularMLP(nn.Module):
         Whether each hidden layer normalises its outputs (``BatchNorm1d``).
     activation : {"relu", "gelu", "silu", "tanh"}, default="relu"
         The hidden layers' activation.
+
+    See Also
+    --------
+    make_mlp_space : A search space over its shape.
+    CifarResNet : The network for images.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_tune.nn import TabularMLP
+    >>> mlp = TabularMLP(n_features=4, n_classes=3, units=16, shrink=0.5)
+    >>> [layer.out_features for layer in mlp.body if isinstance(layer, torch.nn.Linear)]
+    [16, 8]
+    >>> mlp(torch.zeros(5, 4)).shape
+    torch.Size([5, 3])
     """
 
     def __init__(

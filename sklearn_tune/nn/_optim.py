@@ -69,6 +69,20 @@ def optimizer_recipe(name, *, momentum, beta1, beta2, eps, weight_decay):
         The torch optimizer class.
     kwargs : dict
         Its keyword arguments, ``lr`` and the parameters aside.
+
+    See Also
+    --------
+    make_optimizer_space : A search space over these knobs.
+
+    Examples
+    --------
+    >>> from sklearn_tune.nn import optimizer_recipe
+    >>> knobs = dict(momentum=0.9, beta1=0.9, beta2=None, eps=1e-8, weight_decay=0.01)
+    >>> cls, kwargs = optimizer_recipe("adamw", **knobs)
+    >>> cls.__name__, kwargs
+    ('AdamW', {'betas': (0.9, 0.999), 'eps': 1e-08, 'weight_decay': 0.01})
+    >>> optimizer_recipe("momentum", **knobs)[1]
+    {'momentum': 0.9, 'weight_decay': 0.01}
     """
     cls, fixed, used = _TABLE[name]
     values = {
@@ -125,6 +139,23 @@ class LRFactor:
     batches_per_epoch : int or None, default=None
         Training batches per epoch: the factor is asked per batch. None: per
         epoch.
+
+    See Also
+    --------
+    FineTuneClassifier : Its ``warmup_epochs``, ``lr_schedule``, ``step_size``
+        and ``gamma`` build this factor.
+    sklearn_tune.schedules : Schedules of a genetic search's probabilities.
+
+    Examples
+    --------
+    One epoch of warm-up, then a cosine decay over the four epochs left:
+
+    >>> from sklearn_tune.nn import LRFactor
+    >>> factor = LRFactor(
+    ...     warmup_epochs=1, lr_schedule="cosine", step_size=1, gamma=0.1, max_epochs=5
+    ... )
+    >>> [round(factor(epoch), 3) for epoch in range(5)]
+    [0.5, 1.0, 0.854, 0.5, 0.146]
     """
 
     def __init__(

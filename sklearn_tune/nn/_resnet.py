@@ -257,6 +257,20 @@ def make_resnet(name, n_classes, in_channels=3, weights=None, **kwargs):
     Returns
     -------
     module : torch.nn.Module
+        The network, with its head of ``n_classes`` outputs.
+
+    See Also
+    --------
+    CifarResNet : The built-in ResNets.
+    load_backbone_weights : Load weights into all but the head.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_tune.nn import make_resnet
+    >>> net = make_resnet("resnet8", n_classes=10, in_channels=1)
+    >>> net(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
     """
     if name in _CIFAR_DEPTHS:
         model = CifarResNet(
@@ -313,6 +327,24 @@ def load_backbone_weights(module, weights):
     -------
     module : torch.nn.Module
         The same module.
+
+    See Also
+    --------
+    make_resnet : Build a ResNet, with ``weights`` loaded this way.
+    replace_head : Give a network a new head.
+
+    Examples
+    --------
+    Weights of a network trained on 100 classes, for one with 10:
+
+    >>> import torch
+    >>> from sklearn_tune.nn import load_backbone_weights, make_resnet
+    >>> pretrained = make_resnet("resnet8", n_classes=100).state_dict()
+    >>> net = load_backbone_weights(make_resnet("resnet8", n_classes=10), pretrained)
+    >>> torch.equal(net.state_dict()["stem.0.weight"], pretrained["stem.0.weight"])
+    True
+    >>> net.fc.out_features
+    10
     """
     from ._freezing import _unwrap, find_head
 
