@@ -533,13 +533,19 @@ class BaseTuneSearchCV(BaseSearchCV):
             planned = [s.planned() for s in chain.strategies]
             n_candidates = sum(n for n, _ in planned)
             n_resources = sum(r for _, r in planned)
-        callbacks.on_search_begin(
-            self, n_candidates=n_candidates, n_resources=n_resources
-        )
+        stop_at_begin = None
+        try:
+            callbacks.on_search_begin(
+                self, n_candidates=n_candidates, n_resources=n_resources
+            )
+        except StopSearch as stop:  # other errors: the search never began
+            stop_at_begin = stop
         window = self._window(chain)
         run.inflight = inflight = []  # asked, not yet told, oldest first
         i_next = 0  # the iter of the next batch asked
         try:
+            if stop_at_begin is not None:
+                raise stop_at_begin
             while True:
                 # Ask while fewer than `window` candidates are in flight: what
                 # is asked depends only on the batches told (always in the
@@ -635,6 +641,13 @@ class BaseTuneSearchCV(BaseSearchCV):
                 run.journal.close()
             self._collect_strategies(strategies)
         self.stop_reason_ = reason
+        if not run.evaluations:  # StopSearch before the first batch ended
+            raise ValueError(
+                f"{type(self).__name__} was stopped before any candidate was "
+                f"evaluated ({reason}), so there is no best candidate and no "
+                "cv_results_. Raise StopSearch from on_batch_end, once there "
+                "are results, or check the callbacks' conditions."
+            )
         if run.ladder is not None:
             self._set_halving_attributes(run, chain)
         self._raise_if_all_failed(run)

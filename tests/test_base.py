@@ -313,3 +313,46 @@ def test_the_progress_bar_shows_the_lowest_score_under_criteria_min():
     search.fit(X, callback=bar)
     lowest = search.cv_results_["mean_test_score"].min()
     assert f"batch_best={lowest:.4g}" in out.getvalue()
+
+
+class _StopsAt(Callback):
+    """Raises StopSearch from ``hook``; records the hooks called."""
+
+    def __init__(self, hook):
+        self.hook = hook
+        self.calls = []
+
+    def on_search_begin(self, search, **kwargs):
+        self.calls.append("on_search_begin")
+        if self.hook == "on_search_begin":
+            raise StopSearch("stopped at once")
+
+    def on_batch_begin(self, search, **kwargs):
+        self.calls.append("on_batch_begin")
+        if self.hook == "on_batch_begin":
+            raise StopSearch("stopped at once")
+
+    def on_search_end(self, search, **kwargs):
+        self.calls.append("on_search_end")
+
+
+@pytest.mark.parametrize("hook", ["on_search_begin", "on_batch_begin"])
+@pytest.mark.parametrize("make", [BayesSearchCV, GeneticSearchCV])
+def test_a_stop_before_any_result_says_so(hook, make, tmp_path):
+    X, y = make_classification(n_samples=40, random_state=0)
+    kwargs = {"n_iter": 4} if make is BayesSearchCV else {"generations": 1}
+    search = make(
+        LogisticRegression(),
+        {"C": Real(0.1, 10.0)},
+        cv=2,
+        checkpoint=tmp_path / "search.jsonl",
+        **kwargs,
+    )
+    stopper = _StopsAt(hook)
+    with pytest.raises(ValueError, match="stopped before any candidate was evaluated"):
+        search.fit(X, y, callback=stopper)
+    assert stopper.calls[-1] == "on_search_end"
+    assert "on_batch_end" not in stopper.calls
+    # the checkpoint is closed: another search can open it at once
+    again = make(**search.get_params(deep=False)).fit(X, y)
+    assert len(again.cv_results_["params"]) >= 2
