@@ -300,7 +300,7 @@ def _genetic_opt_search(task, budget, seed, cv, n_jobs, start, marks):
     return search, {"callbacks": [_genetic_opt_callback(start, marks, budget)]}
 
 
-def _optuna_search(task, budget, seed, cv, n_jobs, start, marks):
+def _optuna_search(task, budget, seed, cv, n_jobs, start, marks, sampler=None):
     import optuna
     from optuna_integration import OptunaSearchCV
 
@@ -309,6 +309,11 @@ def _optuna_search(task, budget, seed, cv, n_jobs, start, marks):
     def mark(study, trial):
         marks.append(_mark(start, len(study.trials)))
 
+    study = None
+    if sampler is not None:  # OptunaSearchCV's own study is TPE's
+        study = optuna.create_study(
+            direction="maximize", sampler=getattr(optuna.samplers, sampler)(seed=seed)
+        )
     search = OptunaSearchCV(
         task.make_estimator(),
         {name: _optuna(dim) for name, dim in task.space.items()},
@@ -318,8 +323,19 @@ def _optuna_search(task, budget, seed, cv, n_jobs, start, marks):
         refit=False,
         random_state=seed,
         callbacks=[mark],
+        study=study,
     )
     return search, {}
+
+
+def _optuna_gp(task, budget, seed, cv, n_jobs, start, marks):
+    # GPSampler needs torch (and greenlet); CmaEsSampler needs cmaes, and
+    # samples categorical parameters independently (at random)
+    return _optuna_search(task, budget, seed, cv, n_jobs, start, marks, "GPSampler")
+
+
+def _optuna_cmaes(task, budget, seed, cv, n_jobs, start, marks):
+    return _optuna_search(task, budget, seed, cv, n_jobs, start, marks, "CmaEsSampler")
 
 
 class _Skip(Exception):
@@ -332,6 +348,8 @@ SEARCHERS = {
     "skopt": _skopt_search,
     "GASearchCV": _genetic_opt_search,
     "Optuna": _optuna_search,
+    "OptunaGP": _optuna_gp,
+    "OptunaCMA": _optuna_cmaes,
     "BayesSearchCV": _bayes,
     "GeneticSearchCV": _genetic,
 }
@@ -341,13 +359,15 @@ LABELS = {
     "skopt": "skopt BayesSearchCV",
     "GASearchCV": "sklearn-genetic-opt GASearchCV",
     "Optuna": "Optuna OptunaSearchCV (TPE)",
+    "OptunaGP": "Optuna GPSampler",
+    "OptunaCMA": "Optuna CmaEsSampler",
     "BayesSearchCV": "**sklearn_tune BayesSearchCV**",
     "GeneticSearchCV": "**sklearn_tune GeneticSearchCV**",
 }
 
 
 def _fitted_rows(name, search, n_splits):
-    if name == "Optuna":
+    if name.startswith("Optuna"):
         return [
             (
                 dict(trial.params),
