@@ -43,7 +43,7 @@ def _with_lag(lag):
     """A BayesSearchCV whose window is ``lag`` candidates, whatever n_iter."""
 
     class FixedLag(sklearn_tune.BayesSearchCV):
-        def _window(self, chain):
+        def _window(self, chain, n_told=0):
             return lag
 
     def make(task, budget, seed, cv, n_jobs, start, marks):
@@ -128,9 +128,9 @@ sklearn_tune source: {source_version()}.
 
 Simple regret (mean ± standard error over seeds) of BayesSearchCV with its
 window fixed at *lag* candidates in flight: each proposal knows the scores of
-all candidates asked before it but the last *lag* - 1. The defaults keep
-`max(3 * n_points, n_iter // 16)` in flight: 3 at `n_iter=50`, 9 at
-`n_iter=150`. Lag 8 is what 8 workers with 3-fold CV need to stay busy.
+all candidates asked before it but the last *lag* - 1. The default keeps
+`max(3 * n_points, k // 16)` in flight once `k` candidates are told: 3 up to 63
+told, 9 from 144. Lag 8 is what 8 workers with 3-fold CV need to stay busy.
 
 """
     (HERE / "results" / "lag.md").write_text(header + table)

@@ -540,7 +540,7 @@ class BaseTuneSearchCV(BaseSearchCV):
             )
         except StopSearch as stop:  # other errors: the search never began
             stop_at_begin = stop
-        window = self._window(chain)
+        n_told = 0  # candidates told so far: the window may grow with them
         run.inflight = inflight = []  # asked, not yet told, oldest first
         i_next = 0  # the iter of the next batch asked
         try:
@@ -551,7 +551,8 @@ class BaseTuneSearchCV(BaseSearchCV):
                 # is asked depends only on the batches told (always in the
                 # order asked), never on n_jobs or on which fit ends first.
                 while not inflight or (
-                    sum(len(b.candidates) for b in inflight) < window
+                    sum(len(b.candidates) for b in inflight)
+                    < self._window(chain, n_told)
                 ):
                     candidates = chain.ask()
                     if not candidates:  # None: wait for a batch; []: done
@@ -575,6 +576,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                 n_resources = batch.n_resources
                 scores = self._finish_batch(run, batch)
                 chain.tell(candidates, scores)
+                n_told += len(candidates)
                 if run.models:  # keep the promoted ones' models only
                     promoted = (
                         {self._base_key(run, c) for c in chain.current.waiting}
@@ -666,31 +668,32 @@ class BaseTuneSearchCV(BaseSearchCV):
 
     # -- one batch: dedupe, replay or fit, record, cache ----------------------
 
-    def _window(self, chain):
+    def _window(self, chain, n_told=0):
         """How many candidates the loop keeps in flight: three batches (more
-        in a long Bayesian search, see :meth:`_budget_window`), or with
+        as a Bayesian search goes on, see :meth:`_progress_window`), or with
         multi-fidelity, the first bracket's size twice over.
 
         A batch is asked while the ones before it are being fitted, so workers
         freed by their quick fits take the next batch's fits at once. The
         window comes from the search's own parameters (``n_points``,
-        ``population_size``, ``n_iter``, a first bracket's size), never from
-        ``n_jobs``: the results do not depend on how many workers fit them.
+        ``population_size``, a first bracket's size) and from how many
+        candidates it has told (``n_told``), never from ``n_jobs``: the
+        results do not depend on how many workers fit them.
         """
         first = chain.strategies[0] if chain.strategies else None
         scale = getattr(first, "scale", None)  # multi-fidelity: first bracket
         if scale is not None:
             # the next brackets start as a bracket's rungs shrink
             return 2 * max(scale, 2)
-        return max(3 * self._batch_size(), self._budget_window())
+        return max(3 * self._batch_size(), self._progress_window(n_told))
 
     def _batch_size(self):
         """Candidates per batch of a search without ``resource``."""
         return 1
 
-    def _budget_window(self):
-        """Candidates in flight that a long search can afford, whatever its
-        batch size (see BayesSearchCV)."""
+    def _progress_window(self, n_told):
+        """Candidates in flight that a search can afford once it has told
+        ``n_told``, whatever its batch size (see BayesSearchCV)."""
         return 0
 
     def _start_batch(self, run, chain, candidates, i, inflight, evaluate_candidates):

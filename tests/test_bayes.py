@@ -2,6 +2,7 @@
 
 import re
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -206,3 +207,23 @@ def test_gp_hedge_learns_with_candidates_in_flight(n_points):
     (optimizer,) = search.optimizers_
     assert search.cv_results_["params"] and len(search.cv_results_["params"]) == 15
     assert np.count_nonzero(optimizer.gains_) == len(optimizer.gains_)
+
+
+def test_a_longer_search_starts_as_the_shorter_one():
+    # the candidates in flight grow with the candidates told, not with n_iter:
+    # the first 24 of a 48-candidate search are those of a 24-candidate one
+    def make(n_iter):
+        return BayesSearchCV(
+            _Quadratic(),
+            {"x": Real(-1.0, 1.0)},
+            n_iter=n_iter,
+            cv=2,
+            random_state=0,
+            optimizer_kwargs={"n_initial_points": 4},
+        )
+
+    short, long = make(24).fit(np.zeros((4, 1))), make(48).fit(np.zeros((4, 1)))
+    assert long.cv_results_["params"][:24] == short.cv_results_["params"]
+    chain = SimpleNamespace(strategies=[])  # a search without resource
+    assert make(24)._window(chain, 0) == 3  # three batches of n_points=1
+    assert make(24)._window(chain, 160) == 10  # 160 told: 10 in flight
