@@ -267,6 +267,12 @@ def test_block_runs(block_id, tmp_path):
         # one OpenMP thread per process: on a shared or busy machine, OpenMP's
         # spinning threads make HistGradientBoosting and torch 10x slower
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+        # MLflow 3's default store is SQLite, which needs SQLAlchemy: the full
+        # `mlflow` (the [mlflow] extra) has it, the mlflow-skinny that CI
+        # installs does not. A file store in the block's folder works with both
+        # (MLflow 3 refuses it unless allowed).
+        "MLFLOW_TRACKING_URI": (tmp_path / "mlruns").as_uri(),
+        "MLFLOW_ALLOW_FILE_STORE": "true",
         "PYTHONPATH": os.pathsep.join(
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
