@@ -674,7 +674,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         multi-fidelity, the first bracket's size twice over.
 
         A batch is asked while the ones before it are being fitted, so workers
-        freed by their quick fits take the next batch's fits at once. The
+        freed by their quick fits take the next batch's fits at once.
+        Candidates whose choice depends on no result (a strategy's
+        ``n_free``: a Bayesian search's initial points) are all in flight. The
         window comes from the search's own parameters (``n_points``,
         ``population_size``, a first bracket's size) and from how many
         candidates it has told (``n_told``), never from ``n_jobs``: the
@@ -685,7 +687,15 @@ class BaseTuneSearchCV(BaseSearchCV):
         if scale is not None:
             # the next brackets start as a bracket's rungs shrink
             return 2 * max(scale, 2)
-        return max(3 * self._batch_size(), self._progress_window(n_told))
+        return max(
+            self._batches_window(),
+            self._progress_window(n_told),
+            getattr(chain.current, "n_free", 0),
+        )
+
+    def _batches_window(self):
+        """Candidates in flight from the start: three batches."""
+        return 3 * self._batch_size()
 
     def _batch_size(self):
         """Candidates per batch of a search without ``resource``."""

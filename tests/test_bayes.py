@@ -15,6 +15,7 @@ from sklearn.tree import DecisionTreeClassifier
 from skopt import space as skopt_space
 
 from sklearn_tune import BayesSearchCV
+from sklearn_tune.callbacks import Callback
 from sklearn_tune.space import Categorical, Integer, Real
 
 X, y = make_classification(n_samples=90, n_features=5, random_state=0)
@@ -224,6 +225,41 @@ def test_a_longer_search_starts_as_the_shorter_one():
 
     short, long = make(24).fit(np.zeros((4, 1))), make(48).fit(np.zeros((4, 1)))
     assert long.cv_results_["params"][:24] == short.cv_results_["params"]
-    chain = SimpleNamespace(strategies=[])  # a search without resource
-    assert make(24)._window(chain, 0) == 3  # three batches of n_points=1
+    chain = SimpleNamespace(strategies=[], current=None)  # without resource
+    assert make(24)._window(chain, 0) == 2  # n_points=1: one fitted, one chosen
     assert make(24)._window(chain, 160) == 10  # 160 told: 10 in flight
+    assert make(24).set_params(n_points=4)._window(chain, 0) == 12  # 3 batches
+
+
+@pytest.mark.parametrize("n_points", [1, 2])
+def test_initial_points_are_all_in_flight_then_two_batches(n_points):
+    # no result chooses the initial points: all are asked before the first is
+    # told; after them, a proposal waits for all but the last batch (n_points=1)
+    class InFlight(Callback):
+        def __init__(self):
+            self.begun, self.told, self.in_flight = 0, 0, []
+
+        def on_batch_begin(self, search, *, candidates, **kwargs):
+            self.begun += len(candidates)
+            self.in_flight.append((self.told, self.begun - self.told))
+
+        def on_batch_end(self, search, *, candidates, **kwargs):
+            self.told += len(candidates)
+
+    probe = InFlight()
+    BayesSearchCV(
+        _Quadratic(),
+        {"x": Real(-1.0, 1.0)},
+        n_iter=14,
+        n_points=n_points,
+        cv=2,
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 6},
+    ).fit(np.zeros((4, 1)), callback=probe)
+    told_before = [told for told, _ in probe.in_flight]
+    assert told_before[: 6 // n_points] == [0] * (6 // n_points)
+    limit = 2 if n_points == 1 else 3 * n_points
+    assert max(n for told, n in probe.in_flight if told >= 6) <= limit
+    # the first proposal after the initial points knows all but the last batch
+    # (n_points > 1: all but the last three batches)
+    assert [t for t in told_before if t > 0][0] == 6 - limit + n_points

@@ -550,7 +550,11 @@ class _Optimizer(Optimizer):
         rows = [np.argsort(v, kind="stable")[:k] for v in values]
         starts = np.vstack([X[r] for r in rows])
         owners = np.repeat(np.arange(len(names)), k)
-        scales = [np.ptp(v) if np.ptp(v) > 0 else 1.0 for v in values]
+        # a spread below the smallest normal float (a flat acquisition) would
+        # overflow 1 / scale
+        scales = [
+            np.ptp(v) if np.ptp(v) > np.finfo(float).tiny else 1.0 for v in values
+        ]
         bounds = np.asarray(self.space.transformed_bounds, dtype=float)
         ends, end_values = _minimize_acquisition(
             posterior,

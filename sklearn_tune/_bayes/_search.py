@@ -233,12 +233,19 @@ class BayesSearchCV(BaseTuneSearchCV):
     # A proposal made with L candidates in flight knows L - 1 fewer scores:
     # on the suite's functions that delays convergence by about L
     # evaluations, a cost that matters early in a search and fades later
-    # (benchmarks/results/lag.md: 9 in flight reach lag 1's regret at 150
-    # evaluations, not at 50). So once k candidates are told, k / 16 may be in
-    # flight (at least three batches): 3 up to 63 told, 8 from 128 on. It
-    # grows with what was told, not with n_iter, so that the first 50 of a
-    # 500-candidate search are as good as a 50-candidate search.
+    # (benchmarks/results/lag.md: 3 in flight double Hartmann6's regret at 50
+    # evaluations over 20 seeds, 2 cost nothing measurable, and 9 reach lag
+    # 1's regret at 150 evaluations, not at 50). So with n_points=1, two are in
+    # flight (one is fitted while the next is chosen); n_points > 1 is a
+    # request for parallel candidates: three batches. Once k candidates are
+    # told, k / 16 may be in flight: 8 from 128 on. It grows with what was
+    # told, not with n_iter, so that the first 50 of a 500-candidate search
+    # are as good as a 50-candidate search. The initial points, which no
+    # result chooses, are all in flight at once.
     _TOLD_PER_PENDING = 16
+
+    def _batches_window(self):
+        return 2 if self.n_points == 1 else 3 * self.n_points
 
     def _progress_window(self, n_told):
         return n_told // self._TOLD_PER_PENDING

@@ -171,6 +171,13 @@ class _BayesStrategy:
             }
         )
 
+    @property
+    def n_free(self):
+        """Initial points not yet told: their choice depends on no result,
+        so the search may have them all in flight."""
+        optimizer = self.model.optimizer
+        return max(0, optimizer.n_initial_points_ - len(optimizer.yi))
+
     # -- ask / tell -------------------------------------------------------------
 
     def ask(self):
