@@ -45,6 +45,7 @@ _PROBE_TIMEOUT = 3.0
 # before it is read; regenerating the file means updating this constant.
 _DATA = resources.files("sklearn_tune").joinpath("data")
 _SHIPPED_CSV = "titanic.csv.gz"
+_SOURCES = ("auto", "openml", "shipped")
 _SHIPPED_METADATA = "titanic_details.json"
 _SHIPPED_SHA256 = "b01db5d768c6039443f02199a0717ea42dd79b3eb729dc190e45ff0f33a78107"
 
@@ -70,7 +71,7 @@ _NUMERIC_FEATURES = ["age", "fare", "sibsp", "parch"]
 _ONLINE_ERRORS = (OSError, http.client.HTTPException, ValueError)
 
 
-def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
+def load_titanic(*, as_frame=True, return_X_y=False, data_home=None, source="auto"):
     """Load the Titanic passenger data (classification, survived or not).
 
     Tries OpenML first, through :func:`sklearn.datasets.fetch_openml` with
@@ -101,6 +102,13 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
     data_home : str or path-like, default=None
         Where ``fetch_openml`` caches the download; by default
         ``~/scikit_learn_data`` (see :func:`sklearn.datasets.get_data_home`).
+
+    source : {"auto", "openml", "shipped"}, default="auto"
+        Where to read the data: ``"auto"`` tries OpenML and falls back to the
+        shipped copy with a warning; ``"openml"`` fetches from OpenML only
+        (its errors are raised); ``"shipped"`` reads the copy that ships with
+        sklearn-tune, without touching the network and without a warning
+        (what examples and notebooks that must run offline use).
 
     Returns
     -------
@@ -145,18 +153,25 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
 
     Examples
     --------
-    >>> import warnings
     >>> from sklearn_tune.datasets import load_titanic
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # the offline fallback warns
-    ...     X, y = load_titanic(return_X_y=True)
+    >>> X, y = load_titanic(return_X_y=True, source="shipped")  # offline
     >>> X.shape
     (1309, 13)
     >>> y.value_counts().sort_index().tolist()
     [809, 500]
     """
+    if source not in _SOURCES:
+        raise ValueError(
+            f"load_titanic: source must be one of {_SOURCES}, got {source!r}. "
+            "Use 'shipped' to read the copy that ships with sklearn-tune "
+            "offline, 'openml' to fetch from OpenML only, or 'auto' for both."
+        )
     bunch = None
-    if _openml_reachable():
+    if source == "shipped":
+        bunch = _load_shipped_titanic()
+    elif source == "openml":
+        bunch = _fetch_titanic(data_home)
+    elif _openml_reachable():
         try:
             bunch = _fetch_titanic(data_home)
         except _ONLINE_ERRORS as err:
@@ -166,8 +181,8 @@ def load_titanic(*, as_frame=True, return_X_y=False, data_home=None):
     if bunch is None:
         warnings.warn(
             f"Titanic: {reason}; loading the copy of OpenML dataset {_OPENML_ID} "
-            f"that ships with sklearn-tune instead, from "
-            f"{_DATA.joinpath(_SHIPPED_CSV)}.",
+            f"that ships with sklearn-tune instead (sklearn_tune/data/"
+            f"{_SHIPPED_CSV}; source='shipped' reads it without this warning).",
             UserWarning,
             stacklevel=2,
         )
@@ -330,7 +345,7 @@ def _load_shipped_titanic():
     text = description.pop("description")
     descr = (
         f"{text}\n\nLoaded from the copy of OpenML dataset {_OPENML_ID} that ships "
-        f"with sklearn-tune ({csv_file})."
+        f"with sklearn-tune (sklearn_tune/data/{_SHIPPED_CSV})."
     )
     return _make_bunch(
         frame, descr, description, f"https://www.openml.org/d/{_OPENML_ID}"

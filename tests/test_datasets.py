@@ -134,7 +134,7 @@ def test_offline_loads_the_shipped_copy_with_a_warning(metadata):
     message = str(record[0].message)
     assert "could not be reached" in message
     assert "OpenML dataset 40945" in message
-    assert message.endswith(f"{PACKAGE / 'data' / 'titanic.csv.gz'}.")
+    assert "sklearn_tune/data/titanic.csv.gz; source='shipped'" in message
     assert bunch.frame.shape == (1309, 14)
     assert bunch.data.shape == (1309, 13)
     assert bunch.target.shape == (1309,)
@@ -436,3 +436,40 @@ def test_preprocessor_drops_other_columns_and_ignores_unseen_values(titanic):
     X["pclass"] = 4  # a class the Titanic never had
     assert not np.isnan(preprocessor.transform(X)).any()
     np.testing.assert_array_equal(preprocessor.transform(X)[:, 5:8], 0)
+
+
+def test_source_shipped_reads_the_copy_offline_without_a_warning(titanic, monkeypatch):
+    def probe(*args, **kwargs):
+        raise AssertionError("source='shipped' must not probe OpenML")
+
+    monkeypatch.setattr(datasets, "_openml_reachable", probe)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, y = load_titanic(return_X_y=True, source="shipped")
+    pd.testing.assert_frame_equal(X, titanic.data)
+    pd.testing.assert_series_equal(y, titanic.target)
+
+
+def test_source_openml_raises_instead_of_falling_back(monkeypatch):
+    def fail(*args, **kwargs):
+        raise URLError("connection reset")
+
+    monkeypatch.setattr(datasets, "fetch_openml", fail)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(URLError, match="connection reset"):
+            load_titanic(source="openml")
+
+
+def test_bad_source_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr(datasets, "_openml_reachable", lambda: 1 / 0)
+    with pytest.raises(ValueError, match=r"source must be one of .* got 'web'"):
+        load_titanic(source="web")
+
+
+def test_no_machine_path_in_the_fallback_warning_or_descr(titanic):
+    with pytest.warns(UserWarning, match=FALLBACK) as record:
+        load_titanic()
+    text = " ".join(str(w.message) for w in record) + titanic.DESCR
+    assert str(PACKAGE) not in text
+    assert "sklearn_tune/data/titanic.csv.gz" in text
