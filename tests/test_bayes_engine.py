@@ -432,3 +432,30 @@ def test_surrogate_computes_its_inverse_only_when_asked():
     np.testing.assert_allclose(
         got[1] ** 2, expected[1] ** 2, rtol=0, atol=1e-6 * prior_var
     )
+
+
+def test_past_max_train_the_gp_sees_the_recent_and_the_best(monkeypatch):
+    # a long search's GP is fitted to a bounded subset: the most recent half
+    # (the points in flight among them) and the best of the others
+    monkeypatch.setattr(_Optimizer, "_MAX_TRAIN", 8)
+    strategy, asked = run_strategy(MIXED, n_iter=20, n_points=3)
+    optimizer = strategy.optimizer
+    model = optimizer.models[-1]
+    assert len(model.X_train_) == 8  # 20 told, 8 seen
+    X = optimizer.space.transform(optimizer.Xi)
+    y = np.asarray(optimizer.yi)
+    rows = optimizer._training_rows(y)
+    assert list(rows) == sorted(set(rows)) and len(rows) == 8
+    assert set(range(16, 20)) <= set(rows)  # the 4 most recent
+    older = np.argsort(y[:16], kind="stable")[:4]
+    assert set(older) <= set(rows)  # the 4 best of the others
+    np.testing.assert_allclose(model.X_train_, X[rows])
+    # lies (points in flight) are always among the rows seen
+    liar = optimizer.with_pending(
+        [optimizer.space.rvs(random_state=i)[0] for i in range(6)], 0
+    )
+    assert liar._n_lies == 6
+    lie_rows = liar._training_rows(np.asarray(liar.yi))
+    assert set(range(len(liar.yi) - 6, len(liar.yi))) <= set(lie_rows)
+    assert_in_space(asked, MIXED)
+    assert len({tuple(sorted(c.items())) for c in asked}) == 20

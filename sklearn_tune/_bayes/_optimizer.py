@@ -155,6 +155,9 @@ class _Optimizer(Optimizer):
     # Pending points told to a copy together (the posterior's extension in
     # place of a new factorisation takes up to 16 rows)
     _LIES_AT_ONCE = 16
+    # Past this many observations the GP is fitted to a subset of them (see
+    # _training_rows): its cost per candidate stops growing.
+    _MAX_TRAIN = 300
 
     def __init__(
         self,
@@ -219,6 +222,7 @@ class _Optimizer(Optimizer):
             and np.ndim(gp.alpha) == 0
         )
         self._lie = False  # a copy that only serves ask(n_points) lies
+        self._n_lies = 0  # the points in flight it was told
         self._due = None  # (posterior, y_min, n): the next point is to choose
         # each acquisition function's best point of the last proposal, not yet
         # scored by GP-Hedge (told by a copy that proposed with pending points)
@@ -257,6 +261,7 @@ class _Optimizer(Optimizer):
             return self.cache_[(n_points, strategy)]
         liar = self.copy(random_state=self.rng.randint(0, _INT32_MAX))
         liar._lie = True
+        liar._n_lies = self._n_lies + n_points
         points = []
         for i in range(n_points):
             points.append(liar.ask())
@@ -298,6 +303,7 @@ class _Optimizer(Optimizer):
             liar.tell(points, lies)
             return liar
         liar._lie = True
+        liar._n_lies = self._n_lies + len(points)
         # told a few at a time: one posterior update (a triangular solve per
         # row, see _Posterior) for up to _LIES_AT_ONCE lies, instead of one each
         for start in range(0, len(points), self._LIES_AT_ONCE):
@@ -414,6 +420,9 @@ class _Optimizer(Optimizer):
         y = np.asarray(self.yi, dtype=float)
         if self._rank_targets:
             y = _normal_scores(y)
+        if len(y) > self._MAX_TRAIN:
+            rows = self._training_rows(y)
+            X, y = X[rows], y[rows]
         if gp.optimizer is not None and self._kernel.n_dims and self._refit_due():
             self._fit_theta(X, y)
         theta = self._kernel.theta if self._theta is None else self._theta
@@ -446,6 +455,22 @@ class _Optimizer(Optimizer):
         # Its random draws are fixed now, so a copy asks the same point.
         seed = int(self.rng.randint(_INT32_MAX))
         self._due = (posterior, float(np.min(y)), len(y), seed)
+
+    def _training_rows(self, y):
+        """The observations the GP sees past ``_MAX_TRAIN``, in the order told:
+        the most recent half (every lie among them: the points in flight) and
+        the best of the others.
+
+        A GP on all n observations costs O(n^3) per hyperparameter fit and
+        O(n^2) per prediction; on these it costs the same at 300 or 3000
+        observations. Where the search has gone lately and where it found
+        its best points are what a proposal needs; the rest (regions left
+        long ago) fall back to the prior, which is uncertain there.
+        """
+        n, cap = len(y), self._MAX_TRAIN
+        n_recent = min(n, max(cap // 2, self._n_lies + cap // 4))
+        older = np.argsort(y[: n - n_recent], kind="stable")[: max(0, cap - n_recent)]
+        return np.concatenate([np.sort(older), np.arange(n - n_recent, n)])
 
     def _make_proposal(self):
         posterior, y_min, n, seed = self._due

@@ -7,9 +7,10 @@ and a random part, so that the parallel fits of a search never collide):
   validation loss, or training loss without a validation set), loaded back
   when training ends;
 - ``<fit>-state.pt``: the training state after the last epoch: module,
-  optimizer (and its name), learning-rate scheduler, epochs done, history and
-  torch's random state, from which :meth:`FineTuneClassifier.resume`
-  continues a fit that was stopped as if it had not been.
+  optimizer (and its name), learning-rate scheduler, float16 gradient
+  scaler, epochs done, history and torch's random state, from which
+  :meth:`FineTuneClassifier.resume` continues a fit that was stopped as if
+  it had not been.
 
 Nothing else is written, and when the fit ends normally both files are
 removed (the net then holds the best weights): a search leaves no files
@@ -61,6 +62,12 @@ def _scheduler_state(scheduler):
         "base_lrs": [float(lr) for lr in scheduler.base_lrs],
         "last_lrs": [float(lr) for lr in scheduler.get_last_lr()],
     }
+
+
+def _grad_scaler_state(net):
+    """The scale a float16 fit has found (plain numbers), or None."""
+    scaler = getattr(net, "grad_scaler_", None)
+    return None if scaler is None else scaler.state_dict()
 
 
 def _optimizer_name(optimizer):
@@ -135,9 +142,10 @@ def read_training_state(path):
         ``last_epoch``, ``base_lrs`` and ``last_lrs``), ``epoch``
         (epochs done in the interrupted call), ``history`` (a list of dicts),
         ``prefix`` (the fit's file prefix), ``optimizer_name`` (the
-        ``optimizer`` parameter, or its class's path) and ``random_state``
-        (torch's, after the last epoch); the last two are absent from files
-        written by earlier versions.
+        ``optimizer`` parameter, or its class's path), ``random_state``
+        (torch's, after the last epoch) and ``grad_scaler`` (the
+        ``state_dict()`` of a float16 fit's ``GradScaler``, else None); the
+        last three are absent from files written by earlier versions.
     """
     state = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(state, dict) or state.get("format") != _FORMAT:
@@ -205,6 +213,7 @@ class _TrainingCheckpoint(Callback):
                 "optimizer_name": _optimizer_name(net.optimizer),
                 "random_state": _random_state(net._torch_device()),
                 "lr_scheduler": _scheduler_state(scheduler),
+                "grad_scaler": _grad_scaler_state(net),
                 "history": json.dumps(net.history.to_list()),
             },
             self._path("state"),

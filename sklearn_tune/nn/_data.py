@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections import ChainMap
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -19,8 +20,9 @@ from sklearn.base import is_classifier
 from skorch.dataset import Dataset, ValidSplit
 from skorch.utils import is_dataset, to_numpy
 
-from ._device import data_placement
+from ._device import data_placement, is_out_of_memory
 from ._images import (
+    first_conv_in_channels,
     to_channels_first,
 )
 from ._resnet import (
@@ -180,14 +182,24 @@ class _DataMixin:
     # -- data -------------------------------------------------------------------
 
     def _image_module(self):
-        """Whether the module is one of the ResNets, which take 4-D images."""
+        """Whether the module takes 4-D images: the ResNets, torchvision's and
+        timm's image models.
+
+        A torchvision or timm model given as an instance takes images when it
+        has a 2-D convolution (their video models have 3-D ones); given as a
+        class, when it is a ResNet.
+        """
         module = self.module
         if isinstance(module, str):
             return module != "mlp"
         cls = module if inspect.isclass(module) else type(module)
-        return issubclass(cls, CifarResNet) or (
-            cls.__name__ == "ResNet" and cls.__module__.startswith("torchvision.")
-        )
+        if issubclass(cls, CifarResNet):
+            return True
+        if not cls.__module__.startswith(("torchvision.", "timm.")):
+            return False
+        if isinstance(module, torch.nn.Module):
+            return first_conv_in_channels(module) is not None
+        return cls.__name__ == "ResNet"
 
     def _check_X(self, X):
         """Arrays and tensors as float32, channels first; shape checks for images.
@@ -461,6 +473,8 @@ class _DataMixin:
             with torch.no_grad():
                 out = self.infer(X[:2])
         except Exception as err:
+            if is_out_of_memory(err):  # the fit frees the GPU and says so
+                raise
             raise ValueError(
                 f"module={self._module_name()} cannot process X of shape "
                 f"{tuple(X.shape)} ({type(err).__name__}: {err}). Give X the shape "
@@ -557,33 +571,53 @@ class _DataMixin:
 
     @contextmanager
     def _data_on_device_scope(self):
-        """Within a fit or prediction, each tensor goes to the device once."""
-        self.__dict__["_placed_tensors"] = {}
+        """Within a fit or prediction, each tensor goes to the device once.
+
+        A prediction inside a fit (a callback's scoring, each epoch) uses the
+        tensors the fit moved, which stay there until the fit ends; what the
+        prediction alone moves is freed when it ends.
+        """
+        outer = self.__dict__.get("_placed_tensors")
+        self.__dict__["_placed_tensors"] = {} if outer is None else ChainMap({}, outer)
         try:
             yield
         finally:
-            self.__dict__.pop("_placed_tensors", None)
+            if outer is None:
+                self.__dict__.pop("_placed_tensors", None)
+            else:
+                self.__dict__["_placed_tensors"] = outer
 
     def _placed(self, X, y, indices):
-        """``(X, y, indices, pin=...)`` where ``data_on_device`` puts them.
+        """``(X, y, indices, pin)`` where ``data_on_device`` puts them.
 
         On the device, the tensors are moved once per fit (the training and
-        validation sets share them) and prediction: batches are then indexed
-        there, with no copy from the host per batch.
+        validation sets share them, and so do predictions within the fit)
+        and per prediction: batches are then indexed there, with no copy
+        from the host per batch. Whether they go is decided before anything
+        moves, with the free memory of the device at that time; tensors
+        already moved are not weighed again. ``pin``: batches of tensors on
+        the CPU are copied to page-locked memory, which the net sends to a
+        CUDA device without blocking.
         """
         device = self._torch_device()
-        nbytes = X.nbytes + (0 if y is None else y.nbytes)
-        if X.device == device:
-            return X, y, indices, False
-        placement = data_placement(self.data_on_device, device, nbytes)
-        if placement != "device":
-            return X, y, indices, placement == "pinned"
         placed = self.__dict__.get("_placed_tensors")
         if placed is None:
             placed = {}
-        if id(X) not in placed:
-            placed[id(X)] = (X, X.to(device), None if y is None else y.to(device))
-        _, X, y = placed[id(X)]
+        # [X, placement, X there, y there]; X kept, so that its id is its own
+        entry = placed.get(id(X))
+        if entry is None:
+            if X.device == device:
+                return X, y, indices, False
+            nbytes = X.nbytes + (0 if y is None else y.nbytes)
+            placement = data_placement(self.data_on_device, device, nbytes)
+            moved = X.to(device) if placement == "device" else None
+            entry = placed[id(X)] = [X, placement, moved, None]
+        _, placement, moved, moved_y = entry
+        if placement != "device":
+            return X, y, indices, placement == "pinned" and X.device.type == "cpu"
+        if y is not None and moved_y is None:
+            moved_y = entry[3] = y.to(device)
+        X, y = moved, None if y is None else moved_y
         if indices is not None:
             indices = indices.to(device)
         return X, y, indices, False

@@ -1,20 +1,29 @@
 """Where and how a net computes: device, mixed precision, seeding, out of memory.
 
-- ``device="auto"``: CUDA when available, else the CPU; ``get_params``,
-  ``clone`` and pickling keep ``"auto"``;
+- ``device="auto"``: CUDA when available, else the CPU; the worker
+  processes of a search on a machine with several GPUs spread over them
+  (``claim_gpu``); ``get_params``, ``clone`` and pickling keep ``"auto"``;
 - ``mixed_precision``: the autocast dtype of the net's device, and the
   float16 training step with a ``GradScaler``;
+- ``torch.backends.cudnn.benchmark``: turned on once per process;
 - ``random_state``: torch seeded for one fit, the caller's state restored;
-- out of GPU memory in a fit: everything that holds tensors is dropped, and an
-  error a search scores as ``error_score`` is raised; in a prediction, the
-  fitted model is kept and the error names ``predict_batch_size``.
+- out of GPU memory in a fit (``torch.OutOfMemoryError``, or a CUDA, cuBLAS
+  or cuDNN error that says so): everything that holds tensors is dropped,
+  and an error a search scores as ``error_score`` is raised; in a
+  prediction, the fitted model is kept and the error names
+  ``predict_batch_size``.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
+import sys
+import tempfile
+import threading
+import zlib
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -29,48 +38,138 @@ from torch import nn
 from ..exceptions import GPUOutOfMemoryError
 from ._freezing import find_head
 
+try:  # the lock of the file where workers claim GPUs (device="auto")
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no claims, see claim_gpu
+    fcntl = None
+
 # The share of the free memory of a GPU that the data of a fit may take there
 # (data_on_device="auto"); the rest is for the network, its activations and
 # the optimizer.
 DATA_SHARE_OF_FREE_MEMORY = 0.25
 
 _AUTO_DEVICE = {}  # process id -> the device "auto" resolved to in it
+_AUTO_DEVICE_LOCK = threading.Lock()
 
 
-def choose_cuda_device(n_gpus, worker):
-    """The CUDA device of ``device="auto"`` in one process.
+def _is_alive(pid):
+    """Whether process ``pid`` still runs (signal 0 only asks, sends nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # runs, as another user
+        return True
+    return True
+
+
+def _claims_path():
+    """The file of GPU claims of this user's processes that see the same GPUs."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "all")
+    key = f"{os.getuid()}-{zlib.crc32(visible.encode()):08x}"
+    return os.path.join(tempfile.gettempdir(), f"sklearn_tune-gpus-{key}.json")
+
+
+def claim_gpu(n_gpus, path=None):
+    """Give this process the GPU that the fewest live worker processes hold.
+
+    The workers of this machine (of one user, seeing the same
+    ``CUDA_VISIBLE_DEVICES``) note their GPU in one JSON file, read and
+    written under a file lock: each new worker takes the GPU with the fewest
+    live workers (the lowest index among equals), and the GPUs of workers
+    that have exited are free again. So the first ``n_gpus`` workers that
+    ask get different GPUs whatever their process ids, ``n_jobs`` workers
+    spread evenly, and a worker that replaces one that died takes its GPU.
 
     Parameters
     ----------
     n_gpus : int
-        GPUs visible to the process (``torch.cuda.device_count()``).
-    worker : int or None
-        A number that tells the worker processes of a search apart (their
-        process id), or None in the main process.
+        GPUs visible to the process.
+    path : str or None, default=None
+        The file of claims; None: ``sklearn_tune-gpus-<uid>-<hash of
+        CUDA_VISIBLE_DEVICES>.json`` in the temporary folder.
 
     Returns
     -------
-    device : str
-        ``"cuda"`` (the current GPU) with one GPU or in the main process;
-        else ``"cuda:<worker % n_gpus>"``, so that the fits of ``n_jobs``
-        workers spread over the GPUs.
+    index : int or None
+        The GPU's index, or None where claims cannot be kept (no ``fcntl``
+        file lock, as on Windows, or a temporary folder that cannot be
+        written).
     """
-    if n_gpus <= 1 or worker is None:
+    if fcntl is None:
+        return None
+    pid = os.getpid()
+    try:
+        # not through a link another user put there, and only this user's file
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+        fd = os.open(path or _claims_path(), flags, 0o600)
+        with os.fdopen(fd, "r+") as file:
+            if os.fstat(fd).st_uid != os.getuid():
+                return None
+            fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
+            try:
+                saved = json.loads(file.read() or "{}")
+                claims = {int(p): int(g) for p, g in saved.items()}
+            except (ValueError, TypeError, AttributeError):  # torn by a crash
+                claims = {}
+            claims = {
+                p: g
+                for p, g in claims.items()
+                if p != pid and 0 <= g < n_gpus and _is_alive(p)
+            }
+            load = [0] * n_gpus
+            for index in claims.values():
+                load[index] += 1
+            claims[pid] = index = load.index(min(load))
+            file.seek(0)
+            file.truncate()
+            json.dump({str(p): g for p, g in sorted(claims.items())}, file)
+    except OSError:
+        return None
+    return index
+
+
+def _gpu_given_by_launcher():
+    """Whether a Dask worker was given its GPU through ``CUDA_VISIBLE_DEVICES``.
+
+    dask-cuda starts one worker per GPU and lists that GPU first in the
+    worker's ``CUDA_VISIBLE_DEVICES``, so ``"cuda"`` is the worker's own.
+    """
+    if not os.environ.get("CUDA_VISIBLE_DEVICES"):
+        return False
+    distributed = sys.modules.get("distributed")  # imported by Dask workers
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()
+    except (ValueError, AttributeError):  # not in a Dask worker
+        return False
+    return True
+
+
+def _auto_device():
+    """The device of ``device="auto"`` in this process; see ``_docs``' ``device``."""
+    if not torch.cuda.is_available():
+        return "cpu"
+    n_gpus = torch.cuda.device_count()  # follows CUDA_VISIBLE_DEVICES
+    if (
+        n_gpus <= 1
+        or multiprocessing.parent_process() is None  # the main process
+        or _gpu_given_by_launcher()
+    ):
         return "cuda"
-    return f"cuda:{worker % n_gpus}"
+    index = claim_gpu(n_gpus)
+    return "cuda" if index is None else f"cuda:{index}"
 
 
 def _resolve_device(device):
     if isinstance(device, str) and device == "auto":
-        pid = os.getpid()
+        pid = os.getpid()  # a forked child resolves anew
         resolved = _AUTO_DEVICE.get(pid)
         if resolved is None:
-            if not torch.cuda.is_available():
-                resolved = "cpu"
-            else:
-                worker = None if multiprocessing.parent_process() is None else pid
-                resolved = choose_cuda_device(torch.cuda.device_count(), worker)
-            _AUTO_DEVICE[pid] = resolved
+            with _AUTO_DEVICE_LOCK:  # threads of a process: one GPU claimed
+                resolved = _AUTO_DEVICE.get(pid) or _auto_device()
+                _AUTO_DEVICE[pid] = resolved
         return resolved
     return device
 
@@ -125,18 +224,71 @@ def use_channels_last(option, device, module):
     )
 
 
-@contextmanager
-def cudnn_benchmark(enabled):
-    """Let cuDNN pick the fastest convolution kernels; restored on exit."""
-    if not enabled:
-        yield
-        return
-    before = torch.backends.cudnn.benchmark
+_CUDNN_BENCHMARK_SET = set()  # process ids where a fit turned cudnn.benchmark on
+
+
+def enable_cudnn_benchmark():
+    """Let cuDNN time the convolution kernels of each input shape and keep the fastest.
+
+    ``torch.backends.cudnn.benchmark`` is a setting of the whole process: it
+    is turned on by the first fit of a network with convolutions on CUDA in
+    the process and left on, never restored (fits in threads would race to
+    restore it, and switching it back and forth throws the timings away).
+    It is turned on once: set back to False afterwards, it stays so. Not
+    while torch is asked for deterministic algorithms
+    (``torch.backends.cudnn.deterministic`` or
+    ``torch.use_deterministic_algorithms``), whose kernel choice it could
+    change from run to run.
+
+    Returns
+    -------
+    enabled : bool
+        Whether this call turned it on.
+    """
+    pid = os.getpid()
+    if pid in _CUDNN_BENCHMARK_SET:
+        return False
+    if (
+        torch.backends.cudnn.deterministic
+        or torch.are_deterministic_algorithms_enabled()
+    ):
+        return False
+    _CUDNN_BENCHMARK_SET.add(pid)
     torch.backends.cudnn.benchmark = True
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.benchmark = before
+    return True
+
+
+# What CUDA, cuBLAS and cuDNN say when they run out of GPU memory without
+# raising torch.OutOfMemoryError (e.g. a cuBLAS handle or a cuDNN workspace
+# that cannot be allocated): plain RuntimeErrors with these in the message.
+_OUT_OF_MEMORY_MESSAGES = (
+    "CUDA out of memory",
+    "CUDA error: out of memory",
+    "CUBLAS_STATUS_ALLOC_FAILED",
+    "CUDNN_STATUS_ALLOC_FAILED",
+    "CUDNN_STATUS_NOT_ENOUGH_WORKSPACE",
+)
+
+
+def is_out_of_memory(error):
+    """Whether ``error`` says that the GPU ran out of memory.
+
+    Parameters
+    ----------
+    error : BaseException
+        An error raised by a fit or a prediction.
+
+    Returns
+    -------
+    out_of_memory : bool
+        True for ``torch.OutOfMemoryError`` (``torch.cuda.OutOfMemoryError``)
+        and for a ``RuntimeError`` from CUDA, cuBLAS or cuDNN whose message
+        says that an allocation failed.
+    """
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return True
+    message = str(error) if isinstance(error, RuntimeError) else ""
+    return any(text in message for text in _OUT_OF_MEMORY_MESSAGES)
 
 
 def _autocast_dtype(mode, device):
@@ -243,6 +395,13 @@ class _DeviceMixin:
     @device.setter
     def device(self, value):
         self.__dict__["device"] = value
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # tensors kept on the device between batches; made anew where the
+        # net is loaded (which may have no GPU)
+        state.pop("_device_constants", None)
+        return state
 
     def get_params(self, deep=True, **kwargs):
         params = super().get_params(deep=deep, **kwargs)
@@ -459,6 +618,7 @@ class _DeviceMixin:
                 if key.endswith("_") and _holds_tensors(value):
                     setattr(callback, key, None)
         self.grad_scaler_ = None
+        self.__dict__.pop("_device_constants", None)
         self.initialized_ = False
         gc.collect()
         torch.cuda.empty_cache()

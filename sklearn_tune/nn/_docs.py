@@ -23,8 +23,10 @@ module : str, torch.nn.Module class or instance
     class is built with the ``module__*`` parameters, as in skorch (with
     ``n_classes`` and ``in_channels`` filled in from the data when its
     signature has them); an instance is copied, so that ``fit`` never
-    changes it. In every case the last ``torch.nn.Linear`` is the head and
-    is replaced when its size does not fit the task.
+    changes it (torchvision's and timm's models too). In every case the
+    head is the last ``torch.nn.Linear`` (for a timm model, the classifier
+    that its ``get_classifier()`` returns) and is replaced when its size
+    does not fit the task.
 weights : None, str, path-like or mapping, default=None
     Initial weights of the backbone; the head always starts fresh. None:
     random. A path of a state dict saved with ``torch.save`` (works offline;
@@ -172,10 +174,16 @@ checkpoint_dir : str, path-like or None, default=None
     parallel fits of a search do not collide; both are removed when the
     fit ends, and ``verbose`` says how much is kept. None: no files.
 device : str, torch.device or None, default="auto"
-    ``"auto"``: CUDA when available, else the CPU. With several GPUs, each
-    worker process of a search (``n_jobs > 1``) trains on
-    ``cuda:<process id % number of GPUs>``, and the main process on the
-    current GPU. Otherwise as in skorch (``"cpu"``, ``"cuda"``,
+    ``"auto"``: CUDA when available, else the CPU. The main process, and a
+    process that sees one GPU (``CUDA_VISIBLE_DEVICES``), train on the
+    current GPU (``"cuda"``), as does a Dask worker that was given its GPU
+    in ``CUDA_VISIBLE_DEVICES`` (dask-cuda lists it first). Other worker
+    processes of a search (``n_jobs > 1``) seeing several GPUs each take,
+    when they first ask, the GPU that the fewest live workers of this
+    machine hold, noted in a file under a lock in the temporary folder:
+    the workers spread evenly whatever their process ids, and keep their
+    GPU for all their fits (without a file lock, as on Windows: the
+    current GPU). Otherwise as in skorch (``"cpu"``, ``"cuda"``,
     ``"cuda:1"``; None: do not move anything). ``get_params`` keeps
     ``"auto"``.
 data_on_device : "auto" or bool, default="auto"
@@ -184,27 +192,33 @@ data_on_device : "auto" or bool, default="auto"
     with no host-to-device copy per batch. False: batches are copied to
     page-locked (pinned) memory and sent without blocking. ``"auto"``:
     True when inputs and targets take at most 25% of the GPU's free
-    memory (``torch.cuda.mem_get_info``). On the CPU nothing moves; data
+    memory (``torch.cuda.mem_get_info``), asked once per fit before
+    anything moves; a prediction within the fit (a scoring callback's)
+    uses the data already there. On the CPU nothing moves; data
     a torch ``Dataset`` yields, or batched by DataLoader workers, go
     skorch's way.
 channels_last : "auto" or bool, default="auto"
     Train and predict with the network and its 4-D inputs in the
     channels-last memory format, which cuDNN's convolutions run faster.
-    ``"auto"``: on CUDA for a network with 2-D convolutions. There, fits
-    also run with ``torch.backends.cudnn.benchmark=True`` (restored when
-    the fit ends). ``True`` on the CPU: torch 2.13's CPU build crashes in
-    oneDNN's channels-last convolution backward on some AMD EPYC
+    ``"auto"``: on CUDA for a network with 2-D convolutions. There, the
+    first such fit of a process also sets
+    ``torch.backends.cudnn.benchmark=True`` for the process, and leaves it
+    so (it is a setting of the whole process; not while torch is asked for
+    deterministic algorithms). ``True`` on the CPU: torch 2.13's CPU build
+    crashes in oneDNN's channels-last convolution backward on some AMD EPYC
     processors; set ``torch.backends.mkldnn.enabled = False`` there.
 mixed_precision : {"auto", "no", "bf16", "fp16"}, default="auto"
-    Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the
-    net's GPU computes in bfloat16 natively
+    Autocast the forward pass. ``"auto"``: on CUDA, bfloat16 where the net's
+    GPU computes in bfloat16 natively
     (``torch.cuda.is_bf16_supported(including_emulation=False)``, compute
-    capability 8.0 or more) and float16 with a ``GradScaler`` elsewhere;
-    off on the CPU. Gradients are unscaled before clipping. A regressor's
-    head (its last ``torch.nn.Linear``) computes in float32 in every mode,
-    so that its predictions are not rounded to the 3 significant digits of
-    bfloat16; ``"auto"`` does not autocast a regressor whose head cannot
-    (no ``torch.nn.Linear``, or a subclass of it).
+    capability 8.0 or more) and float16 with a ``GradScaler`` elsewhere; off
+    on the CPU. Gradients are unscaled before clipping. The float16 scale
+    goes on with the fit (``partial_fit``, ``warm_start``, and ``resume``,
+    whose state file keeps it). A regressor's head (its last
+    ``torch.nn.Linear``, see :func:`find_head`) computes in float32 in every
+    mode, so that its predictions are not rounded to the 3 significant
+    digits of bfloat16; ``"auto"`` does not autocast a regressor whose head
+    cannot (no ``torch.nn.Linear``, or a subclass of it).
 image_layout : {"auto", "channels_first", "channels_last"}, default="auto"
     Where the channels of 4-D image arrays are: ``"channels_first"``
     (n_samples, channels, height, width), as torch takes them, or
@@ -288,8 +302,16 @@ seed_ : int or None
     The torch seed of the first fit (None without ``random_state``). Training
     that goes on (``partial_fit``, ``warm_start``) draws from ``seed_`` plus
     the epochs already trained, so it is reproducible too.
+grad_scaler_ : torch.amp.GradScaler or None
+    The loss scaler of float16 training (``mixed_precision``), or None.
 history_ : skorch.history.History
-    Per epoch: ``train_loss``, ``valid_loss``, ``event_lr``, ...""",
+    Per epoch: ``train_loss``, ``valid_loss``, ``event_lr``, ...; per batch
+    (``history_[-1, "batches"]``), its loss and size. The batches' losses
+    stay on the device while the epoch runs and are read together every 50
+    batches and when it ends (a read makes the host wait for the GPU): a
+    callback's ``on_batch_end`` sees a batch's ``train_loss`` only after
+    such a read; the epoch's ``train_loss`` and ``on_epoch_end`` see them
+    all.""",
 }
 
 # One templater for the whole package: the fragments join the searchers' ones.

@@ -41,7 +41,12 @@ from ._augment import builtin_names, make_transform
 from ._build import _BuildMixin
 from ._checkpoint import check_resumable, read_training_state, restore_random_state
 from ._data import _DataMixin, check_labels, check_targets
-from ._device import _DeviceMixin, cudnn_benchmark, use_channels_last
+from ._device import (
+    _DeviceMixin,
+    enable_cudnn_benchmark,
+    is_out_of_memory,
+    use_channels_last,
+)
 from ._docs import fill_doc
 from ._freezing import make_freeze_plan
 from ._images import (
@@ -91,6 +96,7 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             x,
             getattr(self, "repeat_channels_", None),
             getattr(self, "normalize_", None),
+            self.__dict__.setdefault("_device_constants", {}),
         )
         transform = self.__dict__.get("transform_")
         if transform is not None and self.module_.training:
@@ -171,13 +177,23 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             cache[2][method_name] = hooks
         return hooks
 
+    # The loss of each batch stays on the device until this many batches
+    # have run, and at the end of each epoch: reading it is a host sync,
+    # which makes the CPU wait for the GPU to finish its queue of work.
+    _batches_per_loss_read = 50
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """One epoch over the batches of ``iterator``, as skorch runs it.
 
         The same hooks and history entries (``<prefix>_loss``,
         ``<prefix>_batch_size``, ``<prefix>_batch_count``) as skorch, written
-        with less work per batch; a training loss that is not finite stops
-        the fit at once (a diverged fit would train on NaN to the end).
+        with less work per batch. The losses of the batches are kept on the
+        device and read together (one host sync) every
+        ``_batches_per_loss_read`` batches and at the end of the epoch,
+        before the ``on_epoch_end`` hooks; only then does each batch's
+        history row get its ``<prefix>_loss``. A training loss that is not
+        finite stops the fit at that read, naming the first such batch (a
+        diverged fit would train on NaN to the end).
 
         Parameters
         ----------
@@ -203,30 +219,55 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             except TypeError:  # no length: the last group is flushed below
                 self._batches_left_in_epoch = None
             self._micro_batches_left = 0
+        unread = []  # (history row, loss on the device) of batches not read yet
         batch = None
-        for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            loss = step["loss"].item()
-            if training and not math.isfinite(loss):
-                raise self._diverged(loss)
-            Xb = batch[0] if isinstance(batch, (tuple, list)) else batch
-            row = list.__getitem__(history, -1)["batches"][-1]  # a list of dicts
-            row[f"{prefix}_loss"] = loss
-            row[f"{prefix}_batch_size"] = (
-                len(Xb) if isinstance(Xb, torch.Tensor) else get_len(Xb)
-            )
-            self.notify("on_batch_end", batch=batch, training=training, **step)
-            n_batches += 1
+        try:
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                Xb = batch[0] if isinstance(batch, (tuple, list)) else batch
+                row = list.__getitem__(history, -1)["batches"][-1]  # a dict
+                unread.append((row, step["loss"].detach()))
+                row[f"{prefix}_batch_size"] = (
+                    len(Xb) if isinstance(Xb, torch.Tensor) else get_len(Xb)
+                )
+                if len(unread) >= self._batches_per_loss_read:
+                    self._record_losses(unread, prefix, check=training)
+                    unread = []
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+                n_batches += 1
+        except KeyboardInterrupt:  # Ctrl-C: the batches done keep their loss
+            self._record_losses(unread, prefix, check=False)
+            raise
+        self._record_losses(unread, prefix, check=training)
         if accumulate and self._micro_batches_left:
             self._micro_batches_left = 0
             # the batches of an unfinished group
             self._optimizer_step(batch, getattr(self, "grad_scaler_", None))
         history.record(f"{prefix}_batch_count", n_batches)
 
-    def _diverged(self, loss):
+    def _record_losses(self, unread, prefix, check):
+        """Read the batches' losses at once; write them to their history rows.
+
+        With ``check``, a loss that is not finite raises the divergence
+        error, naming the first such batch.
+        """
+        if not unread:
+            return
+        losses = torch.stack([loss.float().reshape(()) for _, loss in unread])
+        rows = [row for row, _ in unread]
+        losses = losses.tolist()  # the host sync
+        for row, loss in zip(rows, losses):
+            row[f"{prefix}_loss"] = loss
+        diverged = [i for i, loss in enumerate(losses) if not math.isfinite(loss)]
+        if check and diverged:
+            batches = list.__getitem__(self.history, -1)["batches"]
+            row = rows[diverged[0]]
+            n_batch = next(i for i, b in enumerate(batches, 1) if b is row)
+            raise self._diverged(losses[diverged[0]], n_batch)
+
+    def _diverged(self, loss, n_batch):
         epoch = len(self.history)
-        n_batch = len(self.history[-1, "batches"])
         lrs = sorted({group["lr"] for group in self.optimizer_.param_groups})
         return FloatingPointError(
             f"{type(self).__name__}: the training loss is {loss} in epoch "
@@ -264,8 +305,7 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         )
         if self.channels_last_:
             self.module_.to(memory_format=torch.channels_last)
-        if self._amp_dtype() == torch.float16:
-            self.grad_scaler_ = torch.amp.GradScaler(torch.device(self.device).type)
+        self._keep_or_make_grad_scaler(device)
         if self.verbose and self.train_split is None and self.validation_fraction:
             print(
                 f"{type(self).__name__}: holding out validation_fraction="
@@ -273,12 +313,12 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 "the validation set."
             )
         self.notify("on_train_begin", X=X, y=y)
-        # cuDNN times the kernels of each input shape once: convolutions on CUDA
-        benchmark = use_channels_last("auto", device, self.module_)
+        if use_channels_last("auto", device, self.module_):  # convolutions on CUDA
+            enable_cudnn_benchmark()
         try:
             if _FIT_LOOP_ROUTES:  # skorch >= 1.4 resolves metadata routing by caller
                 fit_params = {"_routing_method": routing_method, **fit_params}
-            with self._data_on_device_scope(), cudnn_benchmark(benchmark):
+            with self._data_on_device_scope():
                 self.fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops with KeyboardInterrupt and skorch
@@ -289,10 +329,26 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                 for _, cb in self.callbacks_
             ):
                 raise
-        finally:
-            self.grad_scaler_ = None
         self.notify("on_train_end", X=X, y=y)
         return self
+
+    def _keep_or_make_grad_scaler(self, device):
+        """The ``GradScaler`` of a float16 fit, whose scale goes on with the fit.
+
+        The scale it found (lowered by overflows, raised after steps without
+        any) goes on with ``partial_fit``, ``warm_start`` and ``resume``
+        (whose state file holds it), as the optimizer's state does; a new
+        fit starts from torch's initial scale. The scaler is made for the
+        net's device, which may have changed between two calls.
+        """
+        previous = self.__dict__.get("grad_scaler_") if len(self.history) else None
+        self.grad_scaler_ = None
+        if self._amp_dtype() != torch.float16:
+            return
+        self.grad_scaler_ = torch.amp.GradScaler(device.type)
+        state = {} if previous is None else previous.state_dict()
+        if state:  # empty: a scaler torch disabled (no CUDA) has no scale
+            self.grad_scaler_.load_state_dict(state)
 
     def _fit(self, X, y, fit_params, *, partial, classes=None, resume=None):
         method = "partial_fit" if partial else "fit"
@@ -357,7 +413,9 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
                     )
                 finally:
                     self._resume_epoch = 0
-        except torch.cuda.OutOfMemoryError as err:
+        except RuntimeError as err:
+            if not is_out_of_memory(err):
+                raise
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         if message is not None:  # outside the except block: its frames are gone
             raise self._out_of_memory(message)
@@ -376,6 +434,10 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
             ) from err
         self.history = History(state["history"])
         restore_random_state(state, self._torch_device())
+        self._keep_or_make_grad_scaler(self._torch_device())
+        scaler_state = state.get("grad_scaler")
+        if self.grad_scaler_ is not None and scaler_state:
+            self.grad_scaler_.load_state_dict(scaler_state)
         checkpoint = dict(self.callbacks_).get("checkpoint")
         if checkpoint is not None:
             checkpoint.resume_from(state, path)
@@ -470,7 +532,9 @@ class _FineTuneMixin(_DeviceMixin, _DataMixin, _BuildMixin):
         try:
             with self._data_on_device_scope():
                 return super().predict_proba(X)
-        except torch.cuda.OutOfMemoryError as err:
+        except RuntimeError as err:
+            if not is_out_of_memory(err):
+                raise
             message = str(err).splitlines()[0] if str(err) else "out of memory."
         raise self._predict_out_of_memory(message)
 

@@ -2,8 +2,10 @@
 
 The split works on any ``torch.nn.Module``:
 
-- the **head** is the last ``torch.nn.Linear`` in ``module.named_modules()``
-  order (``fc`` of a ResNet, the last layer of an MLP);
+- the **head** is the classifier a timm model names with ``get_classifier()``
+  (when it is a ``torch.nn.Linear``), else the last ``torch.nn.Linear`` in
+  ``module.named_modules()`` order (``fc`` of a ResNet, torchvision's or
+  timm's, the last layer of an MLP);
 - the **backbone stages** are the other top-level children that hold
   parameters, in the order they were registered (input to output). A
   normalisation layer at the top level (torchvision's ``bn1``) joins the stage
@@ -77,7 +79,12 @@ class FreezePlan(NamedTuple):
 
 
 def find_head(module: nn.Module) -> str | None:
-    """Name of the head: the last ``torch.nn.Linear`` of ``module``, or None.
+    """Name of the head: the Linear classifier of ``module``, or None.
+
+    The module that ``module.get_classifier()`` returns, for a timm model
+    whose classifier is a ``torch.nn.Linear`` (the last Linear layer of some
+    timm models is not the classifier); otherwise the last
+    ``torch.nn.Linear`` of ``module``.
 
     Parameters
     ----------
@@ -103,8 +110,15 @@ def find_head(module: nn.Module) -> str | None:
     >>> find_head(TabularMLP(n_features=4, n_classes=3))
     'head'
     """
+    classifier = getattr(module, "get_classifier", None)  # timm's models
+    try:
+        classifier = classifier() if callable(classifier) else None
+    except TypeError:  # a method of that name that wants arguments: not timm's
+        classifier = None
     head = None
     for name, child in module.named_modules():
+        if isinstance(classifier, nn.Linear) and child is classifier:
+            return name
         if isinstance(child, nn.Linear):
             head = name
     return head

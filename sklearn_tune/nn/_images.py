@@ -118,7 +118,7 @@ def check_normalize(normalize, owner):
     return mean, std
 
 
-def prepare_images(x, repeat_to, stats):
+def prepare_images(x, repeat_to, stats, constants=None):
     """Scale, repeat and normalise a batch of images on its device.
 
     Parameters
@@ -130,6 +130,10 @@ def prepare_images(x, repeat_to, stats):
         Repeat a single channel this many times.
     stats : (tuple of float, tuple of float) or None
         Per-channel mean and std.
+    constants : dict or None, default=None
+        Where the mean and std tensors are kept, per device and dtype, from
+        one batch to the next: made once, instead of copied from the host
+        for every batch (a copy to a GPU that makes the host wait for it).
 
     Returns
     -------
@@ -146,9 +150,15 @@ def prepare_images(x, repeat_to, stats):
     if repeat_to is not None and x.shape[1] == 1:
         x = x.expand(-1, repeat_to, -1, -1)
     if stats is not None:
-        mean, std = (
-            torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-            for v in stats
-        )
+        key = (stats, x.device, x.dtype)
+        mean_std = None if constants is None else constants.get(key)
+        if mean_std is None:
+            mean_std = tuple(
+                torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+                for v in stats
+            )
+            if constants is not None:
+                constants[key] = mean_std
+        mean, std = mean_std
         x = (x - mean) / std
     return x

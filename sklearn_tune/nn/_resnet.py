@@ -307,8 +307,8 @@ def make_resnet(name, n_classes, in_channels=3, weights=None, **kwargs):
 def load_backbone_weights(module, weights):
     """Load saved weights into everything but the head of ``module``.
 
-    The head (the last ``torch.nn.Linear``, see
-    :func:`sklearn_tune.nn.find_head`) keeps its fresh initialisation, so a
+    The head (the classifier :func:`sklearn_tune.nn.find_head` names: the
+    last ``torch.nn.Linear``) keeps its fresh initialisation, so a
     network pretrained on other classes is fine-tuned with a new head.
 
     Parameters

@@ -91,16 +91,32 @@ class PoisonedLoss(torch.nn.CrossEntropyLoss):
         return loss * float("nan") if poisoned else loss
 
 
-def test_a_diverging_fit_stops_at_once(images, make_net):
+@pytest.mark.parametrize(
+    ("batches_per_read", "n_steps"),
+    [
+        pytest.param(50, 6, id="read at the end of the epoch"),
+        pytest.param(2, 4, id="read every 2 batches"),
+        pytest.param(1, 3, id="read every batch"),
+    ],
+)
+def test_a_diverging_fit_stops_at_the_next_read_of_the_losses(
+    monkeypatch, images, make_net, batches_per_read, n_steps
+):
+    # the losses stay on the device until they are read together: a NaN stops
+    # the fit there, naming the first batch whose loss was not finite
     X, y = images
-    net = make_net(criterion=PoisonedLoss, criterion__poison=3, max_epochs=5)
+    monkeypatch.setattr(FineTuneClassifier, "_batches_per_loss_read", batches_per_read)
+    net = make_net(
+        criterion=PoisonedLoss, criterion__poison=3, max_epochs=5, batch_size=4
+    )
     with pytest.raises(
         FloatingPointError,
         match=re.escape("the training loss is nan in epoch 1, batch 3"),
     ):
         net.fit(X, y)
-    assert net.criterion_.n_calls == 3  # no step after the first NaN
+    assert net.criterion_.n_calls == n_steps  # of the 6 batches of an epoch
     assert len(net.history) == 1
+    assert "train_loss" not in net.history[-1]  # no epoch loss recorded
 
 
 @pytest.mark.filterwarnings("ignore:One or more of the test scores:UserWarning")

@@ -261,6 +261,55 @@ def test_checkpoint_dir_resumes_a_stopped_fit(images, make_net, tmp_path):
         )
 
 
+class GradScale(Callback):
+    """The float16 scale when training begins; set to ``set_to`` at ``epoch``."""
+
+    def __init__(self, set_to=None, epoch=None):
+        self.set_to = set_to
+        self.epoch = epoch
+
+    def on_train_begin(self, net, **kwargs):
+        scaler = net.grad_scaler_
+        self.at_begin_ = None if scaler is None else scaler.get_scale()
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            net.grad_scaler_.update(new_scale=self.set_to)
+
+
+def test_float16_scale_goes_on_with_the_fit(images, make_net):
+    X, y = images
+    scale = GradScale()
+    net = make_net(mixed_precision="fp16", callbacks=[("scale", scale)]).fit(X, y)
+    assert scale.at_begin_ == 65536.0  # torch's initial scale
+    net.grad_scaler_.update(new_scale=1024.0)  # as after overflows
+    net.partial_fit(X, y)
+    assert scale.at_begin_ == 1024.0
+    net.set_params(warm_start=True).fit(X, y)
+    assert scale.at_begin_ <= 1024.0
+    net.set_params(warm_start=False).fit(X, y)
+    assert scale.at_begin_ == 65536.0  # a new fit, a new scale
+    loaded = pickle.loads(pickle.dumps(net))
+    assert loaded.grad_scaler_.get_scale() == net.grad_scaler_.get_scale()
+    net.set_params(mixed_precision="bf16").partial_fit(X, y)
+    assert scale.at_begin_ is None and net.grad_scaler_ is None
+
+
+def test_a_resumed_float16_fit_goes_on_with_its_scale(images, make_net, tmp_path):
+    X, y = images
+    params = {"max_epochs": 4, "checkpoint_dir": tmp_path, "mixed_precision": "fp16"}
+    lowered = GradScale(set_to=1024.0, epoch=2)
+    with pytest.raises(RuntimeError, match="power cut"):
+        make_net(**params, callbacks=[("scale", lowered), Crash(at=3)]).fit(X, y)
+    (state_file,) = tmp_path.glob("fit-*-state.pt")
+    saved = torch.load(state_file, weights_only=True)["grad_scaler"]
+    assert saved["scale"] <= 1024.0
+    scale = GradScale()
+    net = make_net(**params, callbacks=[("scale", scale)]).resume(state_file, X, y)
+    assert scale.at_begin_ == saved["scale"]
+    assert len(net.history) == 4
+
+
 def _state_file_of(make_net, params, X, y, folder):
     with pytest.raises(RuntimeError):
         make_net(**params, callbacks=[("crash", Crash(at=2))]).fit(X, y)
@@ -291,6 +340,21 @@ def test_ctrl_c_is_not_swallowed(images, make_net):
 
     with pytest.raises(KeyboardInterrupt):
         make_net(callbacks=[Interrupt()]).fit(X, y)
+
+
+def test_ctrl_c_in_an_epoch_keeps_the_losses_of_the_batches_done(images, make_net):
+    X, y = images
+
+    class InterruptAtBatch2(Callback):
+        def on_batch_end(self, net, training, **kwargs):
+            if len(net.history[-1, "batches"]) == 2:
+                raise KeyboardInterrupt
+
+    net = make_net(callbacks=[InterruptAtBatch2()])
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, y)
+    losses = net.history[-1, "batches", :, "train_loss"]
+    assert len(losses) == 2 and all(isinstance(loss, float) for loss in losses)
 
 
 @pytest.mark.parametrize("mode", ["bf16", "fp16"])
@@ -650,6 +714,93 @@ def test_search_scores_an_out_of_memory_candidate_as_error_score(
     )
     assert np.isnan(scores[12]) and np.isfinite(scores[4])
     assert search.best_params_ == {"batch_size": 4}
+
+
+class RunsOutOfMemory(torch.nn.Module):
+    """A linear model whose forward fails with ``message`` from its
+    ``fail_at``-th call (the first is the fit's check of two samples); with
+    ``in_eval``, only in eval mode (predictions)."""
+
+    def __init__(self, message="", fail_at=1, in_eval=False):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 2)
+        self.message, self.fail_at, self.in_eval = message, fail_at, in_eval
+        self.n_calls = 0
+
+    def forward(self, x):
+        self.n_calls += 1
+        if self.n_calls >= self.fail_at and not (self.in_eval and self.training):
+            raise RuntimeError(self.message)
+        return self.fc(x)
+
+
+# What CUDA, cuBLAS and cuDNN raise when an allocation fails, besides
+# torch.OutOfMemoryError: plain RuntimeErrors.
+_OUT_OF_MEMORY_MESSAGES = [
+    pytest.param("CUDA out of memory. Tried to allocate 2.00 GiB", id="cuda"),
+    pytest.param(
+        "CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+        id="cublas handle",
+    ),
+    pytest.param(
+        "cuDNN error: CUDNN_STATUS_NOT_ENOUGH_WORKSPACE", id="cudnn workspace"
+    ),
+    pytest.param("cuDNN error: CUDNN_STATUS_ALLOC_FAILED", id="cudnn alloc"),
+    pytest.param(
+        "CUDA error: out of memory\nCUDA kernel errors might be asynchronously "
+        "reported at some other API call",
+        id="cuda runtime",
+    ),
+]
+
+
+@pytest.mark.parametrize("message", _OUT_OF_MEMORY_MESSAGES)
+@pytest.mark.parametrize(
+    "fail_at",
+    [
+        pytest.param(1, id="in the forward check"),
+        pytest.param(4, id="in training"),
+    ],
+)
+def test_every_out_of_memory_error_frees_and_raises_a_scorable_error(
+    monkeypatch, message, fail_at
+):
+    emptied = []
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: emptied.append(True))
+    X, y = _table(n_features=4)
+    net = FineTuneClassifier(
+        RunsOutOfMemory(message, fail_at), batch_size=8, max_epochs=2, device="cpu"
+    )
+    first_line = message.splitlines()[0]
+    with pytest.raises(GPUOutOfMemoryError, match=re.escape(first_line)):
+        net.fit(X, y)
+    assert emptied
+    assert net.module_ is None and not net.initialized_
+
+
+def test_other_runtime_errors_are_not_taken_for_out_of_memory():
+    X, y = _table(n_features=4)
+    net = FineTuneClassifier(
+        RunsOutOfMemory("mat1 and mat2 shapes cannot be multiplied", fail_at=4),
+        batch_size=8,
+        device="cpu",
+    )
+    with pytest.raises(RuntimeError, match="mat1 and mat2") as error:
+        net.fit(X, y)
+    assert not isinstance(error.value, GPUOutOfMemoryError)
+    assert net.module_ is not None  # nothing was dropped
+
+
+@pytest.mark.parametrize("message", _OUT_OF_MEMORY_MESSAGES[1:3])
+def test_out_of_memory_errors_while_predicting_keep_the_model(monkeypatch, message):
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    X, y = _table(n_features=4)
+    net = FineTuneClassifier(
+        RunsOutOfMemory(message, fail_at=3, in_eval=True), max_epochs=1, device="cpu"
+    ).fit(X, y)
+    with pytest.raises(GPUOutOfMemoryError, match="while predicting"):
+        net.predict(X)
+    assert net.initialized_ and net.module_ is not None
 
 
 @needs_cuda

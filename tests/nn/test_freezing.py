@@ -2,6 +2,7 @@
 
 from functools import partial
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -17,6 +18,7 @@ from sklearn_tune.nn import (  # noqa: E402
     make_freeze_plan,
     replace_head,
 )
+from sklearn_tune.nn._device import use_channels_last  # noqa: E402
 
 
 class _TorchvisionLike(nn.Module):
@@ -264,3 +266,166 @@ def test_top_level_parameters_are_frozen_and_scaled(images):
     assert id(net.module_.cls_token) in body_ids
     assert id(net.module_.pos_embed) in body_ids
     assert body["lr"] == pytest.approx(0.001)
+
+
+# -- torchvision's and timm's models, given as instances ---------------------------
+
+
+def _block(channels):
+    return nn.Sequential(
+        nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(channels),
+        nn.ReLU(),
+    )
+
+
+class _ResNetLayout(nn.Module):
+    """The attribute layout of torchvision's (and timm's) ResNets, tiny."""
+
+    def __init__(self, in_channels=3, num_classes=1000, width=4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, width, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU()
+        self.maxpool = nn.MaxPool2d(2)
+        self.layer1, self.layer2 = _block(width), _block(width)
+        self.layer3, self.layer4 = _block(width), _block(width)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(width, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class _TimmLike(_ResNetLayout):
+    """A timm-style model: ``get_classifier()`` names its head, and a Linear
+    layer registered after the head (used before it) is not the head."""
+
+    def __init__(self, in_channels=3, num_classes=1000, width=4):
+        super().__init__(in_channels, num_classes, width)
+        self.proj = nn.Linear(width, width)
+
+    def get_classifier(self):
+        return self.fc
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(self.proj(torch.flatten(self.avgpool(x), 1)))
+
+
+_TimmLike.__module__ = "timm.models.stand_in"  # where timm's models live
+
+
+def _import_or_skip(name):
+    """``name`` imported, or the test skipped where it does not import
+    (missing, or built for another torch)."""
+    try:
+        return pytest.importorskip(name)
+    except pytest.skip.Exception:
+        raise
+    except Exception as err:
+        pytest.skip(f"{name} does not import here: {type(err).__name__}: {err}")
+
+
+def _rgb_images(n=12, side=16):
+    rng = np.random.RandomState(0)
+    y = np.arange(n) % 3
+    X = rng.rand(n, 3, side, side).astype("float32") + y[:, None, None, None]
+    return X, y
+
+
+def _check_fine_tuning(model, n_stages, side=16):
+    """Freeze all but the last stage, scale the backbone's rate, train."""
+    X, y = _rgb_images(side=side)
+    snapshot = Snapshot()
+    net = FineTuneClassifier(
+        model,
+        n_trainable_stages=1,
+        backbone_lr_scale=0.1,
+        optimizer="sgd",
+        lr=0.1,
+        max_epochs=2,
+        batch_size=6,
+        device="cpu",
+        random_state=0,
+        callbacks=[snapshot],
+    ).fit(X, y)
+    plan = net.freeze_plan_
+    head = net.module_.get_submodule(find_head(net.module_))
+    assert head.out_features == 3
+    assert len(plan.stages) == n_stages
+    before, after = snapshot.state_, net.module_.state_dict()
+    for name in plan.frozen:
+        assert torch.equal(before[name], after[name]), name
+    for name in plan.frozen_norms:  # running statistics frozen too
+        key = f"{name}.running_mean"
+        assert torch.equal(before[key], after[key]), key
+    moved = {n for n in plan.stages[-1] + plan.head if n.endswith("weight")}
+    assert any(not torch.equal(before[n], after[n]) for n in moved)
+    head_group, body_group = net.optimizer_.param_groups
+    assert (head_group["lr"], body_group["lr"]) == pytest.approx((0.1, 0.01))
+    body = {id(p) for p in body_group["params"]}
+    params = dict(net.module_.named_parameters())
+    assert {id(params[n]) for n in plan.backbone} == body
+    # on CUDA, the module and the images go channels last, and the plan
+    # (parameter names) is the same
+    assert use_channels_last("auto", torch.device("cuda"), net.module_)
+    net.module_.to(memory_format=torch.channels_last)
+    assert make_freeze_plan(net.module_, 1) == plan
+    return net
+
+
+def test_a_torchvision_resnet_layout_is_frozen_stage_by_stage():
+    net = _check_fine_tuning(_ResNetLayout(), n_stages=5)
+    tops = [sorted({n.split(".")[0] for n in s}) for s in net.freeze_plan_.stages]
+    assert tops == [["bn1", "conv1"], ["layer1"], ["layer2"], ["layer3"], ["layer4"]]
+    assert net.freeze_plan_.head == ["fc.weight", "fc.bias"]
+
+
+def test_a_timm_models_classifier_is_its_head():
+    model = _TimmLike()
+    assert find_head(model) == "fc"  # not proj, the last Linear
+    replace_head(model, 5)
+    assert model.fc.out_features == 5 and model.proj.out_features == 4
+    net = _check_fine_tuning(_TimmLike(), n_stages=6)  # proj: a stage of its own
+    assert net.freeze_plan_.head == ["fc.weight", "fc.bias"]
+    assert net._image_module()  # timm's image models take (n, c, h, w) images
+
+
+def test_a_timm_image_model_takes_images_as_the_resnets_do():
+    X, y = _rgb_images()
+    channels_last = (X.transpose(0, 2, 3, 1) * 60).astype(np.uint8)
+    net = FineTuneClassifier(_TimmLike(), max_epochs=1, device="cpu").fit(
+        channels_last, y
+    )
+    assert net.in_channels_ == 3  # transposed to channels first
+    assert FineTuneClassifier(_ResNetLayout())._image_module() is False
+
+
+def test_a_torchvision_resnet18_instance_fine_tunes():
+    torchvision = _import_or_skip("torchvision")
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    net = _check_fine_tuning(model, n_stages=5, side=32)
+    assert net.freeze_plan_.head == ["fc.weight", "fc.bias"]
+    assert net._image_module()
+
+
+@pytest.mark.parametrize(
+    ("name", "n_stages"),
+    [
+        pytest.param("resnet18", 5, id="resnet18"),
+        pytest.param("mobilenetv3_small_050", None, id="mobilenetv3"),
+    ],
+)
+def test_a_timm_model_instance_fine_tunes(name, n_stages):
+    timm = _import_or_skip("timm")
+    model = timm.create_model(name, pretrained=False, num_classes=10)
+    classifier = model.get_classifier()
+    assert model.get_submodule(find_head(model)) is classifier
+    plan = make_freeze_plan(model, 1)
+    n_stages = n_stages or len(plan.stages)
+    net = _check_fine_tuning(model, n_stages=n_stages, side=32)
+    assert net._image_module()

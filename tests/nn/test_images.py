@@ -1,5 +1,6 @@
 """Images as users hold them: channels last, uint8, grayscale, normalisation."""
 
+import pickle
 import re
 import warnings
 
@@ -110,3 +111,29 @@ def test_grayscale_into_a_pretrained_rgb_net_is_repeated(images, make_net, tmp_p
     np.testing.assert_allclose(
         net.predict_proba(X), reference.predict_proba(np.repeat(X, 3, axis=1))
     )
+
+
+def test_normalisation_statistics_are_made_once_on_the_device(
+    monkeypatch, images, make_net
+):
+    # made per batch, they would be copied from the host to a GPU each time
+    X, y = images
+    made = []
+    as_tensor = torch.as_tensor
+
+    def counting(data, *args, **kwargs):
+        if isinstance(data, tuple):  # the mean or the std
+            made.append(data)
+        return as_tensor(data, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "as_tensor", counting)
+    net = make_net(normalize=(0.5, 0.25), batch_size=4, max_epochs=2).fit(X, y)
+    assert made == [(0.5,), (0.25,)]  # for 12 batches, and the forward check
+    x = torch.from_numpy(X[:3]).float()
+    net.module_.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(
+            net.infer(x), net.module_((x - 0.5) / 0.25), msg="normalised"
+        )
+    # the device's tensors are left out of a pickle (the loader may have no GPU)
+    assert "_device_constants" not in pickle.loads(pickle.dumps(net)).__dict__
