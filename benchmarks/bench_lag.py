@@ -128,9 +128,10 @@ sklearn_tune source: {source_version()}.
 
 Simple regret (mean ± standard error over seeds) of BayesSearchCV with its
 window fixed at *lag* candidates in flight: each proposal knows the scores of
-all candidates asked before it but the last *lag* - 1. The default keeps
-`max(3 * n_points, k // 16)` in flight once `k` candidates are told: 3 up to 63
-told, 9 from 144. Lag 8 is what 8 workers with 3-fold CV need to stay busy.
+all candidates asked before it but the last *lag* - 1. The default (since
+c8835b1) has the initial points in flight at once, then keeps
+`max(2 if n_points == 1 else 3 * n_points, k // 16)` in flight once `k`
+candidates are told. Lag 8 is what 8 workers with 3-fold CV need to stay busy.
 
 """
     (HERE / "results" / "lag.md").write_text(header + table)

@@ -315,6 +315,28 @@ def test_the_progress_bar_shows_the_lowest_score_under_criteria_min():
     assert f"batch_best={lowest:.4g}" in out.getvalue()
 
 
+def test_the_progress_bar_ends_on_the_best_score_so_far():
+    import io
+
+    from sklearn_tune.callbacks import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(file=out, mininterval=0)
+    search = GeneticSearchCV(
+        LogisticRegression(),
+        SPACE,
+        population_size=3,
+        generations=2,
+        cv=2,
+        random_state=0,
+    )
+    search.fit(X, y, callback=bar)
+    last = out.getvalue().splitlines()[-1] if "\n" in out.getvalue() else out.getvalue()
+    final = last.rsplit("\r", 1)[-1]
+    # "best=" alone, not the end of "batch_best="
+    assert re.search(rf"(?<!_)best={search.best_score_:.4g}\b", final), final
+
+
 class _StopsAt(Callback):
     """Raises StopSearch from ``hook``; records the hooks called."""
 

@@ -48,7 +48,11 @@ class BayesSearchCV(BaseTuneSearchCV):
     n_points : int, default=1
         Candidates proposed at once and evaluated in parallel. The candidates do
         not depend on ``n_jobs``: the same ``random_state`` gives the same
-        search whatever the parallelism.
+        search whatever the parallelism. With 1, a proposal knows the scores of
+        every candidate but the one still being fitted; with more, up to three
+        batches are in flight, which keeps more workers busy through uneven fit
+        times at some cost in regret per evaluation (see "Scaling out" in the
+        user guide). The initial points are all in flight at once.
     iid : str, default="deprecated"
         Ignored, as in skopt; kept so that code passing it still runs.
     {refit}
@@ -105,9 +109,12 @@ class BayesSearchCV(BaseTuneSearchCV):
 
     - kernel hyperparameters maximise the marginal likelihood (analytic
       gradients) from the previous fit and from the kernel's initial values:
-      at every evaluation up to 60 observations, then whenever their number
-      grew by 20%; until then, every fifth fit also starts from
+      at every evaluation up to 20 observations, then whenever their number
+      grew by 10%; until then, every fifth fit also starts from
       ``n_restarts_optimizer`` random points, as skopt does at every fit;
+    - past 300 observations the GP is fitted to 300 of them: the most recent
+      half (with the points still being evaluated) and the best of the
+      others, so the cost per evaluation stops growing;
     - while the hyperparameters hold, the Cholesky factor of the training
       covariance grows by the new rows instead of being computed again; the
       posterior at the random candidates is computed once for all acquisition

@@ -11,6 +11,11 @@ class ProgressBar(Callback):
     samples...), so a rung of many cheap candidates moves it as little as
     they cost.
 
+    Its postfix shows the best score so far (``best``; with multi-fidelity,
+    at the largest budget reached, ``best@<n_resources>``, since scores at
+    different budgets do not compare) and the best of the last batch
+    (``batch_best``).
+
     With scikit-learn >= 1.9 its own ``sklearn.callback.ProgressBar`` works too,
     through ``search.set_callbacks(...)``; this one needs only tqdm.
 
@@ -58,12 +63,21 @@ class ProgressBar(Callback):
         unit = "candidate" if n_resources is None else "resource"
         options = {"desc": type(search).__name__, "unit": unit}
         self.bar_ = tqdm(total=total, **{**options, **self.tqdm_kwargs})
+        self._best = {}  # n_resources (None without resource) -> best, signed
 
     def on_batch_end(self, search, *, candidates, scores, n_resources=None, **kw):
         self.bar_.update(len(candidates) * (n_resources or 1))
         sign = getattr(search, "_score_sign", 1.0)  # -1: lower is better
-        best = max((sign * s for s in scores if s == s), default=float("nan"))
-        self.bar_.set_postfix(batch_best=f"{sign * best:.4g}")
+        batch = max((sign * s for s in scores if s == s), default=float("nan"))
+        if batch == batch:
+            self._best[n_resources] = max(batch, self._best.get(n_resources, batch))
+        postfix = {}
+        if self._best:
+            budget = max(self._best, key=lambda b: -1 if b is None else b)
+            name = "best" if budget is None else f"best@{budget}"
+            postfix[name] = f"{sign * self._best[budget]:.4g}"
+        postfix["batch_best"] = f"{sign * batch:.4g}"
+        self.bar_.set_postfix(postfix)
 
     def on_search_end(self, search, **kwargs):
         self.bar_.close()
