@@ -43,7 +43,12 @@ VARIANTS = {
     "engine of Dec 6": (
         "hyperparameters refitted at every tell up to 60 observations, then "
         "at 20% growth; candidates drawn by skopt",
-        {"_REFIT_ALWAYS": 60, "_REFIT_GROWTH": 1.2, "_draw": _skopt_draws},
+        {
+            "_REFIT_ALWAYS": 60,
+            "_REFIT_GROWTH": 1.2,
+            "_REFIT_GROWTH_LATER": 1.2,
+            "_draw": _skopt_draws,
+        },
     ),
     "+ refit schedule": (
         "refitted at every tell up to 20, then at 10% growth",

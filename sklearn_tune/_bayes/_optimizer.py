@@ -142,14 +142,21 @@ class _Optimizer(Optimizer):
     # random points, as skopt does at every fit (with more data the
     # likelihood's optimum moves little). 20 and 1.1 (60 and 1.2 before) cut
     # the engine's CPU by a fifth at 50 candidates with no change of regret
-    # beyond noise (20 seeds, benchmarks/results/engine.md).
+    # beyond noise (20 seeds, benchmarks/results/engine.md). From
+    # _REFIT_SLOWER_FROM observations on, a fit costs more and moves the
+    # hyperparameters less: they are refitted at 25% growth (at 10% the suite's
+    # 500-candidate runs cost 100-150 ms per candidate).
     _REFIT_ALWAYS = 20
     _REFIT_GROWTH = 1.1
+    _REFIT_SLOWER_FROM = 100
+    _REFIT_GROWTH_LATER = 1.25
     _RESTART_EVERY = 5
     # With acq_optimizer="lbfgs", the random candidates that seed the polish:
-    # acq_optimizer_kwargs["n_points"] (10000) while n <= 111 observations,
-    # then fewer, so that scoring them costs about 1.25e8 flops.
-    _CANDIDATE_FLOPS = 1.25e8
+    # acq_optimizer_kwargs["n_points"] (10000) while n <= 70 observations,
+    # then fewer, so that scoring them costs about 5e7 flops (at least 500;
+    # 555 once the GP sees its _MAX_TRAIN = 300 rows). Scoring candidates was
+    # half the cost of a proposal between 100 and 300 observations at 1.25e8.
+    _CANDIDATE_FLOPS = 5e7
     _MIN_CANDIDATES = 500
     _LBFGS_MAXITER = 25
     # Pending points told to a copy together (the posterior's extension in
@@ -495,7 +502,12 @@ class _Optimizer(Optimizer):
         if self._lie:
             return False
         n = len(self.yi)
-        return n <= self._REFIT_ALWAYS or n >= self._REFIT_GROWTH * self._n_theta
+        growth = (
+            self._REFIT_GROWTH
+            if self._n_theta < self._REFIT_SLOWER_FROM
+            else self._REFIT_GROWTH_LATER
+        )
+        return n <= self._REFIT_ALWAYS or n >= growth * self._n_theta
 
     def _fit_theta(self, X, y):
         kernel = self._kernel
@@ -516,7 +528,7 @@ class _Optimizer(Optimizer):
         self._theta = _fit_hyperparameters(
             kernel, X, (y - y_mean) / y_scale, self.base_estimator_.alpha, starts
         )
-        self._n_theta = len(y)
+        self._n_theta = len(self.yi)  # all told, not the rows the GP sees
         self._n_hyper_fits += 1
 
     def _fitted_model(self, kernel, posterior):

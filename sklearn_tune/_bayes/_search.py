@@ -110,8 +110,9 @@ class BayesSearchCV(BaseTuneSearchCV):
     - kernel hyperparameters maximise the marginal likelihood (analytic
       gradients) from the previous fit and from the kernel's initial values:
       at every evaluation up to 20 observations, then whenever their number
-      grew by 10%; until then, every fifth fit also starts from
-      ``n_restarts_optimizer`` random points, as skopt does at every fit;
+      grew by 10% (25% past 100 observations); up to 20, every fifth fit
+      also starts from ``n_restarts_optimizer`` random points, as skopt does
+      at every fit;
     - past 300 observations the GP is fitted to 300 of them: the most recent
       half (with the points still being evaluated) and the best of the
       others, so the cost per evaluation stops growing;
@@ -121,7 +122,7 @@ class BayesSearchCV(BaseTuneSearchCV):
       functions;
     - with ``acq_optimizer="lbfgs"`` one L-BFGS-B run polishes the best
       ``n_restarts_optimizer`` candidates of every acquisition function at
-      once, with analytic gradients. Beyond about 110 observations fewer random
+      once, with analytic gradients. Beyond about 70 observations fewer random
       candidates than ``acq_optimizer_kwargs["n_points"]`` seed it (at least
       500, fewer as the model grows), so that the cost per evaluation stays low;
     - ``n_points > 1`` (constant liar) updates the posterior for each lie
