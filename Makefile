@@ -62,6 +62,9 @@ docs: $(DOCS_STAMP)
 	@# A docstring fragment left unfilled ({cv}) would show as is on a page.
 	@! grep -rlE '\{[a-z_]+\}' docs/_build/html --include=*.html --exclude-dir=_modules \
 	  || { echo "unfilled {placeholders} in the pages above"; exit 1; }
+	@# Sidebars, header, figures and thumbnails of the built pages; in a headless
+	@# browser too where one is installed (docs/check_site.py says how).
+	$(PY) docs/check_site.py
 
 # The notebooks, executed in quick mode: a failing cell fails.
 notebooks: $(DOCS_STAMP)

@@ -94,7 +94,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": os.environ.get(
-        "SKLEARN_TUNE_GALLERY_RUN", r"/(titanic|digits_svm)\.py$"
+        "SKLEARN_TUNE_GALLERY_RUN", r"/(titanic|digits_svm|plot_\w+)\.py$"
     ),
     "reset_argv": "_gallery.quick_argv",
     "download_all_examples": False,
@@ -114,7 +114,8 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # wider article, code that wraps (see the file)
 html_show_sourcelink = False
 
 

@@ -8,6 +8,7 @@ splits and the same held-out test set, and the script prints one table::
     python examples/titanic.py             # the full comparison (under 2 minutes)
     python examples/titanic.py --quick     # a smoke run (seconds)
     python examples/titanic.py --n-jobs 1  # every fit in this process
+    python examples/titanic.py --plot      # and a figure of the table (matplotlib)
 
 A search space is written once, with ``sklearn_tune.space``, per model.
 ``GridSearchCV`` searches an explicit grid of points inside it;
@@ -238,6 +239,33 @@ def compare(models, methods, X_train, y_train, X_test, y_test, settings):
     return pd.DataFrame(rows)
 
 
+def plot(table):
+    """Best CV and test accuracy of every method, one panel per model: the gap
+    between the two is how optimistic a search's own best score is."""
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(table["model"]))
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(5.5 * len(models), 4), squeeze=False
+    )
+    for ax, model in zip(axes[0], models):
+        rows = table[table["model"] == model]
+        ax.set_title(model)
+        ax.set_xlim(0.7, 0.9)
+        for offset, column in [(-0.2, "best CV accuracy"), (0.2, "test accuracy")]:
+            ax.barh(
+                [i + offset for i in range(len(rows))],
+                rows[column],
+                height=0.4,
+                label=column,
+            )
+        ax.set_yticks(range(len(rows)), rows["method"])
+        ax.set_xlabel("accuracy")
+    axes[0][0].legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument(
@@ -249,6 +277,9 @@ def main(argv=None):
         default=None,
         help="parallel fits per search, as in scikit-learn (default: -1, all "
         "cores; 1 with --quick, whose fits are too small to pay for workers)",
+    )
+    parser.add_argument(
+        "--plot", action="store_true", help="draw the table too (needs matplotlib)"
     )
     args = parser.parse_args(argv)
     if args.n_jobs is None:
@@ -286,6 +317,11 @@ def main(argv=None):
             },
         )
     )
+    if args.plot:
+        import matplotlib.pyplot as plt
+
+        plot(table)
+        plt.show()
 
 
 if __name__ == "__main__":
