@@ -93,4 +93,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OLDEST) $(DIST_VENV) build dist *.egg-info .pytest_cache
-	rm -rf docs/_build docs/api docs/auto_examples docs/sg_execution_times.rst
+	rm -rf docs/_build docs/api docs/auto_examples docs/sg_execution_times.rst docs/notebooks

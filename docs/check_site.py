@@ -6,7 +6,8 @@ Two kinds of checks on ``docs/_build/html`` (``make docs`` first):
   home page has a non-empty navigation sidebar; the header has few enough links
   to fit one line at 1280 px; every gallery example that the build ran shows at
   least one figure and has a thumbnail made from it (not sphinx-gallery's
-  placeholder); every image a page shows exists.
+  placeholder); no notebook output was written to stderr (shown as a red
+  box); every image a page shows exists.
 - **In a headless browser**, where one is installed (``pip install playwright``
   and a Chromium: ``apt install chromium-headless-shell``, or
   ``python -m playwright install chromium`` online), at 1280 x 900 and at
@@ -63,6 +64,7 @@ class _Page(HTMLParser):
         self.has_sidebar = False
         self.images = []
         self.figures = 0
+        self.stderr = 0  # notebook outputs written to stderr (shown in red)
         self._stack = []  # (tag, classes) of open elements
 
     def _inside(self, tag=None, cls=None):
@@ -79,6 +81,8 @@ class _Page(HTMLParser):
             # ones (the dropdown's items are folded).
             if not self._inside(cls="dropdown-menu"):
                 self.header_links += 1
+        if "stderr" in classes:
+            self.stderr += 1
         if tag == "nav" and "bd-docs-nav" in classes:
             self.has_sidebar = True
         if tag == "a" and self._inside(tag="nav", cls="bd-docs-nav"):
@@ -146,6 +150,11 @@ def static_checks(site=SITE, gallery=HERE / "auto_examples"):
             )
         if name != "index.html" and page.has_sidebar and page.sidebar_links == 0:
             failures.append(f"{name}: the navigation sidebar is empty")
+        if page.stderr:
+            failures.append(
+                f"{name}: {page.stderr} output(s) written to stderr, shown as red "
+                "boxes (a notebook's progress bar: ProgressBar(file=sys.stdout))"
+            )
         for src in page.images:
             if re.match(r"^(https?:|data:)", src):
                 continue
@@ -208,9 +217,10 @@ def browser_pages(site=SITE):
         for p in site.glob("*.html")
         if p.name not in ("genindex.html", "search.html", "py-modindex.html")
     )
-    pages += sorted(
-        p.relative_to(site).as_posix() for p in (site / "auto_examples").glob("*.html")
-    )
+    for folder in ("auto_examples", "notebooks"):
+        pages += sorted(
+            p.relative_to(site).as_posix() for p in (site / folder).glob("*.html")
+        )
     return list(dict.fromkeys(pages))
 
 

@@ -9,6 +9,7 @@ without matplotlib) are left out when they do not import.
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,14 +34,26 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
-    "myst_parser",
+    "myst_nb",  # Markdown pages (it brings myst_parser) and the notebooks
     "sphinx_gallery.gen_gallery",
 ]
 
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+
+# The notebooks of examples/notebooks/ are pages of their own, with the outputs
+# stored in them (a full run; CI executes them in quick mode with `make
+# notebooks`, not here). They are copied to docs/notebooks/ (git ignores it),
+# as sphinx-gallery copies the examples to auto_examples/.
+nb_execution_mode = "off"
+NOTEBOOKS = HERE / "notebooks"
+shutil.rmtree(NOTEBOOKS, ignore_errors=True)
+NOTEBOOKS.mkdir()
+for _notebook in sorted((HERE.parent / "examples" / "notebooks").glob("*.ipynb")):
+    shutil.copy2(_notebook, NOTEBOOKS / _notebook.name)
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# sphinx-gallery writes a notebook of every example beside its page: not a source
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 
 # The markdown pages of docs/ are read by MyST; ``` fences are code, headings
 # get anchors so that pages can link to sections.

@@ -65,6 +65,8 @@ def test_each_problem_is_reported(tmp_path):
     (site / "wide.html").write_text(_page(header_links=check_site.MAX_HEADER_LINKS + 1))
     (site / "empty.html").write_text(_page(sidebar_links=0))
     (site / "broken.html").write_text(_page(body='<img src="gone.png">'))
+    red = '<div class="cell_output"><div class="output stderr">50%|#####</div></div>'
+    (site / "notebook.html").write_text(_page(body=red))
     (site / "auto_examples" / "plot_a.html").write_text(_page())  # no figure
     gallery = _gallery(tmp_path, {"plot_a": 1.0})
     (gallery / "images" / "thumb" / "sphx_glr_plot_a_thumb.png").write_bytes(
@@ -75,6 +77,7 @@ def test_each_problem_is_reported(tmp_path):
     assert "wide.html: 7 links in the header" in failures
     assert "empty.html: the navigation sidebar is empty" in failures
     assert "broken.html: image gone.png does not exist" in failures
+    assert "notebook.html: 1 output(s) written to stderr" in failures
     assert "auto_examples/plot_a.html: the example shows no figure" in failures
     assert "plot_a.py: its thumbnail is sphinx-gallery's placeholder" in failures
     assert "index.html" not in failures.replace("plot_a", "")
