@@ -6,14 +6,16 @@ Two tasks whose knobs exist only for some values of another knob:
   its own two or three knobs (the best branch is not the easiest to find);
   simple regret at equal evaluations.
 - ``titanic``: choose the classifier of a Titanic pipeline (logistic
-  regression, random forest or SVM) and its own parameters; best 5-fold CV
-  accuracy at equal evaluations.
+  regression, random forest, SVM or k nearest neighbours) and its own
+  parameters; best 5-fold CV accuracy at equal evaluations.
 
 Each is searched by BayesSearchCV and GeneticSearchCV on the joint conditional
 space (``Dimension.when``), by both on the same space written as a list of
 sub-spaces (one per branch, the budget split evenly), and by Optuna's TPE with
 the same conditions (define-by-run, ``multivariate`` and ``group`` on), all in
-one run with the same seeds.
+one run with the same seeds. The column "fewest" is the fewest candidates a
+search gave one choice of the root (branch, classifier), averaged over the
+seeds: a starved branch shows there.
 
     python benchmarks/bench_conditional.py          # writes results/conditional.md
     python benchmarks/bench_conditional.py --quick  # 2 seeds, prints only
@@ -32,6 +34,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
@@ -102,18 +105,20 @@ def branch_trial(trial):
 LR = LogisticRegression(max_iter=1000)
 RF = RandomForestClassifier(n_estimators=50, random_state=0)
 SV = SVC()
+KN = KNeighborsClassifier()
 TITANIC_SPACE = {
-    "clf": Categorical([LR, RF, SV]),
+    "clf": Categorical([LR, RF, SV, KN]),
     "clf__C": Real(1e-3, 1e3, prior="log-uniform").when(clf=[LR, SV]),
     "clf__gamma": Real(1e-4, 1.0, prior="log-uniform").when(clf=SV),
     "clf__max_depth": Integer(2, 16).when(clf=RF),
     "clf__min_samples_leaf": Integer(1, 20).when(clf=RF),
+    "clf__n_neighbors": Integer(1, 50).when(clf=KN),
 }
 
 
 def titanic_trial(trial):
-    name = trial.suggest_categorical("clf", ["lr", "rf", "svc"])
-    clf = {"lr": LR, "rf": RF, "svc": SV}[name]
+    name = trial.suggest_categorical("clf", ["lr", "rf", "svc", "knn"])
+    clf = {"lr": LR, "rf": RF, "svc": SV, "knn": KN}[name]
     params = {"clf": clf}
     if name in ("lr", "svc"):
         params["clf__C"] = trial.suggest_float("clf__C", 1e-3, 1e3, log=True)
@@ -124,6 +129,8 @@ def titanic_trial(trial):
         params["clf__min_samples_leaf"] = trial.suggest_int(
             "clf__min_samples_leaf", 1, 20
         )
+    if name == "knn":
+        params["clf__n_neighbors"] = trial.suggest_int("clf__n_neighbors", 1, 50)
     return params
 
 
@@ -165,6 +172,21 @@ def _without_condition(dim):
     return type(dim)(data["low"], data["high"], prior=data["prior"], base=data["base"])
 
 
+def _root(space):
+    """The name of the choice every branch hangs from."""
+    return next(n for n, d in space.items() if d.condition is None and len(d) > 1)
+
+
+def _fewest(space, chosen):
+    """The fewest candidates given to one choice of the root, from the root's
+    value of every candidate (a choice never tried counts 0)."""
+    key = lambda v: v if isinstance(v, str) else type(v).__name__  # noqa: E731
+    counts = {key(c): 0 for c in space[_root(space)].categories}
+    for value in chosen:
+        counts[key(value)] += 1
+    return min(counts.values())
+
+
 def run_ours(kind, estimator, space, X, y, cv, budget, seed, split):
     if split:
         parts = subspaces(space)
@@ -197,10 +219,11 @@ def run_ours(kind, estimator, space, X, y, cv, budget, seed, split):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         search.fit(X, y)
-    return search.best_score_, len(search.cv_results_["params"])
+    params = search.cv_results_["params"]
+    return search.best_score_, _fewest(space, [p[_root(space)] for p in params])
 
 
-def run_optuna(trial_params, estimator, X, y, cv, budget, seed):
+def run_optuna(trial_params, estimator, space, X, y, cv, budget, seed):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -219,7 +242,10 @@ def run_optuna(trial_params, estimator, X, y, cv, budget, seed):
         warnings.simplefilter("ignore")  # multivariate/group are experimental
         study = optuna.create_study(direction="maximize", sampler=sampler)
         study.optimize(objective, n_trials=budget)
-    return study.best_value, len(study.trials)
+    root = _root(space)
+    names = {"lr": LR, "rf": RF, "svc": SV, "knn": KN}
+    chosen = [names.get(t.params[root], t.params[root]) for t in study.trials]
+    return study.best_value, _fewest(space, chosen)
 
 
 SEARCHERS = [
@@ -286,26 +312,27 @@ def main():
     ) in tasks:
         lines += [f"### {name}, {budget} evaluations, {n_seeds} seeds", ""]
         lines += [
-            "| searcher | mean | std | per seed | wall s |",
-            "| --- | --- | --- | --- | --- |",
+            "| searcher | mean | std | per seed | fewest | wall s |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for label, kind, split in SEARCHERS:
-            values, start = [], time.perf_counter()
+            values, fewest, start = [], [], time.perf_counter()
             for seed in range(n_seeds):
                 if kind == "optuna":
                     best, n = run_optuna(
-                        trial_params, estimator, X_, y_, cv(seed), budget, seed
+                        trial_params, estimator, space, X_, y_, cv(seed), budget, seed
                     )
                 else:
                     best, n = run_ours(
                         kind, estimator, space, X_, y_, cv(seed), budget, seed, split
                     )
                 values.append(-best if regret else best)
+                fewest.append(n)
             wall = time.perf_counter() - start
             row = (
                 f"| {label} | {np.mean(values):.4f} | {np.std(values):.4f} | "
                 + ", ".join(f"{v:.3f}" for v in values)
-                + f" | {wall:.0f} |"
+                + f" | {np.mean(fewest):.1f} | {wall:.0f} |"
             )
             print(row, flush=True)
             lines.append(row)

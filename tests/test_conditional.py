@@ -370,3 +370,106 @@ def test_a_chained_condition_is_checked_through_its_chain():
     space["clf__kernel"] = Categorical(["rbf", "poly"])
     with pytest.raises(ValueError, match="is active for the choice"):
         check_search_space(space, Pipeline([("clf", lr)]))
+
+
+def test_the_branches_of_a_conditional_space():
+    from sklearn_tune._bayes._strategy import _MAX_BRANCHES, _branches
+    from sklearn_tune.space import Integer
+
+    space = check_search_space(
+        {
+            "clf": Categorical(["lr", "svc"]),
+            "kernel": Categorical(["rbf", "poly"]).when(clf="svc"),
+            "degree": Integer(2, 5).when(kernel="poly"),
+            "C": Real(1e-3, 1e3, prior="log-uniform"),
+        }
+    )[0].dimensions
+    names = list(space)  # C, clf, degree, kernel
+    branches = [
+        (
+            {names[i]: v for i, v in match.items()},
+            {names[i]: v for i, v in fixed.items()},
+        )
+        for match, fixed in _branches(space)
+    ]
+    # parents by choice index; inactive knobs at their imputed value (the
+    # lower bound, the first choice); C is free in every branch
+    assert branches == [
+        ({"clf": 0}, {"clf": 0, "kernel": 0, "degree": 2}),
+        ({"clf": 1, "kernel": 0}, {"clf": 1, "kernel": 0, "degree": 2}),
+        ({"clf": 1, "kernel": 1}, {"clf": 1, "kernel": 1}),
+    ]
+    wide = {f"p{i}": Categorical(["a", "b"]) for i in range(5)}
+    wide.update({f"x{i}": Real(0, 1).when(**{f"p{i}": "b"}) for i in range(5)})
+    assert 2**5 > _MAX_BRANCHES
+    assert _branches(check_search_space(wide)[0].dimensions) is None
+
+
+class Decoy(BaseEstimator):
+    """A narrow best branch ("b") whose random points look worst, a flat
+    mediocre one ("c") that looks best at first (bench_conditional's)."""
+
+    def __init__(self, branch="a", a1=0.0, b1=0.0, b2=1.0, c1=0.0):
+        self.branch, self.a1, self.b1, self.b2, self.c1 = branch, a1, b1, b2, c1
+
+    def fit(self, X, y=None):
+        return self
+
+    def score(self, X, y=None):
+        if self.branch == "a":
+            return -1.0 - (self.a1 - 0.3) ** 2
+        if self.branch == "b":
+            return -4 * (self.b1 - 0.7) ** 2 - 4 * (np.log10(self.b2) + 2) ** 2
+        return -0.8 - abs(self.c1 - 0.5)
+
+
+DECOY = {
+    "branch": Categorical(["a", "b", "c"]),
+    "a1": Real(0.0, 1.0).when(branch="a"),
+    "b1": Real(0.0, 1.0).when(branch="b"),
+    "b2": Real(1e-4, 1.0, prior="log-uniform").when(branch="b"),
+    "c1": Real(0.0, 1.0).when(branch="c"),
+}
+
+
+def _decoy_search(**kwargs):
+    return BayesSearchCV(
+        Decoy(),
+        DECOY,
+        n_iter=30,
+        cv=KFold(2),
+        refit=False,
+        optimizer_kwargs={"n_initial_points": 6},
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_no_branch_is_starved(seed):
+    from sklearn_tune._bayes._optimizer import _Optimizer
+
+    search = _decoy_search(random_state=seed).fit(X)
+    branches = [p["branch"] for p in search.cv_results_["params"]]
+    counts = {b: branches.count(b) for b in "abc"}
+    # each branch gets at least _BRANCH_SHARE of an even split of the
+    # candidates proposed (the floor is checked before each proposal)
+    floor = int(_Optimizer._BRANCH_SHARE * 30 / 3)
+    assert min(counts.values()) >= floor, counts
+
+
+def test_proposals_set_inactive_knobs_to_their_imputed_values():
+    search = _decoy_search(random_state=0).fit(X)
+    optimizer = search.optimizers_[0]
+    names = list(check_search_space(DECOY)[0].dimensions)  # a1 b1 b2 branch c1
+    imputed = {"a1": 0.0, "b1": 0.0, "b2": 1e-4, "c1": 0.0}
+    active = {0: {"a1"}, 1: {"b1", "b2"}, 2: {"c1"}}
+    point = dict(zip(names, optimizer.ask()))  # the next proposal
+    for name, value in imputed.items():
+        if name not in active[point["branch"]]:
+            assert point[name] == pytest.approx(value), (point, name)
+
+
+def test_a_conditional_search_does_not_depend_on_n_jobs():
+    one = _decoy_search(random_state=0, n_jobs=1).fit(X).cv_results_["params"]
+    two = _decoy_search(random_state=0, n_jobs=2).fit(X).cv_results_["params"]
+    assert one == two

@@ -165,6 +165,16 @@ class _Optimizer(Optimizer):
     # Past this many observations the GP is fitted to a subset of them (see
     # _training_rows): its cost per candidate stops growing.
     _MAX_TRAIN = 300
+    # Conditional spaces (see set_branches): each branch gets at least this
+    # share of an even split of the points (three branches, 60 points: at
+    # least 15 each). On benchmarks/bench_conditional.py's decoy (a narrow
+    # best branch whose first random points look worst), regret@60 over 30
+    # seeds: 0.35 before branch-wise proposals, 0.36 with a floor of 0.5, 0.16
+    # at 0.75, 0.17 at 1 (an even split); Optuna's TPE 0.42. On its Titanic
+    # choice among four classifiers (30 candidates, 5 seeds) the best CV
+    # score went from 0.8122 to 0.8147, and the fewest candidates one
+    # classifier got from 3.0 to 5.8.
+    _BRANCH_SHARE = 0.75
 
     def __init__(
         self,
@@ -236,6 +246,8 @@ class _Optimizer(Optimizer):
         # scored by GP-Hedge (told by a copy that proposed with pending points)
         self._nominees = None
         self._rank_targets = False  # fit the GP to normal scores of the ranks
+        # conditional spaces: the branches, see set_branches
+        self._branches = None
         self._theta = None  # fitted log-hyperparameters
         self._n_theta = 0  # observations at the last hyperparameter fit
         self._n_hyper_fits = 0
@@ -612,14 +624,77 @@ class _Optimizer(Optimizer):
                 return table[self.rng.randint(0, len(table), n_samples)]
         return np.asarray(dim.transform(dim.rvs(n_samples, random_state=self.rng)))
 
+    def set_branches(self, branches):
+        """Propose branch by branch in a conditional space.
+
+        ``branches`` lists the space's branches, each a pair of dicts keyed by
+        dimension index: the values of the parents that choose the branch,
+        and the fixed value of every dimension that is not free in it (those
+        parents, and the inactive dimensions at the value imputed for them
+        when told). Each proposal then optimises the acquisition within each
+        branch, on points that look like the points told (an inactive
+        dimension at its imputed value, not at a random one whose distance to
+        the data would pose as uncertainty), and takes the best; and a branch
+        with fewer than ``_BRANCH_SHARE`` of its even share of the points
+        (told and pending) is proposed in first, so that no branch is starved
+        because its first random points were poor. None: the whole space at
+        once.
+        """
+        self._branches = None
+        if branches:
+            columns = np.cumsum(
+                [0] + [d.transformed_size for d in self.space.dimensions]
+            )
+            self._branches = [
+                (
+                    dict(match),
+                    [
+                        (
+                            slice(columns[i], columns[i + 1]),
+                            np.asarray(
+                                self.space.dimensions[i].transform([value]), dtype=float
+                            ).ravel(),
+                        )
+                        for i, value in sorted(fixed.items())
+                    ],
+                )
+                for match, fixed in branches
+            ]
+
+    def _branch_of(self, point):
+        for b, (match, _) in enumerate(self._branches):
+            if all(point[i] == value for i, value in match.items()):
+                return b
+        return None
+
+    def _branches_due(self, y_opt):
+        """The branches to propose in, as (fixed columns, incumbent) pairs:
+        the most starved one if any is below its floor, else all of them.
+
+        A starved branch's incumbent is its own best value, so the points it
+        is given improve on what it found (the search's best may be out of
+        reach there, and the expected improvement over it flat).
+        """
+        owners = np.array([self._branch_of(p) for p in self.Xi])  # told and lies
+        n_branches = len(self._branches)
+        counts = np.array([np.sum(owners == b) for b in range(n_branches)])
+        floor = self._BRANCH_SHARE * (len(self.Xi) + 1) / n_branches
+        starved = np.flatnonzero(counts < floor)
+        if not len(starved):
+            return [(fixed, y_opt) for _, fixed in self._branches]
+        b = starved[np.argmin(counts[starved])]
+        y = np.asarray(self.yi, dtype=float)
+        if self._rank_targets:
+            y = _normal_scores(y)
+        mine = y[owners == b]
+        return [(self._branches[b][1], float(mine.min()) if len(mine) else y_opt)]
+
     def _propose(self, posterior, y_opt, n_observed):
         """The best point of each candidate acquisition function (transformed)."""
         n_samples = self.n_points
         if self.acq_optimizer == "lbfgs":
             affordable = int(self._CANDIDATE_FLOPS / n_observed**2)
             n_samples = min(n_samples, max(self._MIN_CANDIDATES, affordable))
-        X = self._candidates(n_samples)
-        mean, std = posterior.predict(X)
         names = self.cand_acq_funcs_
         kwargs = self.acq_func_kwargs or {}
         acq_kwargs = {
@@ -627,18 +702,36 @@ class _Optimizer(Optimizer):
             "xi": kwargs.get("xi", 0.01),
             "kappa": kwargs.get("kappa", 1.96),
         }
-        values = [_acquisition(name, mean, std, **acq_kwargs)[0] for name in names]
-        if self.acq_optimizer == "sampling":
-            best = [X[np.argmin(v)] for v in values]
-        else:
-            best = self._polish(posterior, X, values, names, acq_kwargs)
+        space_bounds = np.asarray(self.space.transformed_bounds, dtype=float)
+        groups = [([], y_opt)] if self._branches is None else self._branches_due(y_opt)
+        best = [None] * len(names)
+        best_values = np.full(len(names), np.inf)
+        for fixed, acq_kwargs["y_opt"] in groups:
+            X = self._candidates(max(1, n_samples // len(groups)))
+            bounds = space_bounds.copy()
+            for columns, value in fixed:
+                X[:, columns] = value
+                bounds[columns, 0] = bounds[columns, 1] = value
+            mean, std = posterior.predict(X)
+            values = [_acquisition(name, mean, std, **acq_kwargs)[0] for name in names]
+            if self.acq_optimizer == "sampling":
+                rows = [int(np.argmin(v)) for v in values]
+                points = [X[r] for r in rows]
+                found = [v[r] for v, r in zip(values, rows)]
+            else:
+                points, found = self._polish(
+                    posterior, X, values, names, acq_kwargs, bounds
+                )
+            for a in range(len(names)):
+                if best[a] is None or found[a] < best_values[a]:
+                    best[a], best_values[a] = points[a], found[a]
         if not self.space.is_categorical:
-            bounds = np.asarray(self.space.transformed_bounds, dtype=float)
-            best = [np.clip(x, bounds[:, 0], bounds[:, 1]) for x in best]
+            best = [np.clip(x, space_bounds[:, 0], space_bounds[:, 1]) for x in best]
         return best
 
-    def _polish(self, posterior, X, values, names, acq_kwargs):
-        """L-BFGS-B from the best candidates of every acquisition function at once."""
+    def _polish(self, posterior, X, values, names, acq_kwargs, bounds):
+        """L-BFGS-B from the best candidates of every acquisition function at
+        once; the best point of each function, and its value."""
         k = max(1, min(self.n_restarts_optimizer, len(X)))
         rows = [np.argsort(v, kind="stable")[:k] for v in values]
         starts = np.vstack([X[r] for r in rows])
@@ -648,7 +741,6 @@ class _Optimizer(Optimizer):
         scales = [
             np.ptp(v) if np.ptp(v) > np.finfo(float).tiny else 1.0 for v in values
         ]
-        bounds = np.asarray(self.space.transformed_bounds, dtype=float)
         ends, end_values = _minimize_acquisition(
             posterior,
             starts,
@@ -659,7 +751,8 @@ class _Optimizer(Optimizer):
             acq_kwargs,
             self._LBFGS_MAXITER,
         )
-        return [
-            ends[a * k + np.argmin(end_values[a * k : (a + 1) * k])]
+        best = [
+            a * k + int(np.argmin(end_values[a * k : (a + 1) * k]))
             for a in range(len(names))
         ]
+        return [ends[i] for i in best], [float(end_values[i]) for i in best]

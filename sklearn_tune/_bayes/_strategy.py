@@ -54,6 +54,73 @@ def _to_skopt(dimension, name, indices=False):
     )
 
 
+# A conditional space with more branches than this is searched as a whole
+# (each proposal optimises the acquisition once per branch).
+_MAX_BRANCHES = 16
+
+
+def _imputed(dimension):
+    """The value an inactive dimension is told at (see ``_complete``)."""
+    return (
+        dimension.categories[0] if isinstance(dimension, Categorical) else dimension.low
+    )
+
+
+def _branches(dimensions):
+    """The branches of a conditional space, as ``_Optimizer.set_branches``
+    takes them, or None past ``_MAX_BRANCHES``.
+
+    A branch is one choice of every parent (a Categorical that a condition
+    names) that is active: ``{"clf": Categorical(["lr", "svc"]), "kernel":
+    Categorical(["rbf", "poly"]).when(clf="svc"), ...}`` has the branches lr,
+    svc with rbf, and svc with poly. Dimensions are given by their index, and
+    a Categorical's values by the choice's index, as the optimizer sees them.
+    """
+    subspace = SubSpace(dimensions)
+    names = list(dimensions)
+
+    def depth(name):
+        condition = dimensions[name].condition
+        return 0 if condition is None else 1 + depth(condition.parent)
+
+    parents = sorted(
+        {d.condition.parent for d in dimensions.values() if d.condition is not None},
+        key=lambda name: (depth(name), names.index(name)),
+    )
+    defaults = {name: _imputed(d) for name, d in dimensions.items()}
+    assignments = [{}]
+    for parent in parents:  # a parent's own parents are assigned before it
+        grown = []
+        for assignment in assignments:
+            point = {**defaults, **assignment}
+            if subspace._is_active(parent, point):
+                grown.extend(
+                    {**assignment, parent: choice}
+                    for choice in dimensions[parent].categories
+                )
+            else:
+                grown.append(assignment)
+        assignments = grown
+        if len(assignments) > _MAX_BRANCHES:
+            return None
+    branches = []
+    for assignment in assignments:
+        point = {**defaults, **assignment}
+        match, fixed = {}, {}
+        for i, (name, dimension) in enumerate(dimensions.items()):
+            if name in assignment:
+                match[i] = fixed[i] = dimension.index(assignment[name])
+            elif not subspace._is_active(name, point):
+                value = _imputed(dimension)
+                fixed[i] = (
+                    dimension.index(value)
+                    if isinstance(dimension, Categorical)
+                    else value
+                )
+        branches.append((match, fixed))
+    return branches
+
+
 def check_optimizer_kwargs(optimizer_kwargs):
     """Validate ``optimizer_kwargs`` before any fit; return a copy."""
     kwargs = dict(optimizer_kwargs or {})
@@ -131,6 +198,8 @@ class _BayesStrategy:
         # ranks' normal scores there, so one branch's bad values cannot
         # flatten the others.
         optimizer._rank_targets = self.subspace.is_conditional
+        if optimizer._fast and self.subspace.is_conditional:
+            optimizer.set_branches(_branches(self.dimensions))
         return _Model(optimizer)
 
     @property
