@@ -389,15 +389,17 @@ def test_the_branches_of_a_conditional_space():
         (
             {names[i]: v for i, v in match.items()},
             {names[i]: v for i, v in fixed.items()},
+            group,
         )
-        for match, fixed in _branches(space)
+        for match, fixed, group in _branches(space)
     ]
     # parents by choice index; inactive knobs at their imputed value (the
-    # lower bound, the first choice); C is free in every branch
+    # lower bound, the first choice); C is free in every branch; the group is
+    # the choice of the root, clf
     assert branches == [
-        ({"clf": 0}, {"clf": 0, "kernel": 0, "degree": 2}),
-        ({"clf": 1, "kernel": 0}, {"clf": 1, "kernel": 0, "degree": 2}),
-        ({"clf": 1, "kernel": 1}, {"clf": 1, "kernel": 1}),
+        ({"clf": 0}, {"clf": 0, "kernel": 0, "degree": 2}, (0,)),
+        ({"clf": 1, "kernel": 0}, {"clf": 1, "kernel": 0, "degree": 2}, (1,)),
+        ({"clf": 1, "kernel": 1}, {"clf": 1, "kernel": 1}, (1,)),
     ]
     wide = {f"p{i}": Categorical(["a", "b"]) for i in range(5)}
     wide.update({f"x{i}": Real(0, 1).when(**{f"p{i}": "b"}) for i in range(5)})
@@ -473,3 +475,49 @@ def test_a_conditional_search_does_not_depend_on_n_jobs():
     one = _decoy_search(random_state=0, n_jobs=1).fit(X).cv_results_["params"]
     two = _decoy_search(random_state=0, n_jobs=2).fit(X).cv_results_["params"]
     assert one == two
+
+
+class Nested(BaseEstimator):
+    """A classifier choice whose second choice has kernels (one with a degree)
+    and scores better than the first."""
+
+    def __init__(self, clf="lr", C=1.0, kernel="rbf", degree=2):
+        self.clf, self.C, self.kernel, self.degree = clf, C, kernel, degree
+
+    def fit(self, X, y=None):
+        return self
+
+    def score(self, X, y=None):
+        value = -((np.log10(self.C) - 1) ** 2)
+        if self.clf == "lr":
+            return value - 1.0
+        return (
+            value
+            + {"rbf": 0.0, "poly": 0.1 * self.degree, "sigmoid": -0.5}[self.kernel]
+        )
+
+
+def test_the_floor_counts_choices_of_the_root_not_nested_branches():
+    from sklearn_tune._bayes._optimizer import _Optimizer
+    from sklearn_tune.space import Integer
+
+    space = {
+        "clf": Categorical(["lr", "svc"]),
+        "C": Real(1e-3, 1e3, prior="log-uniform"),
+        "kernel": Categorical(["rbf", "poly", "sigmoid"]).when(clf="svc"),
+        "degree": Integer(2, 4).when(kernel="poly"),
+    }
+    search = BayesSearchCV(
+        Nested(),
+        space,
+        n_iter=24,
+        cv=KFold(2),
+        refit=False,
+        random_state=0,
+        optimizer_kwargs={"n_initial_points": 4},
+    ).fit(X)
+    choices = [p["clf"] for p in search.cv_results_["params"]]
+    # four branches (lr, svc with each kernel) but two root choices: each of
+    # lr and svc gets at least _BRANCH_SHARE of half the candidates
+    assert choices.count("lr") >= int(_Optimizer._BRANCH_SHARE * 24 / 2)
+    assert choices.count("svc") > choices.count("lr")

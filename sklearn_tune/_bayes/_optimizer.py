@@ -165,9 +165,9 @@ class _Optimizer(Optimizer):
     # Past this many observations the GP is fitted to a subset of them (see
     # _training_rows): its cost per candidate stops growing.
     _MAX_TRAIN = 300
-    # Conditional spaces (see set_branches): each branch gets at least this
-    # share of an even split of the points (three branches, 60 points: at
-    # least 15 each). On benchmarks/bench_conditional.py's decoy (a narrow
+    # Conditional spaces (see set_branches): each choice of the root gets at
+    # least this share of an even split of the points (three choices, 60
+    # points: at least 15 each). On benchmarks/bench_conditional.py's decoy (a narrow
     # best branch whose first random points look worst), regret@60 over 30
     # seeds: 0.35 before branch-wise proposals, 0.36 with a floor of 0.5, 0.16
     # at 0.75, 0.17 at 1 (an even split); Optuna's TPE 0.42. On its Titanic
@@ -627,24 +627,26 @@ class _Optimizer(Optimizer):
     def set_branches(self, branches):
         """Propose branch by branch in a conditional space.
 
-        ``branches`` lists the space's branches, each a pair of dicts keyed by
-        dimension index: the values of the parents that choose the branch,
-        and the fixed value of every dimension that is not free in it (those
-        parents, and the inactive dimensions at the value imputed for them
-        when told). Each proposal then optimises the acquisition within each
-        branch, on points that look like the points told (an inactive
-        dimension at its imputed value, not at a random one whose distance to
-        the data would pose as uncertainty), and takes the best; and a branch
-        with fewer than ``_BRANCH_SHARE`` of its even share of the points
-        (told and pending) is proposed in first, so that no branch is starved
-        because its first random points were poor. None: the whole space at
-        once.
+        ``branches`` lists the space's branches as ``(match, fixed, group)``:
+        ``match`` and ``fixed`` are dicts keyed by dimension index, the values
+        of the parents that choose the branch, and the fixed value of every
+        dimension that is not free in it (those parents, and the inactive
+        dimensions at the value imputed for them when told); ``group`` says
+        which choice of the space's root(s) it belongs to. Each proposal then
+        optimises the acquisition within each branch, on points that look
+        like the points told (an inactive dimension at its imputed value, not
+        at a random one whose distance to the data would pose as
+        uncertainty), and takes the best. And a root choice with fewer than
+        ``_BRANCH_SHARE`` of an even split of the points (told and pending)
+        is proposed in first, so that none is starved because its first
+        random points were poor. None: the whole space at once.
         """
         self._branches = None
         if branches:
             columns = np.cumsum(
                 [0] + [d.transformed_size for d in self.space.dimensions]
             )
+            groups = list(dict.fromkeys(group for _, _, group in branches))
             self._branches = [
                 (
                     dict(match),
@@ -657,37 +659,40 @@ class _Optimizer(Optimizer):
                         )
                         for i, value in sorted(fixed.items())
                     ],
+                    groups.index(group),
                 )
-                for match, fixed in branches
+                for match, fixed, group in branches
             ]
+            self._n_groups = len(groups)
 
-    def _branch_of(self, point):
-        for b, (match, _) in enumerate(self._branches):
+    def _group_of(self, point):
+        for match, _, group in self._branches:
             if all(point[i] == value for i, value in match.items()):
-                return b
-        return None
+                return group
+        return -1
 
     def _branches_due(self, y_opt):
         """The branches to propose in, as (fixed columns, incumbent) pairs:
-        the most starved one if any is below its floor, else all of them.
+        those of the most starved root choice if one is below its floor, else
+        all of them.
 
-        A starved branch's incumbent is its own best value, so the points it
+        A starved choice's incumbent is its own best value, so the points it
         is given improve on what it found (the search's best may be out of
         reach there, and the expected improvement over it flat).
         """
-        owners = np.array([self._branch_of(p) for p in self.Xi])  # told and lies
-        n_branches = len(self._branches)
-        counts = np.array([np.sum(owners == b) for b in range(n_branches)])
-        floor = self._BRANCH_SHARE * (len(self.Xi) + 1) / n_branches
+        owners = np.array([self._group_of(p) for p in self.Xi], dtype=int)
+        counts = np.bincount(owners[owners >= 0], minlength=self._n_groups)
+        floor = self._BRANCH_SHARE * (len(self.Xi) + 1) / self._n_groups
         starved = np.flatnonzero(counts < floor)
         if not len(starved):
-            return [(fixed, y_opt) for _, fixed in self._branches]
-        b = starved[np.argmin(counts[starved])]
+            return [(fixed, y_opt) for _, fixed, _ in self._branches]
+        g = starved[np.argmin(counts[starved])]
         y = np.asarray(self.yi, dtype=float)
         if self._rank_targets:
             y = _normal_scores(y)
-        mine = y[owners == b]
-        return [(self._branches[b][1], float(mine.min()) if len(mine) else y_opt)]
+        mine = y[owners == g]
+        incumbent = float(mine.min()) if len(mine) else y_opt
+        return [(fixed, incumbent) for _, fixed, group in self._branches if group == g]
 
     def _propose(self, posterior, y_opt, n_observed):
         """The best point of each candidate acquisition function (transformed)."""

@@ -73,8 +73,9 @@ def _branches(dimensions):
     A branch is one choice of every parent (a Categorical that a condition
     names) that is active: ``{"clf": Categorical(["lr", "svc"]), "kernel":
     Categorical(["rbf", "poly"]).when(clf="svc"), ...}`` has the branches lr,
-    svc with rbf, and svc with poly. Dimensions are given by their index, and
-    a Categorical's values by the choice's index, as the optimizer sees them.
+    svc with rbf, and svc with poly, in the groups (root choices) lr and svc.
+    Dimensions are given by their index, and a Categorical's values by the
+    choice's index, as the optimizer sees them.
     """
     subspace = SubSpace(dimensions)
     names = list(dimensions)
@@ -103,9 +104,13 @@ def _branches(dimensions):
         assignments = grown
         if len(assignments) > _MAX_BRANCHES:
             return None
+    roots = [name for name in parents if dimensions[name].condition is None]
     branches = []
     for assignment in assignments:
         point = {**defaults, **assignment}
+        # the root choices it belongs to: the floor against starvation counts
+        # per classifier, not per kernel of one of them
+        group = tuple(dimensions[name].index(assignment[name]) for name in roots)
         match, fixed = {}, {}
         for i, (name, dimension) in enumerate(dimensions.items()):
             if name in assignment:
@@ -117,7 +122,7 @@ def _branches(dimensions):
                     if isinstance(dimension, Categorical)
                     else value
                 )
-        branches.append((match, fixed))
+        branches.append((match, fixed, group))
     return branches
 
 
