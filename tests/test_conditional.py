@@ -521,3 +521,24 @@ def test_the_floor_counts_choices_of_the_root_not_nested_branches():
     # lr and svc gets at least _BRANCH_SHARE of half the candidates
     assert choices.count("lr") >= int(_Optimizer._BRANCH_SHARE * 24 / 2)
     assert choices.count("svc") > choices.count("lr")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_no_root_choice_is_starved_by_the_genetic_search(seed):
+    from sklearn_tune._genetic import _strategy
+
+    search = GeneticSearchCV(
+        Decoy(),
+        DECOY,
+        population_size=10,
+        generations=5,
+        cv=KFold(2),
+        refit=False,
+        random_state=seed,
+    ).fit(X)
+    branches = [p["branch"] for p in search.cv_results_["params"]]
+    counts = {b: branches.count(b) for b in "abc"}
+    # each choice of the root gets about _BRANCH_SHARE of an even split (a
+    # re-mutated duplicate may change its branch afterwards: one or two less)
+    floor = _strategy._BRANCH_SHARE * len(branches) / 3
+    assert min(counts.values()) >= floor - 2, counts

@@ -40,6 +40,11 @@ _MAX_RETRIES = 10  # re-mutations of an offspring already evaluated
 _STEP_SCALE = 0.7
 _STEP_ELITE = 0.5
 _STEP_FLOOR = 1e-6
+# A conditional space with one root (a Categorical that conditions hang from,
+# itself unconditional): each of the root's choices gets at least this share of
+# an even split of the individuals evaluated, bred from that choice's own best,
+# as BayesSearchCV does (see _bayes/_optimizer.py).
+_BRANCH_SHARE = 0.75
 
 
 class _Fitness(base.Fitness):
@@ -204,6 +209,15 @@ class _GeneticStrategy:
         self.told_scores: list[float] = []
         self._told_top: set[str] = set()  # keys told at the full budget
         self._steps = None  # the numeric genes' step distribution, see _offspring
+        # conditional spaces with one root: its index, and every genome told
+        parents = {d.condition.parent for d in self.dimensions if d.condition}
+        roots = [
+            i
+            for i, (name, d) in enumerate(zip(self.names, self.dimensions))
+            if name in parents and d.condition is None
+        ]
+        self._root = roots[0] if len(roots) == 1 else None
+        self._told_genomes: list[_Individual] = []
 
     # -- genome <-> parameters ------------------------------------------------
 
@@ -363,9 +377,68 @@ class _GeneticStrategy:
                 if self.algorithm == "simple":
                     n -= self._n_kept_elites()  # the elites join the offspring
                 offspring = self._offspring(self.population, n, asked)
+                if self._root is not None:
+                    self._feed_starved(offspring)
             offspring = self._make_new(offspring)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
+
+    def _choice(self, individual):
+        """The index of the root's choice an individual takes."""
+        n = len(self.dimensions[self._root])
+        return min(int(individual[self._root] * n), n - 1)
+
+    def _feed_starved(self, offspring):
+        """Give the root's starved choices some of ``offspring``.
+
+        A choice with fewer than ``_BRANCH_SHARE`` of an even split of the
+        individuals (told, being fitted, and these offspring) takes the place
+        of offspring of the most frequent choice, last ones first: children of
+        its own two best individuals, or random genomes with that choice while
+        it has fewer than two. Selection alone would leave a branch whose first
+        random individuals were poor (a narrow best region behind a wide
+        mediocre one) with none. Call inside ``_deap_random(self.random)``.
+        """
+        n = len(self.dimensions[self._root])
+        pending = [ind for batch in self.pending for ind in batch]
+        counts = np.zeros(n, dtype=int)
+        for individual in [*self._told_genomes, *pending, *offspring]:
+            counts[self._choice(individual)] += 1
+        floor = _BRANCH_SHARE * counts.sum() / n
+        for choice in np.argsort(counts, kind="stable"):
+            while counts[choice] < floor:
+                donor = int(np.argmax(counts))
+                places = [
+                    j for j, ind in enumerate(offspring) if self._choice(ind) == donor
+                ]
+                if donor == choice or not places:
+                    break
+                offspring[places[-1]] = self._bred_in(choice)
+                counts[donor] -= 1
+                counts[choice] += 1
+
+    def _bred_in(self, choice):
+        """A child of the two best individuals told with the root's ``choice``
+        (stepping with their branch's own spread), or a random genome with it."""
+        members = [
+            ind
+            for ind in self._told_genomes
+            if self._choice(ind) == choice and math.isfinite(ind.fitness.values[0])
+        ]
+        if len(members) < 2:
+            child = self._random_individuals(1)[0]
+            child[self._root] = (choice + 0.5) / len(self.dimensions[self._root])
+            return child
+        parent1, parent2 = map(self.toolbox.clone, tools.selBest(members, 2))
+        steps, self._steps = self._steps, self._step_distribution(members)
+        try:
+            child = self.toolbox.mate(parent1, parent2)[0]
+            child = self.toolbox.mutate(child)[0]
+        finally:
+            self._steps = steps
+        child[self._root] = (choice + 0.5) / len(self.dimensions[self._root])
+        del child.fitness.values
+        return child
 
     def _random_individuals(self, n):
         """``n`` random genomes; call inside ``_deap_random(self.random)``,
@@ -426,6 +499,8 @@ class _GeneticStrategy:
             failed = not math.isfinite(score)
             worst = -math.inf * self.sign
             individual.fitness.values = (worst if failed else float(score),)
+            if self._root is not None:
+                self._told_genomes.append(self.toolbox.clone(individual))
             key = self._key(individual)
             n_new += key not in self.evaluated
             self.evaluated[key] = float(score)
