@@ -43,7 +43,6 @@ BROWSER_PAGES = [
     "auto_examples/index.html",
     "notebooks.html",
     "api/index.html",
-    "api/sklearn_tune.BayesSearchCV.html",
     "api/generated/sklearn_tune.BayesSearchCV.html",
 ]
 CHROMIUM_NAMES = [

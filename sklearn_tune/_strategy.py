@@ -15,6 +15,29 @@ from scipy.optimize import OptimizeResult
 
 Candidate = dict[str, Any]
 
+# Conditional spaces: each choice of a root (a Categorical that conditions hang
+# from, itself unconditional) gets at least this share of an even split of the
+# candidates, in both searchers (BayesSearchCV: _bayes/_optimizer.py's
+# set_branches; GeneticSearchCV: _feed_starved). On
+# benchmarks/bench_conditional.py's decoy (a narrow best branch whose first
+# random points look worst), BayesSearchCV's regret@60 over 30 seeds: 0.35
+# before branch-wise proposals, 0.36 with a floor of 0.5, 0.16 at 0.75, 0.17 at
+# 1 (an even split); Optuna's TPE 0.42. On its Titanic choice among four
+# classifiers (30 candidates, 5 seeds) the best CV score went from 0.8122 to
+# 0.8147, and the fewest candidates one classifier got from 3.0 to 5.8.
+BRANCH_SHARE = 0.75
+
+
+def condition_roots(dimensions):
+    """The names of a space's roots, in its order: the Categoricals that
+    conditions name and that have no condition themselves."""
+    parents = {d.condition.parent for d in dimensions.values() if d.condition}
+    return [
+        name
+        for name, d in dimensions.items()
+        if name in parents and d.condition is None
+    ]
+
 
 @runtime_checkable
 class Strategy(Protocol):

@@ -448,14 +448,14 @@ def _decoy_search(**kwargs):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_no_branch_is_starved(seed):
-    from sklearn_tune._bayes._optimizer import _Optimizer
+    from sklearn_tune._strategy import BRANCH_SHARE
 
     search = _decoy_search(random_state=seed).fit(X)
     branches = [p["branch"] for p in search.cv_results_["params"]]
     counts = {b: branches.count(b) for b in "abc"}
-    # each branch gets at least _BRANCH_SHARE of an even split of the
+    # each branch gets at least BRANCH_SHARE of an even split of the
     # candidates proposed (the floor is checked before each proposal)
-    floor = int(_Optimizer._BRANCH_SHARE * 30 / 3)
+    floor = int(BRANCH_SHARE * 30 / 3)
     assert min(counts.values()) >= floor, counts
 
 
@@ -498,7 +498,7 @@ class Nested(BaseEstimator):
 
 
 def test_the_floor_counts_choices_of_the_root_not_nested_branches():
-    from sklearn_tune._bayes._optimizer import _Optimizer
+    from sklearn_tune._strategy import BRANCH_SHARE
     from sklearn_tune.space import Integer
 
     space = {
@@ -518,14 +518,14 @@ def test_the_floor_counts_choices_of_the_root_not_nested_branches():
     ).fit(X)
     choices = [p["clf"] for p in search.cv_results_["params"]]
     # four branches (lr, svc with each kernel) but two root choices: each of
-    # lr and svc gets at least _BRANCH_SHARE of half the candidates
-    assert choices.count("lr") >= int(_Optimizer._BRANCH_SHARE * 24 / 2)
+    # lr and svc gets at least BRANCH_SHARE of half the candidates
+    assert choices.count("lr") >= int(BRANCH_SHARE * 24 / 2)
     assert choices.count("svc") > choices.count("lr")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_no_root_choice_is_starved_by_the_genetic_search(seed):
-    from sklearn_tune._genetic import _strategy
+    from sklearn_tune._strategy import BRANCH_SHARE
 
     search = GeneticSearchCV(
         Decoy(),
@@ -538,7 +538,7 @@ def test_no_root_choice_is_starved_by_the_genetic_search(seed):
     ).fit(X)
     branches = [p["branch"] for p in search.cv_results_["params"]]
     counts = {b: branches.count(b) for b in "abc"}
-    # each choice of the root gets about _BRANCH_SHARE of an even split (a
+    # each choice of the root gets about BRANCH_SHARE of an even split (a
     # re-mutated duplicate may change its branch afterwards: one or two less)
-    floor = _strategy._BRANCH_SHARE * len(branches) / 3
+    floor = BRANCH_SHARE * len(branches) / 3
     assert min(counts.values()) >= floor - 2, counts

@@ -26,6 +26,7 @@ from skopt.learning.gaussian_process import kernels as skopt_kernels
 from skopt.utils import cook_estimator
 from threadpoolctl import ThreadpoolController
 
+from .._strategy import BRANCH_SHARE
 from ._gp import (
     _SMALL,
     _acquisition,
@@ -165,16 +166,6 @@ class _Optimizer(Optimizer):
     # Past this many observations the GP is fitted to a subset of them (see
     # _training_rows): its cost per candidate stops growing.
     _MAX_TRAIN = 300
-    # Conditional spaces (see set_branches): each choice of the root gets at
-    # least this share of an even split of the points (three choices, 60
-    # points: at least 15 each). On benchmarks/bench_conditional.py's decoy (a narrow
-    # best branch whose first random points look worst), regret@60 over 30
-    # seeds: 0.35 before branch-wise proposals, 0.36 with a floor of 0.5, 0.16
-    # at 0.75, 0.17 at 1 (an even split); Optuna's TPE 0.42. On its Titanic
-    # choice among four classifiers (30 candidates, 5 seeds) the best CV
-    # score went from 0.8122 to 0.8147, and the fewest candidates one
-    # classifier got from 3.0 to 5.8.
-    _BRANCH_SHARE = 0.75
 
     def __init__(
         self,
@@ -637,7 +628,7 @@ class _Optimizer(Optimizer):
         like the points told (an inactive dimension at its imputed value, not
         at a random one whose distance to the data would pose as
         uncertainty), and takes the best. And a root choice with fewer than
-        ``_BRANCH_SHARE`` of an even split of the points (told and pending)
+        ``BRANCH_SHARE`` of an even split of the points (told and pending)
         is proposed in first, so that none is starved because its first
         random points were poor. None: the whole space at once.
         """
@@ -682,7 +673,7 @@ class _Optimizer(Optimizer):
         """
         owners = np.array([self._group_of(p) for p in self.Xi], dtype=int)
         counts = np.bincount(owners[owners >= 0], minlength=self._n_groups)
-        floor = self._BRANCH_SHARE * (len(self.Xi) + 1) / self._n_groups
+        floor = BRANCH_SHARE * (len(self.Xi) + 1) / self._n_groups
         starved = np.flatnonzero(counts < floor)
         if not len(starved):
             return [(fixed, y_opt) for _, fixed, _ in self._branches]
@@ -711,7 +702,8 @@ class _Optimizer(Optimizer):
         groups = [([], y_opt)] if self._branches is None else self._branches_due(y_opt)
         best = [None] * len(names)
         best_values = np.full(len(names), np.inf)
-        for fixed, acq_kwargs["y_opt"] in groups:
+        for fixed, incumbent in groups:
+            acq_kwargs["y_opt"] = incumbent
             X = self._candidates(max(1, n_samples // len(groups)))
             bounds = space_bounds.copy()
             for columns, value in fixed:

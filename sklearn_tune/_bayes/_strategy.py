@@ -18,7 +18,7 @@ from skopt import Optimizer
 from skopt import space as skopt_space
 from skopt.utils import create_result
 
-from .._strategy import _optimize_result
+from .._strategy import _optimize_result, condition_roots
 from ..space import Categorical, Real, SubSpace, _native
 from ._optimizer import _Optimizer
 
@@ -104,7 +104,7 @@ def _branches(dimensions):
         assignments = grown
         if len(assignments) > _MAX_BRANCHES:
             return None
-    roots = [name for name in parents if dimensions[name].condition is None]
+    roots = condition_roots(dimensions)
     branches = []
     for assignment in assignments:
         point = {**defaults, **assignment}
@@ -224,9 +224,7 @@ class _BayesStrategy:
         never reached the estimator do not mislead it.
         """
         return {
-            name: candidate[name]
-            if name in candidate
-            else (d.categories[0] if isinstance(d, Categorical) else d.low)
+            name: candidate[name] if name in candidate else _imputed(d)
             for name, d in self.dimensions.items()
         }
 

@@ -18,7 +18,7 @@ from numbers import Real
 import numpy as np
 from deap import algorithms, base, tools
 
-from .._strategy import _optimize_result
+from .._strategy import BRANCH_SHARE, _optimize_result, condition_roots
 from ..space import Categorical, SubSpace
 
 _ALGORITHMS = {
@@ -40,11 +40,16 @@ _MAX_RETRIES = 10  # re-mutations of an offspring already evaluated
 _STEP_SCALE = 0.7
 _STEP_ELITE = 0.5
 _STEP_FLOOR = 1e-6
-# A conditional space with one root (a Categorical that conditions hang from,
-# itself unconditional): each of the root's choices gets at least this share of
-# an even split of the individuals evaluated, bred from that choice's own best,
-# as BayesSearchCV does (see _bayes/_optimizer.py).
-_BRANCH_SHARE = 0.75
+
+
+def _category(gene, n):
+    """The index of the choice a categorical gene in [0, 1] takes, of ``n``."""
+    return min(int(gene * n), n - 1)
+
+
+def _gene(index, n):
+    """The gene at the middle of choice ``index``'s slice of [0, 1]."""
+    return (index + 0.5) / n
 
 
 class _Fitness(base.Fitness):
@@ -210,13 +215,8 @@ class _GeneticStrategy:
         self._told_top: set[str] = set()  # keys told at the full budget
         self._steps = None  # the numeric genes' step distribution, see _offspring
         # conditional spaces with one root: its index, and every genome told
-        parents = {d.condition.parent for d in self.dimensions if d.condition}
-        roots = [
-            i
-            for i, (name, d) in enumerate(zip(self.names, self.dimensions))
-            if name in parents and d.condition is None
-        ]
-        self._root = roots[0] if len(roots) == 1 else None
+        roots = condition_roots(dict(dimensions))
+        self._root = self.names.index(roots[0]) if len(roots) == 1 else None
         self._told_genomes: list[_Individual] = []
 
     # -- genome <-> parameters ------------------------------------------------
@@ -346,10 +346,10 @@ class _GeneticStrategy:
             if self.categorical[i]:
                 n = len(dim)
                 if n > 1:
-                    current = min(int(individual[i] * n), n - 1)
+                    current = _category(individual[i], n)
                     choice = random.randrange(n - 1)
                     choice += choice >= current
-                    individual[i] = (choice + 0.5) / n
+                    individual[i] = _gene(choice, n)
             else:
                 gene = [individual[i]]
                 tools.mutPolynomialBounded(gene, eta, 0.0, 1.0, indpb=1.0)
@@ -385,13 +385,12 @@ class _GeneticStrategy:
 
     def _choice(self, individual):
         """The index of the root's choice an individual takes."""
-        n = len(self.dimensions[self._root])
-        return min(int(individual[self._root] * n), n - 1)
+        return _category(individual[self._root], len(self.dimensions[self._root]))
 
     def _feed_starved(self, offspring):
         """Give the root's starved choices some of ``offspring``.
 
-        A choice with fewer than ``_BRANCH_SHARE`` of an even split of the
+        A choice with fewer than ``BRANCH_SHARE`` of an even split of the
         individuals (told, being fitted, and these offspring) takes the place
         of offspring of the most frequent choice, last ones first: children of
         its own two best individuals, or random genomes with that choice while
@@ -404,7 +403,7 @@ class _GeneticStrategy:
         counts = np.zeros(n, dtype=int)
         for individual in [*self._told_genomes, *pending, *offspring]:
             counts[self._choice(individual)] += 1
-        floor = _BRANCH_SHARE * counts.sum() / n
+        floor = BRANCH_SHARE * counts.sum() / n
         for choice in np.argsort(counts, kind="stable"):
             while counts[choice] < floor:
                 donor = int(np.argmax(counts))
@@ -425,9 +424,10 @@ class _GeneticStrategy:
             for ind in self._told_genomes
             if self._choice(ind) == choice and math.isfinite(ind.fitness.values[0])
         ]
+        n = len(self.dimensions[self._root])
         if len(members) < 2:
             child = self._random_individuals(1)[0]
-            child[self._root] = (choice + 0.5) / len(self.dimensions[self._root])
+            child[self._root] = _gene(choice, n)
             return child
         parent1, parent2 = map(self.toolbox.clone, tools.selBest(members, 2))
         steps, self._steps = self._steps, self._step_distribution(members)
@@ -436,7 +436,7 @@ class _GeneticStrategy:
             child = self.toolbox.mutate(child)[0]
         finally:
             self._steps = steps
-        child[self._root] = (choice + 0.5) / len(self.dimensions[self._root])
+        child[self._root] = _gene(choice, n)
         del child.fitness.values
         return child
 
