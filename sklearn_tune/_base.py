@@ -37,7 +37,7 @@ from ._compat import (
     select_best_index,
 )
 from ._continuation import continuation, fit_split
-from ._dispatch import deferred, dispatch
+from ._dispatch import Dispatcher, deferred
 from ._evaluations import Evaluations, failed_fit_results
 from ._fidelity import Hyperband, SubsampledCV, check_resources
 from ._fingerprint import describe
@@ -95,6 +95,7 @@ class _Run:
     n_sklearn_fit_results: int = 0  # fit results evaluate_candidates has kept
     sklearn_batch: bool = False  # whether a batch was given to evaluate_candidates
     inflight: list = field(default_factory=list)  # batches asked, not yet told
+    dispatcher: Any = None  # starts the batches' fits (see _dispatch)
     n_splits: int | None = None
     fitted: list | None = None  # the fit results of the call under way
     sentinel: bool = False
@@ -754,7 +755,9 @@ class BaseTuneSearchCV(BaseSearchCV):
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
         tasks, batch.keep = self._fit_tasks(run, to_fit, n)
-        batch.handle = dispatch(tasks, self.n_jobs)
+        if run.dispatcher is None:  # the backend of this search, found once
+            run.dispatcher = Dispatcher(self.n_jobs)
+        batch.handle = run.dispatcher.dispatch(tasks)
         return batch
 
     def _finish_batch(self, run, batch):

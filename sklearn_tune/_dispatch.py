@@ -136,21 +136,33 @@ def _in_order(tasks, n_jobs):
     )
 
 
-def dispatch(tasks, n_jobs):
-    """Start ``tasks`` (``(function, args)`` pairs); return their handle.
+class Dispatcher:
+    """Starts the batches of one search on the backend active when it is made
+    (joblib's configuration, in the loop's thread).
 
-    With one effective worker (``joblib.effective_n_jobs``, under the active
-    backend), nothing runs before :meth:`_Handle.results` is called; nor on a
-    backend this module does not know, whose batches are then fitted one
-    joblib call at a time, when their results are needed (the same results,
-    fewer fits at once).
+    The number of workers is found once per search: on Dask it is a round
+    trip to the scheduler, which every batch paid before.
     """
-    if joblib.effective_n_jobs(n_jobs) <= 1 or not tasks:
-        return _Lazy(tasks)
-    backend = _own_backend()
-    if backend is None:
-        return _Lazy(tasks, lambda: _in_order(tasks, n_jobs))
-    return _Drained(tasks, n_jobs, backend)
+
+    def __init__(self, n_jobs):
+        self.n_jobs = n_jobs
+        self.n_workers = joblib.effective_n_jobs(n_jobs)
+
+    def dispatch(self, tasks):
+        """Start ``tasks`` (``(function, args)`` pairs); return their handle.
+
+        With one effective worker (``joblib.effective_n_jobs``, under the
+        active backend), nothing runs before :meth:`_Handle.results` is
+        called; nor on a backend this module does not know, whose batches
+        are then fitted one joblib call at a time, when their results are
+        needed (the same results, fewer fits at once).
+        """
+        if self.n_workers <= 1 or not tasks:
+            return _Lazy(tasks)
+        backend = _own_backend()
+        if backend is None:
+            return _Lazy(tasks, lambda: _in_order(tasks, self.n_jobs))
+        return _Drained(tasks, self.n_jobs, backend)
 
 
 def deferred(run):

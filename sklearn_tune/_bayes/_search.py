@@ -75,7 +75,9 @@ class BayesSearchCV(BaseTuneSearchCV):
         trains a candidate again, it is no new one) and ``n_points`` is not
         used: each bracket asks for its candidates at once. New candidates
         come from the surrogate of the highest budget that has finished its
-        ``n_initial_points`` (BOHB's rule); every budget has its own.
+        ``n_initial_points`` (BOHB's rule); every budget has its own. Before
+        that, they are the initial design, then points spread away from the
+        candidates started.
 
     Attributes
     ----------

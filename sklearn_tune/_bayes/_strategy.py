@@ -30,6 +30,7 @@ _OPTIMIZER_ARGS = [
 # Acquisition functions that divide by the evaluation time, which the search
 # does not pass to the optimizer.
 _PER_SECOND = ("EIps", "PIps")
+_SPREAD_DRAWS = 512  # random points _spread chooses from
 _INT32_MAX = np.iinfo(np.int32).max
 
 
@@ -334,6 +335,10 @@ class _BayesStrategy:
         optimizer = model.optimizer
         told = {tuple(x) for x in optimizer.Xi}
         pending = [p for p in self._started if tuple(p) not in told]
+        if not ready:
+            points = self._drawn(optimizer, pending, n)
+            self._started.extend(list(p) for p in points)
+            return [self._to_candidate(point) for point in points]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The objective has been evaluated")
             if pending:
@@ -346,6 +351,52 @@ class _BayesStrategy:
         points = self._fresh(points, [*optimizer.Xi, *self._started])
         self._started.extend(list(p) for p in points)
         return [self._to_candidate(point) for point in points]
+
+    def _drawn(self, optimizer, pending, n):
+        """``n`` candidates while no budget's model has its initial points:
+        the rest of the initial design, then points spread away from every
+        point started (see :meth:`_spread`). A model fitted to nothing but
+        the lies told for the points in flight proposes much the same spread
+        points, and cost the search's first second, every worker idle."""
+        n_design = min(n, max(0, optimizer._n_initial_points - len(pending)))
+        points = []
+        if n_design:
+            if pending:  # within the initial points: no model is fitted
+                optimizer = optimizer.with_pending(
+                    pending, self._rng.randint(_INT32_MAX)
+                )
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "The objective has been evaluated")
+                points = (
+                    [optimizer.ask()]
+                    if n_design == 1
+                    else optimizer.ask(n_points=n_design)
+                )
+        seen = [*optimizer.Xi, *self._started]
+        points = self._fresh(points, seen)
+        if n > n_design:
+            points += self._spread(optimizer.space, [*seen, *points], n - n_design)
+        return points
+
+    def _spread(self, space, seen, n, n_draws=_SPREAD_DRAWS):
+        """``n`` points, each the one of ``n_draws`` random points farthest
+        from ``seen`` and from those chosen before it (greedy maximin, in the
+        model's unit-scaled space): a space-filling design that goes on from
+        the points already started."""
+        draws = space.rvs(n_draws, random_state=self._rng)
+        unit = np.asarray(space.transform(draws), dtype=float)
+        nearest = np.full(len(draws), np.inf)
+        if seen:
+            taken = np.asarray(space.transform([list(p) for p in seen]), dtype=float)
+            for row in taken:
+                np.minimum(nearest, ((unit - row) ** 2).sum(axis=1), out=nearest)
+        chosen = []
+        for _ in range(n):
+            j = int(np.argmax(nearest))
+            chosen.append(draws[j])
+            np.minimum(nearest, ((unit - unit[j]) ** 2).sum(axis=1), out=nearest)
+            nearest[j] = -1.0  # never twice
+        return chosen
 
     def tell_at(self, candidates, scores, budget, top, last):
         """Scores of candidates trained with ``budget``, told to its own model.
