@@ -542,3 +542,38 @@ def test_no_root_choice_is_starved_by_the_genetic_search(seed):
     # re-mutated duplicate may change its branch afterwards: one or two less)
     floor = BRANCH_SHARE * len(branches) / 3
     assert min(counts.values()) >= floor - 2, counts
+
+
+class BudgetedDecoy(Decoy):
+    """The decoy with a training budget that changes nothing."""
+
+    def __init__(self, branch="a", a1=0.0, b1=0.0, b2=1.0, c1=0.0, budget=9):
+        super().__init__(branch, a1, b1, b2, c1)
+        self.budget = budget
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_root_choice_is_starved_by_the_multi_fidelity_genetic_search(seed):
+    from sklearn_tune._strategy import BRANCH_SHARE
+
+    search = GeneticSearchCV(
+        BudgetedDecoy(),
+        DECOY,
+        population_size=10,
+        generations=5,
+        cv=KFold(2),
+        refit=False,
+        random_state=seed,
+        resource="budget",
+        min_resources=1,
+        max_resources=9,
+        factor=3,
+    ).fit(X)
+    branch_of = {}  # each new candidate once, whatever budgets it reached
+    for params in search.cv_results_["params"]:
+        key = repr({k: v for k, v in params.items() if k != "budget"})
+        branch_of.setdefault(key, params["branch"])
+    branches = list(branch_of.values())
+    counts = {b: branches.count(b) for b in "abc"}
+    floor = BRANCH_SHARE * len(branches) / 3
+    assert min(counts.values()) >= floor - 2, counts

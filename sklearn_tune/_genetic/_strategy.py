@@ -378,7 +378,10 @@ class _GeneticStrategy:
                     n -= self._n_kept_elites()  # the elites join the offspring
                 offspring = self._offspring(self.population, n, asked)
                 if self._root is not None:
-                    self._feed_starved(offspring)
+                    pending = [ind for batch in self.pending for ind in batch]
+                    self._feed_starved(
+                        offspring, [*self._told_genomes, *pending], self._told_genomes
+                    )
             offspring = self._make_new(offspring)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
@@ -387,21 +390,21 @@ class _GeneticStrategy:
         """The index of the root's choice an individual takes."""
         return _category(individual[self._root], len(self.dimensions[self._root]))
 
-    def _feed_starved(self, offspring):
+    def _feed_starved(self, offspring, started, told):
         """Give the root's starved choices some of ``offspring``.
 
         A choice with fewer than ``BRANCH_SHARE`` of an even split of the
-        individuals (told, being fitted, and these offspring) takes the place
+        individuals (``started`` before, and these offspring) takes the place
         of offspring of the most frequent choice, last ones first: children of
-        its own two best individuals, or random genomes with that choice while
-        it has fewer than two. Selection alone would leave a branch whose first
-        random individuals were poor (a narrow best region behind a wide
-        mediocre one) with none. Call inside ``_deap_random(self.random)``.
+        its own two best individuals of ``told``, or random genomes with that
+        choice while it has fewer than two there. Selection alone would leave
+        a branch whose first random individuals were poor (a narrow best
+        region behind a wide mediocre one) with none. Call inside
+        ``_deap_random(self.random)``.
         """
         n = len(self.dimensions[self._root])
-        pending = [ind for batch in self.pending for ind in batch]
         counts = np.zeros(n, dtype=int)
-        for individual in [*self._told_genomes, *pending, *offspring]:
+        for individual in [*started, *offspring]:
             counts[self._choice(individual)] += 1
         floor = BRANCH_SHARE * counts.sum() / n
         for choice in np.argsort(counts, kind="stable"):
@@ -412,16 +415,17 @@ class _GeneticStrategy:
                 ]
                 if donor == choice or not places:
                     break
-                offspring[places[-1]] = self._bred_in(choice)
+                offspring[places[-1]] = self._bred_in(choice, told)
                 counts[donor] -= 1
                 counts[choice] += 1
 
-    def _bred_in(self, choice):
-        """A child of the two best individuals told with the root's ``choice``
-        (stepping with their branch's own spread), or a random genome with it."""
+    def _bred_in(self, choice, told):
+        """A child of the two best individuals of ``told`` with the root's
+        ``choice`` (stepping with their branch's own spread), or a random
+        genome with it."""
         members = [
             ind
-            for ind in self._told_genomes
+            for ind in told
             if self._choice(ind) == choice and math.isfinite(ind.fitness.values[0])
         ]
         n = len(self.dimensions[self._root])
@@ -554,7 +558,9 @@ class _GeneticStrategy:
         As DEHB does, parents are compared at one common budget: they are drawn
         by tournament among the best ``population_size`` individuals scored at
         this budget or, while it has fewer than two, at the nearest lower
-        budget that has; the first bracket starts from random genomes.
+        budget that has; the first bracket starts from random genomes. A
+        starved choice of a conditional space's root gets some of the
+        offspring, as in :meth:`ask`, bred from that pool.
         """
         pool = self._parent_pool(budget)
         with _deap_random(self.random):
@@ -562,6 +568,8 @@ class _GeneticStrategy:
                 offspring = self._random_individuals(n)
             else:
                 offspring = self._offspring(pool, n)
+                if self._root is not None:  # parents: this budget's pool
+                    self._feed_starved(offspring, list(self.genomes.values()), pool)
             offspring = self._make_new(offspring)
         for individual in offspring:
             self.genomes.setdefault(self._key(individual), individual)
