@@ -76,8 +76,7 @@ class BayesSearchCV(BaseTuneSearchCV):
         used: each bracket asks for its candidates at once. New candidates
         come from the surrogate of the highest budget that has finished its
         ``n_initial_points`` (BOHB's rule); every budget has its own. Before
-        that, they are the initial design, then points spread away from the
-        candidates started.
+        that, they are the initial design, then random points.
 
     Attributes
     ----------

@@ -30,7 +30,6 @@ _OPTIMIZER_ARGS = [
 # Acquisition functions that divide by the evaluation time, which the search
 # does not pass to the optimizer.
 _PER_SECOND = ("EIps", "PIps")
-_SPREAD_DRAWS = 512  # random points _spread chooses from
 _INT32_MAX = np.iinfo(np.int32).max
 
 
@@ -354,10 +353,10 @@ class _BayesStrategy:
 
     def _drawn(self, optimizer, pending, n):
         """``n`` candidates while no budget's model has its initial points:
-        the rest of the initial design, then points spread away from every
-        point started (see :meth:`_spread`). A model fitted to nothing but
-        the lies told for the points in flight proposes much the same spread
-        points, and cost the search's first second, every worker idle."""
+        the rest of the initial design, then random points, as BOHB samples
+        while it has no model. A model fitted to nothing but the lies told
+        for the points in flight cost the search its first second, every
+        worker idle, and knew nothing."""
         n_design = min(n, max(0, optimizer._n_initial_points - len(pending)))
         points = []
         if n_design:
@@ -372,31 +371,9 @@ class _BayesStrategy:
                     if n_design == 1
                     else optimizer.ask(n_points=n_design)
                 )
-        seen = [*optimizer.Xi, *self._started]
-        points = self._fresh(points, seen)
         if n > n_design:
-            points += self._spread(optimizer.space, [*seen, *points], n - n_design)
-        return points
-
-    def _spread(self, space, seen, n, n_draws=_SPREAD_DRAWS):
-        """``n`` points, each the one of ``n_draws`` random points farthest
-        from ``seen`` and from those chosen before it (greedy maximin, in the
-        model's unit-scaled space): a space-filling design that goes on from
-        the points already started."""
-        draws = space.rvs(n_draws, random_state=self._rng)
-        unit = np.asarray(space.transform(draws), dtype=float)
-        nearest = np.full(len(draws), np.inf)
-        if seen:
-            taken = np.asarray(space.transform([list(p) for p in seen]), dtype=float)
-            for row in taken:
-                np.minimum(nearest, ((unit - row) ** 2).sum(axis=1), out=nearest)
-        chosen = []
-        for _ in range(n):
-            j = int(np.argmax(nearest))
-            chosen.append(draws[j])
-            np.minimum(nearest, ((unit - unit[j]) ** 2).sum(axis=1), out=nearest)
-            nearest[j] = -1.0  # never twice
-        return chosen
+            points += optimizer.space.rvs(n - n_design, random_state=self._rng)
+        return self._fresh(points, [*optimizer.Xi, *self._started])
 
     def tell_at(self, candidates, scores, budget, top, last):
         """Scores of candidates trained with ``budget``, told to its own model.
