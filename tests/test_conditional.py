@@ -523,27 +523,6 @@ def test_the_floor_counts_choices_of_the_root_not_nested_branches():
     assert choices.count("svc") > choices.count("lr")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_no_root_choice_is_starved_by_the_genetic_search(seed):
-    from sklearn_tune._strategy import BRANCH_SHARE
-
-    search = GeneticSearchCV(
-        Decoy(),
-        DECOY,
-        population_size=10,
-        generations=5,
-        cv=KFold(2),
-        refit=False,
-        random_state=seed,
-    ).fit(X)
-    branches = [p["branch"] for p in search.cv_results_["params"]]
-    counts = {b: branches.count(b) for b in "abc"}
-    # each choice of the root gets about BRANCH_SHARE of an even split (a
-    # re-mutated duplicate may change its branch afterwards: one or two less)
-    floor = BRANCH_SHARE * len(branches) / 3
-    assert min(counts.values()) >= floor - 2, counts
-
-
 class BudgetedDecoy(Decoy):
     """The decoy with a training budget that changes nothing."""
 
@@ -552,22 +531,27 @@ class BudgetedDecoy(Decoy):
         self.budget = budget
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_no_root_choice_is_starved_by_the_multi_fidelity_genetic_search(seed):
+MULTI_FIDELITY = {"resource": "budget", "min_resources": 1, "max_resources": 9}
+
+
+@pytest.mark.parametrize(
+    "seed, fidelity",
+    [(0, {}), (1, {}), (2, {}), (0, MULTI_FIDELITY), (1, MULTI_FIDELITY)],
+    ids=["0", "1", "2", "0-multi-fidelity", "1-multi-fidelity"],
+)
+def test_no_root_choice_is_starved_by_the_genetic_search(seed, fidelity):
     from sklearn_tune._strategy import BRANCH_SHARE
 
     search = GeneticSearchCV(
-        BudgetedDecoy(),
+        BudgetedDecoy() if fidelity else Decoy(),
         DECOY,
         population_size=10,
         generations=5,
         cv=KFold(2),
         refit=False,
         random_state=seed,
-        resource="budget",
-        min_resources=1,
-        max_resources=9,
         factor=3,
+        **fidelity,
     ).fit(X)
     branch_of = {}  # each new candidate once, whatever budgets it reached
     for params in search.cv_results_["params"]:
@@ -575,5 +559,8 @@ def test_no_root_choice_is_starved_by_the_multi_fidelity_genetic_search(seed):
         branch_of.setdefault(key, params["branch"])
     branches = list(branch_of.values())
     counts = {b: branches.count(b) for b in "abc"}
+    # each choice of the root gets about BRANCH_SHARE of an even split (a
+    # re-mutated duplicate may change its branch afterwards: one or two less);
+    # with multi-fidelity, parents are bred from the bracket's budget's pool
     floor = BRANCH_SHARE * len(branches) / 3
     assert min(counts.values()) >= floor - 2, counts
