@@ -344,6 +344,33 @@ def table(label, runs, seeds):
     return "\n".join(lines) + "\n"
 
 
+def _nap(seconds):
+    time.sleep(seconds)
+
+
+def dask_floor(client, workers, durations=(0.01, 0.03, 0.1, 0.3), n=160):
+    """Dask's own ceiling: ``n`` sleeping tasks of one duration submitted at
+    once as futures (no search, no joblib); utilisation as for the searches."""
+    from distributed import wait
+
+    client.submit(_nap, 0.0, pure=False).result()
+    rows = [
+        "| task duration, s | utilisation of all tasks submitted at once |",
+        "| --- | --- |",
+    ]
+    for seconds in durations:
+        t0 = time.time()
+        wait([client.submit(_nap, seconds, pure=False) for _ in range(n)])
+        utilisation = n * seconds / ((time.time() - t0) * workers)
+        rows.append(f"| {seconds} | {utilisation:.2f} |")
+    return (
+        f"### Dask's own ceiling: {n} tasks on the {workers} workers above\n\n"
+        "Fits of a multi-fidelity search's first rungs take 2 to 110 ms here: "
+        "on this machine Dask itself cannot keep workers busy with tasks that "
+        "short, however they are submitted.\n\n" + "\n".join(rows) + "\n"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run, no file")
@@ -370,6 +397,8 @@ def main():
                 n = n // 2
             runs = configuration(label, workers, n, seeds, scale, backend)
             sections.append(table(f"{label}, {n} candidates", runs, seeds))
+            if backend == "dask":
+                sections.append(dask_floor(client, workers))
     finally:
         if client is not None:
             client.close()
