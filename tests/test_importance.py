@@ -256,7 +256,9 @@ class Budgeted(Synthetic):
             lambda: BayesSearchCV(
                 Budgeted(),
                 {"a": SPACE["a"], "c": SPACE["c"]},
-                n_iter=30,
+                # 16 full-budget candidates: promoted ones sit near a's optimum,
+                # so 7 (n_iter=30) can leave a's effect to chance
+                n_iter=60,
                 resource="n_steps",
                 min_resources=3,
                 optimizer_kwargs={"n_initial_points": 3},
