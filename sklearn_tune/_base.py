@@ -38,7 +38,7 @@ from ._compat import (
 )
 from ._continuation import continuation, fit_split
 from ._dispatch import Dispatcher, deferred
-from ._evaluations import Evaluations, failed_fit_results
+from ._evaluations import Evaluation, Evaluations, failed_fit_results, metric_of
 from ._fidelity import Hyperband, SubsampledCV, check_resources
 from ._fingerprint import describe
 from ._journal import CheckpointWriteError, Journal, describe_search
@@ -109,6 +109,10 @@ class _Run:
     # candidate key -> (budget, one trained model per CV split), for the
     # candidates promoted to the next rung
     models: dict = field(default_factory=dict)
+    # candidate key (at its budget) -> (handle, position, n_splits, keep): fits of
+    # promotions started before their rung was asked, see _start_promotions
+    prefetched: dict = field(default_factory=dict)
+    early_calls: list = field(default_factory=list)  # (handle, candidates) each
 
 
 @dataclass
@@ -125,27 +129,49 @@ class _Batch:
     handle: Any = None  # the fits of the others
     keep: list | None = None  # per candidate fitted: whether its models go on
     ctx: Any = None  # scikit-learn's callback context of the batch
+    # position in ``new`` -> (handle, position, n_splits, keep) of fits started
+    # before the batch was asked (see _start_promotions)
+    prefetched: dict = field(default_factory=dict)
+    promoting: bool = False  # whether its promotions were looked at early
 
     @property
     def to_fit(self):
-        return [c for j, c in enumerate(self.new) if j not in self.replayed]
+        return [
+            c
+            for j, c in enumerate(self.new)
+            if j not in self.replayed and j not in self.prefetched
+        ]
 
 
-def _culprit(batch, inflight, error):
-    """The batch whose own fit raised ``error``, or the first batch in flight
-    whose fit raised while ``error`` only says the workers were stopped
-    (joblib stops them all when one fit of any call raises)."""
+def _fits_of(out, position, n_splits):
+    """The ``(fit result, model)`` pairs of one candidate of a fit call."""
+    return out[position * n_splits : (position + 1) * n_splits]
+
+
+def _running(batch):
+    """Whether fits of ``batch`` are still under way on workers."""
+    handles = [h for h, *_ in batch.prefetched.values()]
+    if batch.handle is not None:
+        handles.append(batch.handle)
+    return any(h.running for h in handles)
+
+
+def _culprit(own, error, run):
+    """The fit call whose own fit raised, as ``(handle, its candidates)``:
+    ``own`` (the call that raised ``error``), or, while ``error`` only says
+    the workers were stopped (joblib stops them all when one fit of any call
+    raises), the first call in flight whose fit raised: a batch's, or
+    promotions started early."""
     if not _stopped_workers(error):
-        return batch
-    for other in inflight:
-        if other.handle is None:
-            continue
+        return own
+    calls = [(b.handle, b.to_fit) for b in run.inflight if b.handle is not None]
+    for handle, candidates in [*calls, *run.early_calls]:
         try:
-            other.handle.results()  # the workers are gone: it ends at once
+            handle.results()  # the workers are gone: it ends at once
         except Exception as err:
             if not _stopped_workers(err):
-                return other
-    return batch
+                return handle, candidates
+    return own
 
 
 def _stopped_workers(error):
@@ -572,6 +598,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     i_next += 1
                 if not inflight:
                     break
+                self._await_oldest(run, chain, inflight)
                 batch = inflight.pop(0)
                 i, candidates = batch.i, batch.candidates
                 n_resources = batch.n_resources
@@ -729,6 +756,10 @@ class BaseTuneSearchCV(BaseSearchCV):
             else {}
         )
         batch = _Batch(i, subspace, index, candidates, n, new, replayed)
+        for j, candidate in enumerate(new):
+            key = _candidate_key(candidate, n)
+            if j not in replayed and key in run.prefetched:
+                batch.prefetched[j] = run.prefetched.pop(key)
         to_fit = batch.to_fit
         if not to_fit:
             return batch
@@ -771,30 +802,179 @@ class BaseTuneSearchCV(BaseSearchCV):
             except Exception as err:
                 # a fit that raised (error_score="raise") in a later batch
                 # stops the workers under this one: raise that fit's error
-                culprit = _culprit(batch, run.inflight, err)
-                self._note_candidates(culprit.handle.error, culprit.to_fit)
-                raise culprit.handle.error from None
+                handle, candidates = _culprit((batch.handle, to_fit), err, run)
+                self._note_candidates(handle.error, candidates)
+                raise handle.error from None
             if batch.keep is None:  # evaluate_candidates' results
                 fitted = out
             else:
                 fitted = self._collect(run, to_fit, out, batch.keep, n)
             if batch.ctx is not None:
                 batch.ctx.call_on_fit_task_end(estimator=self)
-            if run.journal is not None:
-                run.journal.append(
-                    batch.subspace,
-                    batch.index,
-                    batch.i,
-                    list(zip(to_fit, fitted)),
-                    run.subspaces[batch.subspace].dimensions,
+        early = {}  # fitted before the batch was asked
+        for j, (handle, position, n_splits, keep) in batch.prefetched.items():
+            try:
+                fits = _fits_of(handle.results(), position, n_splits)
+            except Exception as err:
+                handle, candidates = _culprit((handle, [batch.new[j]]), err, run)
+                self._note_candidates(handle.error, candidates)
+                raise handle.error from None
+            early[j] = [result for result, _ in fits]
+            if keep and all(model is not None for _, model in fits):
+                run.models[self._base_key(run, batch.new[j])] = (
                     n,
+                    [model for _, model in fits],
                 )
+        if early:  # forget the calls whose every result was read
+            live = {id(h) for h, *_ in run.prefetched.values()}
+            live.update(id(h) for b in run.inflight for h, *_ in b.prefetched.values())
+            run.early_calls = [c for c in run.early_calls if id(c[0]) in live]
         fitted = iter(fitted)
+        results = {}
+        for j in range(len(batch.new)):
+            if j in batch.replayed:
+                results[j] = batch.replayed[j]
+            else:
+                results[j] = early[j] if j in early else next(fitted)
+        if run.journal is not None and (to_fit or early):
+            run.journal.append(
+                batch.subspace,
+                batch.index,
+                batch.i,
+                [
+                    (c, results[j])
+                    for j, c in enumerate(batch.new)
+                    if j not in batch.replayed
+                ],
+                run.subspaces[batch.subspace].dimensions,
+                n,
+            )
         for j, params in enumerate(batch.new):
-            fit_results = batch.replayed[j] if j in batch.replayed else next(fitted)
-            run.evaluations.add(params, fit_results, batch.i, n)
+            run.evaluations.add(params, results[j], batch.i, n)
         metric = run.evaluations.metric(self)
         return [run.evaluations.get(c, n).score(metric) for c in batch.candidates]
+
+    # -- multi-fidelity: promotions started while older batches still run ----
+
+    def _await_oldest(self, run, chain, inflight):
+        """Wait for the oldest batch's fits; meanwhile, start the promotions
+        of every later rung whose fits have all ended.
+
+        Batches are told in the order they were asked, so a rung that ends
+        while an older, slower batch still runs would wait for it before its
+        best candidates could go on. What a rung promotes depends on its own
+        scores only: those candidates are started at once, and their
+        results are read when their rung is asked (in the same order as
+        before), so the search is the same, only sooner.
+        """
+        if not self._may_start_promotions(run, chain):
+            return
+        oldest = inflight[0]
+        while _running(oldest):
+            run.dispatcher.finished.clear()
+            for k, batch in enumerate(inflight[1:], start=1):
+                if not batch.promoting and not _running(batch):
+                    self._start_promotions(run, chain, inflight, k)
+            if _running(oldest):
+                run.dispatcher.finished.wait(1.0)
+
+    def _may_start_promotions(self, run, chain):
+        return (
+            run.ladder is not None
+            and isinstance(chain.current, Hyperband)
+            and run.dispatcher is not None
+            and run.dispatcher.n_workers > 1
+            and not get_config().get("enable_metadata_routing")
+        )
+
+    def _start_promotions(self, run, chain, inflight, k):
+        """Start the fits of what the ``k``-th batch in flight will promote,
+        once every score of its rung is known (its own fits have ended).
+
+        Sets ``batch.promoting`` once decided: started, or left to the tell
+        (a rung fitted by ``evaluate_candidates``, a failed fit, a score
+        that another batch in flight will give)."""
+        batch = inflight[k]
+        if batch.subspace != chain.index:
+            return
+        n = batch.n_resources
+        if batch.to_fit and (
+            batch.handle is None or not batch.handle.done or batch.handle.error
+        ):
+            batch.promoting = True  # fitted when told, or a fit raised
+            return
+        for handle, *_ in batch.prefetched.values():
+            if handle.error is not None:
+                batch.promoting = True
+                return
+        batch.promoting = True
+        out = batch.handle.results() if batch.to_fit else []
+        own = iter(range(len(batch.to_fit)))
+        scores_of, models_of = {}, {}
+        for j, candidate in enumerate(batch.new):
+            models = None
+            if j in batch.replayed:
+                results = batch.replayed[j]
+            else:
+                if j in batch.prefetched:
+                    handle, position, n_splits, keep = batch.prefetched[j]
+                    fits = _fits_of(handle.results(), position, n_splits)
+                else:
+                    position = next(own)
+                    keep = batch.keep[position]
+                    fits = _fits_of(out, position, run.n_splits)
+                results = [result for result, _ in fits]
+                if keep and all(model is not None for _, model in fits):
+                    models = [model for _, model in fits]
+            scores_of[_candidate_key(candidate, n)] = Evaluation(
+                candidate, results, batch.i, n
+            )
+            if models is not None:
+                models_of[self._base_key(run, candidate)] = (n, models)
+        scores = []
+        for candidate in batch.candidates:
+            key = _candidate_key(candidate, n)
+            if key in scores_of:
+                evaluation = scores_of[key]
+            elif run.evaluations.has(candidate, n):
+                evaluation = run.evaluations.get(candidate, n)
+            else:
+                return  # fitted in another batch in flight: wait for the tell
+            scores.append(evaluation)
+        metric = metric_of(self, scores)
+        # the position of the batch among the ones its strategy has not told
+        position = sum(b.subspace == batch.subspace for b in inflight[:k])
+        promoted, budget = chain.current.promotions_of(
+            position, batch.candidates, [e.score(metric) for e in scores]
+        )
+        started = {_candidate_key(c, b.n_resources) for b in inflight for c in b.new}
+        fresh = [
+            c
+            for c in self._dedupe(run, promoted, budget)
+            if _candidate_key(c, budget) not in started
+            and _candidate_key(c, budget) not in run.prefetched
+        ]
+        if fresh and run.journal is not None:
+            cached = run.journal.replay(
+                batch.subspace, fresh, run.subspaces[batch.subspace].dimensions, budget
+            )
+            fresh = [c for j, c in enumerate(fresh) if j not in cached]
+        if not fresh:
+            return
+        for candidate in fresh:  # they go on training from this rung's models
+            key = self._base_key(run, candidate)
+            if key in models_of:
+                run.models[key] = models_of[key]
+        tasks, keep = self._fit_tasks(run, fresh, budget)
+        handle = run.dispatcher.dispatch(tasks)
+        run.early_calls.append((handle, fresh))
+        for position, candidate in enumerate(fresh):
+            run.prefetched[_candidate_key(candidate, budget)] = (
+                handle,
+                position,
+                run.n_splits,
+                keep[position],
+            )
 
     def _drop(self, run, inflight, i_next):
         """Drop the batches in flight (the search or its sub-space ended):

@@ -41,6 +41,17 @@ class _Handle:
         """What the fits raised, once :meth:`results` raised it."""
         return self._error
 
+    @property
+    def running(self):
+        """Whether the fits are under way on workers and not all done (a
+        handle fitted in the loop's thread, when asked, never is)."""
+        return False
+
+    @property
+    def done(self):
+        """Whether every fit has ended (or one raised)."""
+        return self._done.is_set()
+
     def results(self):
         self._done.wait()
         if self._error is not None:
@@ -74,8 +85,9 @@ class _Lazy(_Handle):
 class _Drained(_Handle):
     """A joblib call under way; a daemon thread collects its results."""
 
-    def __init__(self, tasks, n_jobs, backend):
+    def __init__(self, tasks, n_jobs, backend, finished=None):
         super().__init__(tasks)
+        self._finished = finished  # an Event set when the fits are done
         parallel = joblib.Parallel(
             backend=backend,
             n_jobs=n_jobs,
@@ -101,6 +113,12 @@ class _Drained(_Handle):
             self._error = err
         finally:
             self._done.set()
+            if self._finished is not None:
+                self._finished.set()
+
+    @property
+    def running(self):
+        return not self._done.is_set()
 
 
 def _own_backend():
@@ -147,6 +165,7 @@ class Dispatcher:
     def __init__(self, n_jobs):
         self.n_jobs = n_jobs
         self.n_workers = joblib.effective_n_jobs(n_jobs)
+        self.finished = threading.Event()  # set whenever a call's fits end
 
     def dispatch(self, tasks):
         """Start ``tasks`` (``(function, args)`` pairs); return their handle.
@@ -162,7 +181,7 @@ class Dispatcher:
         backend = _own_backend()
         if backend is None:
             return _Lazy(tasks, lambda: _in_order(tasks, self.n_jobs))
-        return _Drained(tasks, self.n_jobs, backend)
+        return _Drained(tasks, self.n_jobs, backend, self.finished)
 
 
 def deferred(run):

@@ -56,6 +56,16 @@ class Evaluation:
         return mean if math.isfinite(mean) else math.nan
 
 
+def metric_of(search, evaluations) -> str | None:
+    """The metric ``search`` maximises, as ``evaluations`` (a list of
+    :class:`Evaluation`) show it: None for a single score."""
+    first = next((e for e in evaluations if e.error is None), None)
+    if first is None or not isinstance(first.fit_results[0]["test_scores"], dict):
+        return None
+    names = list(first.fit_results[0]["test_scores"])
+    return search.refit if search.refit in names else names[0]
+
+
 def failed_fit_results(n_splits: int, error: str, train: bool) -> list[FitResult]:
     """Results of ``n_splits`` fits that all failed with ``error``.
 
@@ -103,11 +113,7 @@ class Evaluations:
 
     def metric(self, search) -> str | None:
         """The metric the search maximises: None for a single score."""
-        first = next((e for e in self.items if e.error is None), None)
-        if first is None or not isinstance(first.fit_results[0]["test_scores"], dict):
-            return None
-        names = list(first.fit_results[0]["test_scores"])
-        return search.refit if search.refit in names else names[0]
+        return metric_of(search, self.items)
 
     def cv_results(self, search, n_splits, *, quiet=True) -> dict[str, Any]:
         """``cv_results_`` of every candidate so far, formatted by scikit-learn.

@@ -119,7 +119,9 @@ class Hyperband:
     more fits in flight), and a bracket's promoted candidates are asked
     before any new bracket. What is asked depends only on the batches told,
     which the loop tells in the order they were asked, so the search does not
-    depend on ``n_jobs`` or on which fit ends first.
+    depend on ``n_jobs`` or on which fit ends first. What a rung promotes
+    depends on its own scores only (:meth:`promotions_of`): the loop may start
+    those fits before the rung is told, and read them when they are asked.
 
     Parameters
     ----------
@@ -200,24 +202,50 @@ class Hyperband:
         bracket, rung = self._asked.pop(0)
         base = [self._without_resource(c) for c in candidates]
         top = rung == len(self.ladder.budgets) - 1
-        ranked = sorted(
-            (j for j, s in enumerate(scores) if math.isfinite(s)),
-            key=lambda j: -self.sign * scores[j],
-        )
-        promoted, keys = [], set()
-        if not top:
-            n_next = self.ladder.n_promoted(len(candidates))
-            for j in ranked:
-                key = describe(base[j])
-                if key not in keys and len(promoted) < n_next:
-                    promoted.append(base[j])
-                    keys.add(key)
+        promoted = self._promoted(base, scores, rung)
         bracket.waiting, bracket.pending = promoted, False
         if not promoted:
             self.brackets.remove(bracket)
         self.strategy.tell_at(
             base, list(scores), self.ladder.budgets[rung], top=top, last=not promoted
         )
+
+    def _promoted(self, base, scores, rung):
+        """Successive halving's rule: the best ``1/factor`` of a rung's
+        candidates (without the resource), failures never, each once."""
+        if rung == len(self.ladder.budgets) - 1:
+            return []
+        ranked = sorted(
+            (j for j, s in enumerate(scores) if math.isfinite(s)),
+            key=lambda j: -self.sign * scores[j],
+        )
+        promoted, keys = [], set()
+        n_next = self.ladder.n_promoted(len(base))
+        for j in ranked:
+            key = describe(base[j])
+            if key not in keys and len(promoted) < n_next:
+                promoted.append(base[j])
+                keys.add(key)
+        return promoted
+
+    def promotions_of(self, k, candidates, scores):
+        """The candidates that the ``k``-th batch not yet told (0: the oldest)
+        will promote once told, at their next budget, before it is: with
+        these ``candidates`` and ``scores``, what :meth:`tell` will put in
+        ``waiting``, a function of that rung alone. Empty for a top rung.
+
+        The loop starts their fits early (while older batches still run);
+        they are asked, in the same order, when the loop gets there.
+        """
+        _, rung = self._asked[k]
+        base = [self._without_resource(c) for c in candidates]
+        promoted = self._promoted(base, scores, rung)
+        if not promoted:
+            return [], None
+        budget = self.ladder.budgets[rung + 1]
+        if self.resource is None:
+            return promoted, budget
+        return [{**c, self.resource: budget} for c in promoted], budget
 
     def result(self):
         return self.strategy.result()

@@ -179,3 +179,91 @@ def test_pandas_input_with_two_jobs_gives_the_one_job_search():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=["u", "v"])
     assert rows(genetic(n_jobs=2).fit(frame)) == rows(genetic(n_jobs=1).fit(frame))
+
+
+class TopRungSlow(BaseEstimator):
+    """Slow at the full budget (9) only; logs each fit's start, end, x, budget."""
+
+    def __init__(self, x=0.0, budget=9, log=None):
+        self.x, self.budget, self.log = x, budget, log
+
+    def fit(self, X, y=None):
+        start = time.time()
+        time.sleep(0.6 if self.budget == 9 else 0.005)
+        with open(self.log, "a") as file:
+            file.write(f"{start!r} {time.time()!r} {float(self.x)!r} {self.budget}\n")
+        return self
+
+    def score(self, X, y=None):
+        return -((self.x - 0.3) ** 2)
+
+
+def _started_before_older_batches_ended(search, log):
+    """Fits of a promoted candidate that started before a batch asked before
+    its rung below had ended (impossible while rungs are told in order)."""
+    results = search.cv_results_
+    iter_of = {
+        (float(p["x"]), int(n)): i
+        for p, n, i in zip(results["params"], results["n_resources"], results["iter"])
+    }
+    fits = [line.split() for line in log.read_text().splitlines()]
+    end_of = {}
+    for _, end, x, n in fits:
+        i = iter_of[(float(x), int(n))]
+        end_of[i] = max(end_of.get(i, 0.0), float(end))
+    early = 0
+    for start, _, x, n in fits:
+        below = [iter_of.get((float(x), m)) for m in (1, 3) if m < int(n)]
+        below = [i for i in below if i is not None]
+        if below and any(
+            float(start) < end for i, end in end_of.items() if i < max(below)
+        ):
+            early += 1
+    return early
+
+
+@pytest.mark.parametrize("kind", ["bayes", "genetic"])
+def test_a_rung_promotes_while_an_older_batch_still_runs(kind, tmp_path, monkeypatch):
+    # a cheap rung that ends while an older batch's slow full-budget fits run
+    # starts its promoted candidates at once: they are not held back until
+    # the older batch is told. The search stays the one told in order.
+    def search(name):
+        log = tmp_path / name
+        space = {"x": Real(-1.0, 1.0)}
+        kwargs = {
+            "cv": KFold(2),
+            "n_jobs": 8,  # room for a cheap rung beside the slow fits
+            "refit": False,
+            "random_state": 0,
+            "resource": "budget",
+            "min_resources": 1,
+            "max_resources": 9,
+        }
+        if kind == "bayes":
+            made = BayesSearchCV(
+                TopRungSlow(log=str(log)),
+                space,
+                n_iter=26,  # brackets of 9, 5, 2, 9 and 1 new candidates
+                optimizer_kwargs={"n_initial_points": 4},
+                **kwargs,
+            )
+        else:
+            made = GeneticSearchCV(
+                TopRungSlow(log=str(log)),
+                space,
+                population_size=4,
+                generations=4,
+                **kwargs,
+            )
+        made.fit(X)
+        return made, _started_before_older_batches_ended(made, log)
+
+    early, n_early = search("early.log")
+    with monkeypatch.context() as patch:  # promotions only when rungs are told
+        patch.setattr(
+            type(early), "_may_start_promotions", lambda *args: False, raising=False
+        )
+        in_order, n_in_order = search("in_order.log")
+    assert n_in_order == 0
+    assert n_early > 0
+    assert rows(early) == rows(in_order)
