@@ -108,6 +108,17 @@ SPACE = {"a": Real(*A), "b": Real(*B)}
 DISTRIBUTIONS = {"a": uniform(A[0], A[1] - A[0]), "b": uniform(B[0], B[1] - B[0])}
 
 
+def _in_order(cls):
+    """``cls`` as it was before a rung's promotions could start while an
+    older batch is still being fitted (set in this process, never in the
+    library): every rung promotes when it is told, in the order asked."""
+    return type(f"{cls.__name__}", (cls,), {"_may_start_promotions": _never})
+
+
+def _never(self, run, chain):
+    return False
+
+
 def searchers(n, workers, cv, seed, log, scale):
     est = Sleepy(log=log, scale=scale)
     batch = 8
@@ -165,6 +176,35 @@ def searchers(n, workers, cv, seed, log, scale):
             min_resources=1,
         ),
         "sklearn_tune GeneticSearchCV (budget)": lambda: GeneticSearchCV(
+            est,
+            SPACE,
+            population_size=batch,
+            generations=n // 4,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
+            resource="budget",
+            max_resources=MAX_BUDGET,
+            min_resources=1,
+        ),
+        "sklearn_tune BayesSearchCV (budget), promotions in order": lambda: _in_order(
+            BayesSearchCV
+        )(
+            est,
+            SPACE,
+            n_iter=n,
+            cv=cv,
+            n_jobs=workers,
+            refit=False,
+            random_state=seed,
+            resource="budget",
+            max_resources=MAX_BUDGET,
+            min_resources=1,
+        ),
+        "sklearn_tune GeneticSearchCV (budget), promotions in order": lambda: (
+            _in_order(GeneticSearchCV)
+        )(
             est,
             SPACE,
             population_size=batch,
@@ -419,7 +459,9 @@ sklearn_tune source: {source_version()}.
 A fit sleeps 0.05 s to 1 s by its parameter ``b`` (times budget/27 with a
 resource) and scores -Branin(a, b). `n_points=8` and `population_size=8`
 unless the row says otherwise (the defaults: `n_points=1`, `population_size=10`);
-multi-fidelity searches use `resource="budget"`, 1 to 27, factor 3.
+multi-fidelity searches use `resource="budget"`, 1 to 27, factor 3; the rows
+"promotions in order" run them as before a rung could promote while an older
+batch is still being fitted (the same candidates and scores, fitted later).
 Utilisation: time spent in fits over wall time x workers (workers started
 beforehand). Time to random's best: wall seconds until a full-budget candidate
 scores at least RandomizedSearchCV's best with the same seed. Best: the best
