@@ -122,6 +122,17 @@ def _never(self, run, chain):
 def searchers(n, workers, cv, seed, log, scale):
     est = Sleepy(log=log, scale=scale)
     batch = 8
+    common = {"cv": cv, "n_jobs": workers, "refit": False, "random_state": seed}
+    budget = {"resource": "budget", "max_resources": MAX_BUDGET, "min_resources": 1}
+
+    def bayes_mf(cls):
+        return cls(est, SPACE, n_iter=n, **common, **budget)
+
+    def genetic_mf(cls):
+        return cls(
+            est, SPACE, population_size=batch, generations=n // 4, **common, **budget
+        )
+
     return {
         "sklearn_tune BayesSearchCV": lambda: BayesSearchCV(
             est,
@@ -163,59 +174,13 @@ def searchers(n, workers, cv, seed, log, scale):
                 random_state=seed,
             )
         ),
-        "sklearn_tune BayesSearchCV (budget)": lambda: BayesSearchCV(
-            est,
-            SPACE,
-            n_iter=n,
-            cv=cv,
-            n_jobs=workers,
-            refit=False,
-            random_state=seed,
-            resource="budget",
-            max_resources=MAX_BUDGET,
-            min_resources=1,
-        ),
-        "sklearn_tune GeneticSearchCV (budget)": lambda: GeneticSearchCV(
-            est,
-            SPACE,
-            population_size=batch,
-            generations=n // 4,
-            cv=cv,
-            n_jobs=workers,
-            refit=False,
-            random_state=seed,
-            resource="budget",
-            max_resources=MAX_BUDGET,
-            min_resources=1,
-        ),
-        "sklearn_tune BayesSearchCV (budget), promotions in order": lambda: _in_order(
-            BayesSearchCV
-        )(
-            est,
-            SPACE,
-            n_iter=n,
-            cv=cv,
-            n_jobs=workers,
-            refit=False,
-            random_state=seed,
-            resource="budget",
-            max_resources=MAX_BUDGET,
-            min_resources=1,
+        "sklearn_tune BayesSearchCV (budget)": lambda: bayes_mf(BayesSearchCV),
+        "sklearn_tune GeneticSearchCV (budget)": lambda: genetic_mf(GeneticSearchCV),
+        "sklearn_tune BayesSearchCV (budget), promotions in order": lambda: bayes_mf(
+            _in_order(BayesSearchCV)
         ),
         "sklearn_tune GeneticSearchCV (budget), promotions in order": lambda: (
-            _in_order(GeneticSearchCV)
-        )(
-            est,
-            SPACE,
-            population_size=batch,
-            generations=n // 4,
-            cv=cv,
-            n_jobs=workers,
-            refit=False,
-            random_state=seed,
-            resource="budget",
-            max_resources=MAX_BUDGET,
-            min_resources=1,
+            genetic_mf(_in_order(GeneticSearchCV))
         ),
         "RandomizedSearchCV": lambda: RandomizedSearchCV(
             est,
