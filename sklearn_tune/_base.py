@@ -148,6 +148,14 @@ def _fits_of(out, position, n_splits):
     return out[position * n_splits : (position + 1) * n_splits]
 
 
+def _results_and_models(fits, keep):
+    """One candidate's fit results, and its trained models if they go on
+    (``keep``, and every fit succeeded), else None."""
+    models = [model for _, model in fits]
+    go_on = keep and all(model is not None for model in models)
+    return [result for result, _ in fits], (models if go_on else None)
+
+
 def _running(batch):
     """Whether fits of ``batch`` are still under way on workers."""
     handles = [h for h, *_ in batch.prefetched.values()]
@@ -819,12 +827,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                 handle, candidates = _culprit((handle, [batch.new[j]]), err, run)
                 self._note_candidates(handle.error, candidates)
                 raise handle.error from None
-            early[j] = [result for result, _ in fits]
-            if keep and all(model is not None for _, model in fits):
-                run.models[self._base_key(run, batch.new[j])] = (
-                    n,
-                    [model for _, model in fits],
-                )
+            early[j] = self._collect(run, [batch.new[j]], fits, [keep], n)[0]
         if early:  # forget the calls whose every result was read
             live = {id(h) for h, *_ in run.prefetched.values()}
             live.update(id(h) for b in run.inflight for h, *_ in b.prefetched.values())
@@ -923,9 +926,7 @@ class BaseTuneSearchCV(BaseSearchCV):
                     position = next(own)
                     keep = batch.keep[position]
                     fits = _fits_of(out, position, run.n_splits)
-                results = [result for result, _ in fits]
-                if keep and all(model is not None for _, model in fits):
-                    models = [model for _, model in fits]
+                results, models = _results_and_models(fits, keep)
             scores_of[_candidate_key(candidate, n)] = Evaluation(
                 candidate, results, batch.i, n
             )
@@ -1104,11 +1105,10 @@ class BaseTuneSearchCV(BaseSearchCV):
         n = run.n_splits
         results = []
         for j, candidate in enumerate(batch):
-            fits = out[j * n : (j + 1) * n]
-            models = [model for _, model in fits]
-            if keep[j] and all(m is not None for m in models):
+            fit_results, models = _results_and_models(_fits_of(out, j, n), keep[j])
+            if models is not None:
                 run.models[self._base_key(run, candidate)] = (n_resources, models)
-            results.append([result for result, _ in fits])
+            results.append(fit_results)
         return results
 
     def _configured(self, candidate):
