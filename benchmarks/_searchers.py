@@ -385,8 +385,10 @@ def _fitted_rows(name, search, n_splits):
     return _unique(_rows(search.cv_results_, n_splits))
 
 
-def run_search(name, task, budget, seed, n_jobs=1):
-    """Run searcher ``name`` on ``task`` with ``budget`` candidates; a :class:`Run`."""
+def run_search(name, task, budget, seed, n_jobs=1, params=None):
+    """Run searcher ``name`` on ``task`` with ``budget`` candidates; a :class:`Run`.
+
+    ``params``: set on the search (``set_params``) before it runs."""
     run = Run(searcher=name, task=task.name, seed=seed, budget=budget)
     X_train, X_test, y_train, y_test = task.data()
     cv = task.cv(seed)
@@ -397,6 +399,8 @@ def run_search(name, task, budget, seed, n_jobs=1):
             search, fit_kwargs = SEARCHERS[name](
                 task, budget, seed, cv, n_jobs, start, run.marks
             )
+            if params:
+                search.set_params(**params)
             start[:] = _now()
             search.fit(X_train, y_train, **fit_kwargs)
             run.wall_time, run.cpu_time = (

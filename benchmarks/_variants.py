@@ -32,7 +32,7 @@ def _patched_class(target):
 
 def _one(args):
     label, task_name, budget, seed, spec = args
-    target, searcher, variants, peers = spec
+    target, searcher, variants, peers, params = spec
     if label in variants:
         cls = _patched_class(target)
         # a worker runs several variants: each starts from the library's own
@@ -45,7 +45,9 @@ def _one(args):
     else:
         name = peers[label]
     task = make_tasks()[task_name]
-    run = _searchers.run_search(name, task, budget, seed)
+    run = _searchers.run_search(
+        name, task, budget, seed, params=params if label in variants else None
+    )
     if run.error:
         raise RuntimeError(f"{label} on {task_name}, seed {seed}: {run.error}")
     best = np.maximum.accumulate(np.asarray(run.scores[:budget], dtype=float))
@@ -59,14 +61,29 @@ def _cell(values, digits=3):
     return f"{values.mean():.{digits}g} ± {sem:.2g}"
 
 
-def main(*, description, target, searcher, variants, peers, title, script, out, notes):
+def main(
+    *,
+    description,
+    target,
+    searcher,
+    variants,
+    peers,
+    title,
+    script,
+    out,
+    notes,
+    params=None,
+    budget=50,
+    seeds=20,
+):
     """Run ``variants`` of ``searcher`` (attributes of the class ``target``,
-    "module.Class") and ``peers`` ({label: _searchers name}); write
-    ``results/<out>`` with ``title`` and ``notes`` unless ``--quick``."""
+    "module.Class"; ``params`` set on the search) and ``peers`` ({label:
+    _searchers name}); write ``results/<out>`` with ``title`` and ``notes``
+    unless ``--quick``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="smoke run, no file")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--budget", type=int, default=50)
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--budget", type=int, default=budget)
     parser.add_argument("--jobs", type=int, default=2, help="runs in parallel")
     parser.add_argument("--tasks", nargs="+", default=["branin", "hartmann6", "mixed"])
     parser.add_argument("--peers", nargs="*", default=list(peers))
@@ -74,7 +91,7 @@ def main(*, description, target, searcher, variants, peers, title, script, out, 
     seeds = range(2 if args.quick else args.seeds)
     budget = 20 if args.quick else args.budget
     labels = [*variants, *args.peers]
-    spec = (target, searcher, variants, peers)
+    spec = (target, searcher, variants, peers, params)
     started = time.time()
     jobs = [
         (label, task, budget, seed, spec)
@@ -103,6 +120,7 @@ def main(*, description, target, searcher, variants, peers, title, script, out, 
     if args.quick:
         return
     minutes = (time.time() - started) / 60
+    settings = "".join(f", {k}={v!r}" for k, v in (params or {}).items())
     described = "\n".join(
         f"- **{label}**: {text}." for label, (text, _) in variants.items()
     )
@@ -110,7 +128,7 @@ def main(*, description, target, searcher, variants, peers, title, script, out, 
 
 Command: `python benchmarks/{script}`{BR}
 Total time: {minutes:.1f} min, {args.jobs} runs in parallel. Seeds: 0 to \
-{len(seeds) - 1}. n_jobs=1, {budget} candidates.{BR}
+{len(seeds) - 1}. n_jobs=1, {budget} candidates{settings}.{BR}
 Machine: {machine()}.{BR}
 Versions: {", ".join(versions())}.{BR}
 sklearn_tune source: {source_version()}.

@@ -11,7 +11,12 @@ from skopt import Optimizer
 from skopt import space as skopt_space
 
 from sklearn_tune import BayesSearchCV
-from sklearn_tune._bayes._gp import _acquisition, _MarginalLikelihood, _Posterior
+from sklearn_tune._bayes._gp import (
+    _acquisition,
+    _BatchCandidates,
+    _MarginalLikelihood,
+    _Posterior,
+)
 from sklearn_tune._bayes._optimizer import _Optimizer
 from sklearn_tune._bayes._strategy import _BayesStrategy
 from sklearn_tune.space import Categorical, Integer, Real
@@ -402,6 +407,71 @@ def test_growing_the_posterior_equals_factorising_it_afresh(closed_form):
     # Not an extension of the earlier rows: factorised afresh, still right.
     other = _Posterior(kernel, X[::-1], y[::-1], previous=small, **kwargs)
     np.testing.assert_allclose(other.predict(Xq)[0], fresh.predict(Xq)[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("keep_noise", [False, True])
+@pytest.mark.parametrize("normalize_y", [False, True])
+def test_batch_candidates_tell_as_a_gp_told_the_points(keep_noise, normalize_y):
+    optimizer = fitted_optimizer([skopt_space.Real(0.0, 1.0)] * 3, n=8)
+    kernel = optimizer._kernel.clone_with_theta(optimizer._theta)
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(10, 3), 5 + rng.rand(10)
+    C = rng.rand(300, 3)
+    kwargs = {"jitter": 1e-10, "keep_noise": keep_noise, "normalize_y": normalize_y}
+    posterior = _Posterior(kernel, X, y, **kwargs)
+    batch = _BatchCandidates(posterior, C, y_opt=float(y.min()))
+    for ours, theirs in zip(batch.predict(), posterior.predict(C)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    # told four points (one of them a candidate, told twice: noisy
+    # observations): the GP on all the points, as a liar would fit it
+    Z = np.vstack([rng.rand(2, 3), C[7], C[7]])
+    lies = [y.min(), 5.3, y.mean(), y.max()]
+    for z, lie in zip(Z, lies):
+        batch.tell(z, lie)
+    told = _Posterior(kernel, np.vstack([X, Z]), np.r_[y, lies], **kwargs)
+    for ours, theirs in zip(batch.predict(), told.predict(C)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
+    assert batch.told == [7, 7]
+
+
+def test_a_batch_makes_one_proposal_and_takes_the_rest_among_its_candidates(
+    monkeypatch,
+):
+    strategy, _ = run_strategy(MIXED, n_iter=8)
+    optimizer = strategy.optimizer
+    proposals, among = [], []
+    propose, ask_among = _Optimizer._propose, _Optimizer._ask_among
+
+    def counting(self, *args, **kwargs):
+        proposals.append(1)
+        return propose(self, *args, **kwargs)
+
+    def recording(self, batch):
+        point = ask_among(self, batch)
+        among.append((batch, point))
+        return point
+
+    monkeypatch.setattr(_Optimizer, "_propose", counting)
+    monkeypatch.setattr(_Optimizer, "_ask_among", recording)
+    batch = optimizer.ask(n_points=4)
+    assert len(proposals) == 1  # the first point's: the others need none
+    assert [point for _, point in among] == batch[1:]
+    candidates = among[0][0]
+    assert all(b is candidates for b, _ in among)
+    rows = [
+        np.flatnonzero((candidates.C == optimizer.space.transform([p])[0]).all(1))
+        for p in batch[1:]
+    ]
+    assert all(len(r) >= 1 for r in rows)  # each one of the first's candidates
+    assert len({tuple(p) for p in batch}) == 4
+    assert len(candidates.W) == 3  # told the lies of the first three
+
+    # as before, one proposal per point
+    monkeypatch.setattr(_Optimizer, "_FAST_BATCH", False)
+    proposals.clear()
+    optimizer.cache_ = {}
+    assert len(optimizer.ask(n_points=4)) == 4
+    assert len(proposals) == 4
 
 
 def test_surrogate_computes_its_inverse_only_when_asked():

@@ -126,8 +126,11 @@ class BayesSearchCV(BaseTuneSearchCV):
       once, with analytic gradients. Beyond about 70 observations fewer random
       candidates than ``acq_optimizer_kwargs["n_points"]`` seed it (at least
       500, fewer as the model grows), so that the cost per evaluation stays low;
-    - ``n_points > 1`` (constant liar) updates the posterior for each lie
-      without fitting hyperparameters again;
+    - ``n_points > 1`` (constant liar): the first point of a batch is
+      proposed as above; each later one is the best of the first point's
+      random candidates under the posterior told the lies of the points
+      before it (a rank-one update of their predictions per lie, no new draw,
+      polish or hyperparameter fit), so a batch costs about one proposal;
     - the numerical work runs on one BLAS thread.
 
     The candidates depend only on ``random_state``, not on ``n_jobs``, and
