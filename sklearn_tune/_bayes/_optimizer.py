@@ -533,12 +533,7 @@ class _Optimizer(Optimizer):
         try:
             self.next_xs_ = self._propose(posterior, y_min, n)
             self._nominees = self.next_xs_
-            if self.acq_func == "gp_hedge":
-                logits = self.eta * (self.gains_ - np.max(self.gains_))
-                probs = np.exp(logits) / np.sum(np.exp(logits))
-                next_x = self.next_xs_[np.argmax(self.rng.multinomial(1, probs))]
-            else:
-                next_x = self.next_xs_[0]
+            next_x = self.next_xs_[self._followed()]
         finally:
             self.rng = rng
         self._next_x = self.space.inverse_transform(next_x.reshape((1, -1)))[0]
@@ -554,26 +549,32 @@ class _Optimizer(Optimizer):
         batch of ``n_points`` costs about one proposal, not ``n_points``.
         With GP-Hedge, the acquisition function is drawn as for the first.
         """
-        kwargs = self.acq_func_kwargs or {}
         mean, std = batch.predict()
         best = []
         for name in self.cand_acq_funcs_:
-            values, _ = _acquisition(
-                name,
-                mean,
-                std,
-                y_opt=batch.y_opt,
-                xi=kwargs.get("xi", 0.01),
-                kappa=kwargs.get("kappa", 1.96),
-            )
+            values, _ = _acquisition(name, mean, std, **self._acq_kwargs(batch.y_opt))
             values[batch.told] = np.inf  # a candidate is proposed once
             best.append(int(np.argmin(values)))
-        row = best[0]
-        if self.acq_func == "gp_hedge":
-            logits = self.eta * (self.gains_ - np.max(self.gains_))
-            probs = np.exp(logits) / np.sum(np.exp(logits))
-            row = best[int(np.argmax(self.rng.multinomial(1, probs)))]
+        row = best[self._followed()]
         return self.space.inverse_transform(batch.C[row].reshape((1, -1)))[0]
+
+    def _acq_kwargs(self, y_opt):
+        """The acquisition functions' arguments (skopt's defaults)."""
+        kwargs = self.acq_func_kwargs or {}
+        return {
+            "y_opt": y_opt,
+            "xi": kwargs.get("xi", 0.01),
+            "kappa": kwargs.get("kappa", 1.96),
+        }
+
+    def _followed(self):
+        """The index of the acquisition function whose point is proposed:
+        drawn by the GP-Hedge gains (skopt's rule), else the only one."""
+        if self.acq_func != "gp_hedge":
+            return 0
+        logits = self.eta * (self.gains_ - np.max(self.gains_))
+        probs = np.exp(logits) / np.sum(np.exp(logits))
+        return int(np.argmax(self.rng.multinomial(1, probs)))
 
     def _refit_due(self):
         if self._theta is None:
@@ -750,12 +751,7 @@ class _Optimizer(Optimizer):
             affordable = int(self._CANDIDATE_FLOPS / n_observed**2)
             n_samples = min(n_samples, max(self._MIN_CANDIDATES, affordable))
         names = self.cand_acq_funcs_
-        kwargs = self.acq_func_kwargs or {}
-        acq_kwargs = {
-            "y_opt": y_opt,
-            "xi": kwargs.get("xi", 0.01),
-            "kappa": kwargs.get("kappa", 1.96),
-        }
+        acq_kwargs = self._acq_kwargs(y_opt)
         space_bounds = np.asarray(self.space.transformed_bounds, dtype=float)
         groups = [([], y_opt)] if self._branches is None else self._branches_due(y_opt)
         best = [None] * len(names)
