@@ -164,8 +164,8 @@ class _Optimizer(Optimizer):
     # ask(n_points): each point after the first is chosen among the first's
     # random candidates (see _ask_among) instead of by a proposal of its own.
     # BayesSearchCV(n_points=8), 64 candidates, n_jobs=1, 60 seeds: regret@64
-    # Branin 0.018 -> 0.011, Hartmann6 1.37 -> 1.20, mixed 0.56 -> 0.36
-    # (regret@25 Branin 2.4 -> 3.5), at a third of the CPU per candidate
+    # Branin 0.018 -> 0.014, Hartmann6 1.37 -> 1.20, mixed 0.56 -> 0.38
+    # (regret@25 Branin 2.4 -> 3.9), at a third of the CPU per candidate
     # (benchmarks/results/batch.md).
     _FAST_BATCH = True
     # Pending points told to a copy together (the posterior's extension in
