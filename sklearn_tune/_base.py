@@ -170,12 +170,19 @@ def _culprit(own, error, run):
     the workers were stopped (joblib stops them all when one fit of any call
     raises), the first call in flight whose fit raised: a batch's, or
     promotions started early."""
+    calls = [(b.handle, b.to_fit) for b in run.inflight if b.handle is not None]
+    calls += run.early_calls
+    # Wait for every call still fitting before the error reaches the user:
+    # on loky, joblib stops the workers of every call when one fit raises, so
+    # they end at once, and a call left to end after fit() has returned
+    # could stop the workers of the user's next search.
+    for handle, _ in calls:
+        handle.settle()
     if not _stopped_workers(error):
         return own
-    calls = [(b.handle, b.to_fit) for b in run.inflight if b.handle is not None]
-    for handle, candidates in [*calls, *run.early_calls]:
+    for handle, candidates in calls:
         try:
-            handle.results()  # the workers are gone: it ends at once
+            handle.results()  # the workers are gone: it ended at once
         except Exception as err:
             if not _stopped_workers(err):
                 return handle, candidates
@@ -771,17 +778,29 @@ class BaseTuneSearchCV(BaseSearchCV):
         to_fit = batch.to_fit
         if not to_fit:
             return batch
-        first = not run.sklearn_batch and not (
-            run.continues
-            and any(continuation(self._configured(c), run.resource) for c in to_fit)
+        if run.dispatcher is None:  # the backend of this search, found once
+            run.dispatcher = Dispatcher(self.n_jobs)
+        first = (
+            not run.sklearn_batch
+            and not run.dispatcher.concurrent
+            and not (
+                run.continues
+                and any(
+                    continuation(self._configured(c), run.resource) for c in to_fit
+                )
+            )
         )
         if first or get_config().get("enable_metadata_routing"):
             # scikit-learn's evaluate_candidates fits the batch, in this
-            # thread, when the batch is told: the first batch (BaseSearchCV.fit
-            # needs one such call; with continued training, whose models it
-            # does not return, :meth:`_evaluate_once` makes it), and every
-            # batch when scikit-learn routes the metadata. Batches asked after
-            # it are already being fitted.
+            # thread, when the batch is told: every batch when scikit-learn
+            # routes the metadata, and the first batch when fits run in this
+            # thread anyway (BaseSearchCV.fit needs one such call). With
+            # workers that fit while the loop goes on, the first batch would
+            # start only once the batches asked after it were fitted, and
+            # nothing could be told until all of them were: every batch is
+            # the loop's, and :meth:`_evaluate_once` makes that call at the
+            # end (as with continued training, whose models it does not
+            # return).
             run.sklearn_batch = True
             batch.handle = deferred(
                 lambda: self._fit(run, to_fit, i, evaluate_candidates, n)
@@ -794,8 +813,6 @@ class BaseTuneSearchCV(BaseSearchCV):
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
         tasks, batch.keep = self._fit_tasks(run, to_fit, n)
-        if run.dispatcher is None:  # the backend of this search, found once
-            run.dispatcher = Dispatcher(self.n_jobs)
         batch.handle = run.dispatcher.dispatch(tasks)
         return batch
 

@@ -58,6 +58,12 @@ class _Handle:
             raise self._error
         return self._out
 
+    def settle(self):
+        """Wait until none of these fits runs on a worker (fits run in the
+        loop's thread only when asked for: until then, none runs)."""
+        if self.running:
+            self._done.wait()
+
 
 class _Lazy(_Handle):
     """Run in the loop's thread when the results are needed."""
@@ -166,6 +172,9 @@ class Dispatcher:
         self.n_jobs = n_jobs
         self.n_workers = joblib.effective_n_jobs(n_jobs)
         self.finished = threading.Event()  # set whenever a call's fits end
+        # whether batches are fitted on workers while the loop goes on (not
+        # in its thread, when their results are needed)
+        self.concurrent = self.n_workers > 1 and _own_backend() is not None
 
     def dispatch(self, tasks):
         """Start ``tasks`` (``(function, args)`` pairs); return their handle.
@@ -178,10 +187,9 @@ class Dispatcher:
         """
         if self.n_workers <= 1 or not tasks:
             return _Lazy(tasks)
-        backend = _own_backend()
-        if backend is None:
+        if not self.concurrent:
             return _Lazy(tasks, lambda: _in_order(tasks, self.n_jobs))
-        return _Drained(tasks, self.n_jobs, backend, self.finished)
+        return _Drained(tasks, self.n_jobs, _own_backend(), self.finished)
 
 
 def deferred(run):
