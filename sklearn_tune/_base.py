@@ -785,9 +785,7 @@ class BaseTuneSearchCV(BaseSearchCV):
             and not run.dispatcher.concurrent
             and not (
                 run.continues
-                and any(
-                    continuation(self._configured(c), run.resource) for c in to_fit
-                )
+                and any(continuation(self._configured(c), run.resource) for c in to_fit)
             )
         )
         if first or get_config().get("enable_metadata_routing"):
