@@ -30,17 +30,29 @@ def _patched_class(target):
     return getattr(importlib.import_module(module), name)
 
 
+def _owner(target, name):
+    """The class and attribute a variant's change ``name`` sets: an attribute
+    of ``target``, or ``"module.Class.attribute"`` of another class."""
+    if "." not in name:
+        return _patched_class(target), name
+    cls, attribute = name.rsplit(".", 1)
+    return _patched_class(cls), attribute
+
+
 def _one(args):
     label, task_name, budget, seed, spec = args
     target, searcher, variants, peers, params = spec
     if label in variants:
-        cls = _patched_class(target)
         # a worker runs several variants: each starts from the library's own
         if not hasattr(_one, "library"):
             names = {n for _, changes in variants.values() for n in changes}
-            _one.library = {n: cls.__dict__[n] for n in names}
+            _one.library = {
+                n: vars(cls)[attribute]
+                for n in names
+                for cls, attribute in [_owner(target, n)]
+            }
         for name, value in {**_one.library, **variants[label][1]}.items():
-            setattr(cls, name, value)
+            setattr(*_owner(target, name), value)
         name = searcher
     else:
         name = peers[label]

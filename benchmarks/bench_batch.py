@@ -5,8 +5,11 @@ the first is chosen as if the points before it had scored the lie. Before,
 each was a proposal of its own (a new draw of random candidates, scored and
 polished by L-BFGS-B, on a GP told the lies); now each is the best of the
 first point's candidates, their predictions updated for each lie (a rank-one
-update, see ``sklearn_tune/_bayes/_gp.py``'s ``_BatchCandidates``). Both are
-run here, the old one set back in the worker process (never in the library),
+update, see ``sklearn_tune/_bayes/_gp.py``'s ``_BatchCandidates``). Three
+batches are in flight from the start, more points than the initial design
+(10): those asked before any result is told were proposed by a GP told only
+lies (they went to the edges of the space), and are now drawn at random. All are
+run here, the old ones set back in the worker process (never in the library),
 on the suite's known-optimum functions (``benchmarks/_tasks.py``) with
 ``n_jobs=1``: simple regret after 25 and 64 candidates (mean ± standard error
 over seeds) and the searching process's CPU time per candidate.
@@ -25,14 +28,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _variants  # noqa: E402
 
+DRAWN = "sklearn_tune._bayes._strategy._BayesStrategy._DRAW_UNTIL_TOLD"
 VARIANTS = {
-    "one proposal per point (before)": (
+    "one proposal per point (7d33552's before)": (
         "each point of a batch proposed afresh on a GP told the lies",
-        {"_FAST_BATCH": False},
+        {"_FAST_BATCH": False, DRAWN: False},
     ),
-    "among the first's candidates (now)": (
+    "among the first's candidates (7d33552)": (
         "the points after the first chosen among the first point's "
-        "candidates, updated for each lie",
+        "candidates, updated for each lie; before any result, the points "
+        "beyond the initial design proposed by a GP told only lies",
+        {DRAWN: False},
+    ),
+    "and drawn until a result is told (now)": (
+        "as above, but before any result the points beyond the initial "
+        "design are drawn at random",
         {},
     ),
 }

@@ -529,3 +529,29 @@ def test_past_max_train_the_gp_sees_the_recent_and_the_best(monkeypatch):
     assert set(range(len(liar.yi) - 6, len(liar.yi))) <= set(lie_rows)
     assert_in_space(asked, MIXED)
     assert len({tuple(sorted(c.items())) for c in asked}) == 20
+
+
+def test_before_any_result_points_beyond_the_design_are_drawn(monkeypatch):
+    # three batches of 4 in flight before any result, with a design of 5:
+    # a model would know nothing but the lies told for the points in flight,
+    # so the 7 points beyond the design are random draws, made without one
+    proposals = []
+    propose = _Optimizer._propose
+
+    def counting(self, *args, **kwargs):
+        proposals.append(1)
+        return propose(self, *args, **kwargs)
+
+    monkeypatch.setattr(_Optimizer, "_propose", counting)
+    strategy = _BayesStrategy(MIXED, 20, 4, {"n_initial_points": 5}, 0)
+    batches = [strategy.ask() for _ in range(3)]
+    assert not proposals
+    points = [tuple(sorted(c.items())) for b in batches for c in b]
+    assert len(set(points)) == 12
+    assert_in_space([c for b in batches for c in b], MIXED)
+    # the same seed draws the same ones
+    again = _BayesStrategy(MIXED, 20, 4, {"n_initial_points": 5}, 0)
+    assert [again.ask() for _ in range(3)] == batches
+    # once a batch is told, the next one is the model's
+    strategy.tell(batches[0], [objective_or_zero(c) for c in batches[0]])
+    assert strategy.ask() and proposals

@@ -160,6 +160,11 @@ class _BayesStrategy:
     region where fits fail; its value is updated as successes come in.
     """
 
+    # Points asked beyond the initial design before any result is told (a
+    # window of batches larger than the design: n_points > 1) are drawn as
+    # the design's, not proposed by a model told only lies (see _drawn).
+    _DRAW_UNTIL_TOLD = True
+
     def __init__(self, dimensions, n_iter, n_points, optimizer_kwargs, random_state):
         self.dimensions = dict(dimensions)
         self.subspace = SubSpace(self.dimensions)
@@ -260,21 +265,24 @@ class _BayesStrategy:
         if n <= 0:
             return [] if not n_pending else None
         optimizer = self.optimizer
+        in_flight = [p for batch in self._pending for p in batch]
+        if in_flight and not optimizer.yi and self._DRAW_UNTIL_TOLD:
+            points = self._drawn(optimizer, in_flight, n, in_flight)
+            self._pending.append(points)
+            return [self._to_candidate(point) for point in points]
         with warnings.catch_warnings():
             # Near the end of a small space skopt warns at every point it has
             # seen; the search loop says once that the space is exhausted.
             warnings.filterwarnings("ignore", "The objective has been evaluated")
             if n_pending:
                 optimizer = optimizer.with_pending(
-                    [p for batch in self._pending for p in batch],
-                    self._rng.randint(_INT32_MAX),
+                    in_flight, self._rng.randint(_INT32_MAX)
                 )
             # One point needs no copy of the optimizer (skopt's ask(n_points=1)
             # refits a copy for its constant-liar strategy).
             points = [optimizer.ask()] if n == 1 else optimizer.ask(n_points=n)
             if optimizer is not self.optimizer and self.optimizer._fast:
                 self.optimizer.adopt_nominees(optimizer)
-        in_flight = [p for batch in self._pending for p in batch]
         points = self._fresh(points, [*optimizer.Xi, *in_flight])
         self._pending.append(points)
         return [self._to_candidate(point) for point in points]
@@ -335,7 +343,7 @@ class _BayesStrategy:
         told = {tuple(x) for x in optimizer.Xi}
         pending = [p for p in self._started if tuple(p) not in told]
         if not ready:
-            points = self._drawn(optimizer, pending, n)
+            points = self._drawn(optimizer, pending, n, self._started)
             self._started.extend(list(p) for p in points)
             return [self._to_candidate(point) for point in points]
         with warnings.catch_warnings():
@@ -351,12 +359,14 @@ class _BayesStrategy:
         self._started.extend(list(p) for p in points)
         return [self._to_candidate(point) for point in points]
 
-    def _drawn(self, optimizer, pending, n):
-        """``n`` candidates while no budget's model has its initial points:
-        the rest of the initial design, then random points, as BOHB samples
-        while it has no model. A model fitted to nothing but the lies told
-        for the points in flight cost the search its first second, every
-        worker idle, and knew nothing."""
+    def _drawn(self, optimizer, pending, n, started):
+        """``n`` candidates while no model has its initial points (multi-
+        fidelity) or none was told a result: the rest of the initial design,
+        then random points, as BOHB samples while it has no model. A model
+        fitted to nothing but the lies told for the points in flight cost
+        the search its first second, every worker idle, and knew nothing:
+        its proposals went to the edges of the space. ``started``: the
+        points a candidate must not repeat, besides those told."""
         n_design = min(n, max(0, optimizer._n_initial_points - len(pending)))
         points = []
         if n_design:
@@ -373,7 +383,7 @@ class _BayesStrategy:
                 )
         if n > n_design:
             points += optimizer.space.rvs(n - n_design, random_state=self._rng)
-        return self._fresh(points, [*optimizer.Xi, *self._started])
+        return self._fresh(points, [*optimizer.Xi, *started])
 
     def tell_at(self, candidates, scores, budget, top, last):
         """Scores of candidates trained with ``budget``, told to its own model.
