@@ -1020,21 +1020,7 @@ class BaseTuneSearchCV(BaseSearchCV):
 
     def _fit(self, run, batch, i, evaluate_candidates, n_resources=None):
         """Fit a batch through ``evaluate_candidates``; one result list each."""
-        kwargs, batch_ctx = {}, None
-        subsample = run.ladder is not None and run.resource is None
-        if subsample:  # resource="n_samples"
-            n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
-            subsample = n_resources < n_samples
-        if subsample:
-            # a subsample of every split, the full budget's too when
-            # max_resources is below the number of rows
-            cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
-            kwargs["cv"] = SubsampledCV(
-                cv,
-                n_resources / n_samples,
-                (run.seed + n_resources) % _INT32_MAX,
-                stratify=is_classifier(self.estimator),
-            )
+        kwargs, batch_ctx = self._subsampled(run, n_resources), None
         if run.search_ctx is not None:  # scikit-learn >= 1.9 sets n_splits_ early
             batch_ctx = run.search_ctx.subcontext(
                 task_name="batch",
@@ -1071,6 +1057,26 @@ class BaseTuneSearchCV(BaseSearchCV):
         fitted, run.fitted, n = run.fitted, None, run.n_splits
         return [fitted[j * n : (j + 1) * n] for j in range(len(batch))]
 
+    def _subsampled(self, run, n_resources):
+        """``{"cv": splitter}`` for ``evaluate_candidates`` where a candidate
+        trained with ``n_resources`` sees a subsample of every split
+        (``resource="n_samples"`` below the number of rows: the full budget's
+        too when ``max_resources`` is below it); else ``{}``."""
+        if run.ladder is None or run.resource is not None or n_resources is None:
+            return {}
+        n_samples = run.X.shape[0] if hasattr(run.X, "shape") else len(run.X)
+        if n_resources >= n_samples:
+            return {}
+        cv = check_cv(self.cv, run.y, classifier=is_classifier(self.estimator))
+        return {
+            "cv": SubsampledCV(
+                cv,
+                n_resources / n_samples,
+                (run.seed + n_resources) % _INT32_MAX,
+                stratify=is_classifier(self.estimator),
+            )
+        }
+
     def _fit_tasks(self, run, batch, n_resources):
         """The fits of a batch, one per candidate and split, and whether each
         candidate keeps its trained models (to go on at the next rung).
@@ -1082,18 +1088,9 @@ class BaseTuneSearchCV(BaseSearchCV):
         of the rung below (see ``_continuation``).
         """
         X, y = indexable(run.X, run.y)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        if run.ladder is not None and run.resource is None:  # "n_samples"
-            n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
-            if n_resources < n_samples:
-                # a subsample of every split, the full budget's too when
-                # max_resources is below the number of rows
-                cv = SubsampledCV(
-                    cv,
-                    n_resources / n_samples,
-                    (run.seed + n_resources) % _INT32_MAX,
-                    stratify=is_classifier(self.estimator),
-                )
+        cv = self._subsampled(run, n_resources).get("cv") or check_cv(
+            self.cv, y, classifier=is_classifier(self.estimator)
+        )
         splits = list(cv.split(X, y, run.fit_params.get("groups")))
         run.n_splits = len(splits)
         n_train = max(len(train) for train, _ in splits)
@@ -1190,7 +1187,11 @@ class BaseTuneSearchCV(BaseSearchCV):
         )
         run.sentinel = True
         try:
-            evaluate_candidates([best.params], more_results={"iter": [best.iter]})
+            evaluate_candidates(
+                [best.params],
+                more_results={"iter": [best.iter]},
+                **self._subsampled(run, best.n_resources),  # as it was fitted
+            )
         finally:
             run.sentinel = False
 

@@ -277,3 +277,46 @@ def test_a_rung_promotes_while_an_older_batch_still_runs(kind, tmp_path, monkeyp
     assert n_in_order == 0
     assert n_early > 0
     assert rows(early) == rows(in_order)
+
+
+class RowsSeen(BaseEstimator):
+    """Logs the rows each fit sees."""
+
+    def __init__(self, x=0.0, log=None):
+        self.x, self.log = x, log
+
+    def fit(self, X, y=None):
+        with open(self.log, "a") as file:
+            file.write(f"{len(X)}\n")
+        return self
+
+    def score(self, X, y=None):
+        return -((self.x - 0.3) ** 2)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_several_workers_refit_the_cheapest_candidate_once_at_the_end(n_jobs, tmp_path):
+    # With several workers every batch is the loop's, the first too, and
+    # BaseSearchCV's one evaluate_candidates call comes at the end: the CV
+    # splits of the cheapest candidate, with the rows it was fitted with.
+    # With one worker, that call fits the first batch: no fit is repeated.
+    log = tmp_path / "rows.log"
+    search = BayesSearchCV(
+        RowsSeen(log=str(log)),
+        {"x": Real(-1.0, 1.0)},
+        n_iter=12,
+        cv=KFold(3),
+        n_jobs=n_jobs,
+        random_state=0,
+        resource="n_samples",
+        min_resources=30,
+        max_resources=270,
+    ).fit(np.zeros((300, 1)))
+    rows = [int(line) for line in log.read_text().split()]
+    n_evaluated = 3 * len(search.cv_results_["params"])
+    refit = 1  # the best candidate, on every row
+    if n_jobs == 1:
+        assert len(rows) == n_evaluated + refit
+    else:
+        assert len(rows) == n_evaluated + 3 + refit
+        assert rows[-4:-1] == [min(rows)] * 3  # 30 rows: 20 per training split
