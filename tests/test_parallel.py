@@ -122,6 +122,20 @@ def test_the_next_batch_is_fitted_while_the_last_one_ends(tmp_path):
     assert any(overlaps), overlaps
 
 
+def test_the_first_batch_is_fitted_first(tmp_path):
+    # The batches in flight are fitted in the order asked, the first one too
+    # (fitted through evaluate_candidates when it was told, it started after
+    # the batches asked behind it, and nothing could be told before they had
+    # all ended): with n_jobs=2, the first batch's fits start first.
+    log = tmp_path / "fits.log"
+    search = bayes(n_jobs=2).set_params(estimator__log=str(log)).fit(X)
+    fits = [tuple(map(float, line.split())) for line in log.read_text().splitlines()]
+    results = search.cv_results_
+    batch_of = {float(p["x"]): i for p, i in zip(results["params"], results["iter"])}
+    first = [batch_of[x] for _, _, x in sorted(fits)[:2]]
+    assert first == [0, 0], first
+
+
 def test_batches_end_in_order_each_after_its_begin(make):
     events = []
 
