@@ -103,14 +103,21 @@ def test_n_jobs_and_the_backend_never_change_the_search(make):
     assert make(n_jobs=2).fit(X).best_params_ == one.best_params_
 
 
-def test_the_next_batch_is_fitted_while_the_last_one_ends(tmp_path):
-    # with n_jobs=4 and uneven fits, a fit of batch i + 1 starts before the
-    # last fit of batch i ends: workers do not wait for a batch's slowest fit
+def logged_bayes_fits(tmp_path, n_jobs):
+    """The (start, end, x) of each fit of a Bayesian search, and the batch of
+    each candidate's x."""
     log = tmp_path / "fits.log"
-    search = bayes(n_jobs=4).set_params(estimator__log=str(log)).fit(X)
+    search = bayes(n_jobs=n_jobs).set_params(estimator__log=str(log)).fit(X)
     fits = [tuple(map(float, line.split())) for line in log.read_text().splitlines()]
     results = search.cv_results_
     batch_of = {float(p["x"]): i for p, i in zip(results["params"], results["iter"])}
+    return fits, batch_of
+
+
+def test_the_next_batch_is_fitted_while_the_last_one_ends(tmp_path):
+    # with n_jobs=4 and uneven fits, a fit of batch i + 1 starts before the
+    # last fit of batch i ends: workers do not wait for a batch's slowest fit
+    fits, batch_of = logged_bayes_fits(tmp_path, n_jobs=4)
     ends = {}
     for start, end, x in fits:
         i = batch_of[x]
@@ -127,11 +134,7 @@ def test_the_first_batch_is_fitted_first(tmp_path):
     # (fitted through evaluate_candidates when it was told, it started after
     # the batches asked behind it, and nothing could be told before they had
     # all ended): with n_jobs=2, the first batch's fits start first.
-    log = tmp_path / "fits.log"
-    search = bayes(n_jobs=2).set_params(estimator__log=str(log)).fit(X)
-    fits = [tuple(map(float, line.split())) for line in log.read_text().splitlines()]
-    results = search.cv_results_
-    batch_of = {float(p["x"]): i for p, i in zip(results["params"], results["iter"])}
+    fits, batch_of = logged_bayes_fits(tmp_path, n_jobs=2)
     first = [batch_of[x] for _, _, x in sorted(fits)[:2]]
     assert first == [0, 0], first
 
