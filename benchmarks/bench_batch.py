@@ -5,7 +5,7 @@ the first is chosen as if the points before it had scored the lie. Before,
 each was a proposal of its own (a new draw of random candidates, scored and
 polished by L-BFGS-B, on a GP told the lies); now each is the best of the
 first point's candidates, their predictions updated for each lie (a rank-one
-update, see ``sklearn_tune/_bayes/_gp.py``'s ``_BatchCandidates``). Three
+update, see ``sklearn_tune/_gp.py``'s ``_BatchCandidates``). Three
 batches are in flight from the start, more points than the initial design
 (10): those asked before any result is told were proposed by a GP told only
 lies (they went to the edges of the space), and are now drawn at random. All are

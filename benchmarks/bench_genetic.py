@@ -1,8 +1,8 @@
 """GeneticSearchCV's operators against CMA-ES and random search.
 
-Runs GeneticSearchCV as it is and with its operators of before this round
-(simulated binary crossover and polynomial mutation, set back in the worker
-process, never in the library), Optuna's CMA-ES and TPE samplers and
+Runs GeneticSearchCV as it is and as it was before each of this round's
+changes (set back in the worker process, never in the library), Optuna's
+CMA-ES and TPE samplers and
 RandomizedSearchCV on the suite's known-optimum functions
 (``benchmarks/_tasks.py``), population 10 as in the suite, ``n_jobs=1``:
 simple regret after 25 and 50 candidates (mean ± standard error over seeds)
@@ -22,24 +22,42 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _variants  # noqa: E402
 
-
-def _no_steps(self, pool):
-    """No step distribution: the operators fall back to SBX and polynomial
-    mutation (eta=10), the operators of before."""
-    return None
+WINDOW = "sklearn_tune._genetic._search.GeneticSearchCV._batches_window"
 
 
-# name -> (description, attributes of _GeneticStrategy set in the worker)
+def _three_generations(self):
+    """Three generations in flight (before): the second and third are bred
+    from the same population as the first."""
+    return 3 * self._batch_size()
+
+
+BEFORE = {WINDOW: _three_generations, "_SCREEN": 1, "_STEP_SHRINK": 0.0}
+
+# name -> (description, attributes set in the worker: of _GeneticStrategy, or
+# "module.Class.attribute")
 VARIANTS = {
-    "GA, SBX + polynomial (before)": (
-        "simulated binary crossover and polynomial mutation, eta=10",
-        {"_step_distribution": _no_steps},
+    "GA of Dec 7 (before)": (
+        "three generations in flight, offspring fitted as bred, steps with "
+        "the covariance of the best half of the population",
+        BEFORE,
     ),
-    "GA, correlated steps (now)": (
-        "children at the parents' midpoint plus a step drawn with the "
-        "covariance of the best half of the population (scaled by 0.7); "
-        "mutation moves every numeric gene by one such step",
+    "+ two generations in flight": (
+        "one generation is bred while the other is fitted",
+        {"_SCREEN": 1, "_STEP_SHRINK": 0.0},
+    ),
+    "+ screened offspring": (
+        "each generation bred five times over, the fifth with the highest "
+        "upper confidence bound under a Gaussian process of the scores told "
+        "fitted",
+        {"_STEP_SHRINK": 0.0},
+    ),
+    "+ shrunk steps (now)": (
+        "the steps' covariance shrunk by 0.2 towards its mean variance on every axis",
         {},
+    ),
+    "now, three generations in flight": (
+        "the GA of now with the window of before",
+        {WINDOW: _three_generations},
     ),
 }
 PEERS = {
@@ -61,7 +79,7 @@ def main():
         out="genetic.md",
         notes="""GeneticSearchCV runs with population 10
 (5 generations in 50 candidates) and its other defaults; Optuna's samplers
-with theirs:""",
+with theirs. Each GA row but the last adds one change to the row above it:""",
     )
 
 

@@ -712,9 +712,10 @@ class BaseTuneSearchCV(BaseSearchCV):
     # -- one batch: dedupe, replay or fit, record, cache ----------------------
 
     def _window(self, chain, n_told=0):
-        """How many candidates the loop keeps in flight: three batches (more
-        as a Bayesian search goes on, see :meth:`_progress_window`), or with
-        multi-fidelity, the first bracket's size twice over.
+        """How many candidates the loop keeps in flight: three batches
+        (GeneticSearchCV: two generations; more as a Bayesian search goes on,
+        see :meth:`_progress_window`), or with multi-fidelity, the first
+        bracket's size twice over.
 
         A batch is asked while the ones before it are being fitted, so workers
         freed by their quick fits take the next batch's fits at once.
@@ -737,7 +738,8 @@ class BaseTuneSearchCV(BaseSearchCV):
         )
 
     def _batches_window(self):
-        """Candidates in flight from the start: three batches."""
+        """Candidates in flight from the start: three batches (subclasses
+        may keep fewer)."""
         return 3 * self._batch_size()
 
     def _batch_size(self):

@@ -11,14 +11,14 @@ from skopt import Optimizer
 from skopt import space as skopt_space
 
 from sklearn_tune import BayesSearchCV
-from sklearn_tune._bayes._gp import (
+from sklearn_tune._bayes._optimizer import _Optimizer
+from sklearn_tune._bayes._strategy import _BayesStrategy
+from sklearn_tune._gp import (
     _acquisition,
     _BatchCandidates,
     _MarginalLikelihood,
     _Posterior,
 )
-from sklearn_tune._bayes._optimizer import _Optimizer
-from sklearn_tune._bayes._strategy import _BayesStrategy
 from sklearn_tune.space import Categorical, Integer, Real
 
 

@@ -170,3 +170,80 @@ def test_bad_parameters_fail_before_any_fit(kwargs, error, message):
 def test_an_estimator_is_truthy_fitted_or_not():
     est = GeneticSearchCV(LogisticRegression(), {"C": Real(0.1, 1.0)})
     assert bool(est)
+
+
+def _bred_score(seed, screen):
+    from sklearn_tune._genetic._strategy import _GeneticStrategy
+
+    strategy = _GeneticStrategy(
+        SPACE,
+        population_size=10,
+        generations=1,
+        crossover_probability=0.8,
+        mutation_probability=0.2,
+        tournament_size=3,
+        elitism=1,
+        algorithm="mu_plus_lambda",
+        keep_top_k=1,
+        random_state=seed,
+    )
+    strategy._SCREEN = screen
+    score = lambda c: Quadratic(**c).score(None)  # noqa: E731
+    first = strategy.ask()
+    strategy.tell(first, [score(c) for c in first])
+    return np.mean([score(c) for c in strategy.ask()])
+
+
+def test_offspring_are_screened_by_a_model_of_the_scores_told():
+    """A generation bred five times over and screened by a Gaussian process
+    of the scores told scores better than one fitted as bred."""
+    screened = [_bred_score(seed, 5) for seed in range(5)]
+    as_bred = [_bred_score(seed, 1) for seed in range(5)]
+    assert np.mean(screened) > np.mean(as_bred) + 1
+    assert sum(s > b for s, b in zip(screened, as_bred)) >= 4
+
+
+def test_two_generations_in_flight(monkeypatch):
+    """One generation is bred while the one before it is fitted, never two:
+    a third would be bred from the same population as the second."""
+    from sklearn_tune._genetic._strategy import _GeneticStrategy
+
+    pending = []
+    ask = _GeneticStrategy.ask
+
+    def logged_ask(self):
+        batch = ask(self)
+        if batch:
+            pending.append(len(self.pending))
+        return batch
+
+    monkeypatch.setattr(_GeneticStrategy, "ask", logged_ask)
+    search(population_size=4, generations=5).fit(X, y)
+    assert len(pending) == 6 and max(pending) == 2
+
+
+def test_steps_leave_the_subspace_of_a_small_pool():
+    """Five parents in six dimensions span four of them; the numeric genes'
+    steps still move along all six."""
+    from sklearn_tune._genetic._strategy import _deap_random, _GeneticStrategy
+
+    space = {f"x{i}": Real(0.0, 1.0) for i in range(6)}
+    strategy = _GeneticStrategy(
+        space,
+        population_size=10,
+        generations=1,
+        crossover_probability=0.8,
+        mutation_probability=0.2,
+        tournament_size=3,
+        elitism=1,
+        algorithm="mu_plus_lambda",
+        keep_top_k=1,
+        random_state=0,
+    )
+    first = strategy.ask()
+    strategy.tell(first, [-sum(c.values()) for c in first])
+    strategy._steps = strategy._step_distribution(strategy.population)
+    with _deap_random(strategy.random):
+        steps = np.array([list(strategy._step().values()) for _ in range(200)])
+    spread = np.linalg.svd(steps, compute_uv=False)
+    assert spread[-1] > 0.1 * spread[0]

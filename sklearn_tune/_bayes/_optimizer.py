@@ -7,7 +7,6 @@ libraries ("dummy" under scikit-learn >= 1.6, "GBRT" under NumPy >= 2.4).
 from __future__ import annotations
 
 import copy
-from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -24,10 +23,8 @@ from skopt.learning import (
 )
 from skopt.learning.gaussian_process import kernels as skopt_kernels
 from skopt.utils import cook_estimator
-from threadpoolctl import ThreadpoolController
 
-from .._strategy import BRANCH_SHARE
-from ._gp import (
+from .._gp import (
     _SMALL,
     _acquisition,
     _BatchCandidates,
@@ -35,27 +32,14 @@ from ._gp import (
     _inverse_from_cholesky,
     _minimize_acquisition,
     _normalization,
+    _one_blas_thread,
     _Posterior,
 )
+from .._strategy import BRANCH_SHARE
 
 _INT32_MAX = np.iinfo(np.int32).max
 _FAST_ACQ_FUNCS = ("EI", "PI", "LCB", "gp_hedge")
 _LIES = {"cl_min": np.min, "cl_mean": np.mean, "cl_max": np.max}
-_BLAS = None
-
-
-@contextmanager
-def _one_blas_thread():
-    """Run BLAS on one thread while the engine computes.
-
-    The matrices are small, and a result must not depend on how many cores
-    happen to be free.
-    """
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield
 
 
 def _normal_scores(y):

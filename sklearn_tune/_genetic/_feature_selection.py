@@ -167,6 +167,10 @@ class _FeatureMaskStrategy(_GeneticStrategy):
     bounds, and no evaluation is spent on one.
     """
 
+    # No screening model: a mask of tens of features is a point in as many
+    # dimensions, which a few dozen scores cannot model.
+    _SCREEN = 1
+
     def __init__(self, dimensions, *, max_features, **kwargs):
         super().__init__(dimensions, **kwargs)
         self.max_features = max_features

@@ -17,7 +17,10 @@ from numbers import Real
 
 import numpy as np
 from deap import algorithms, base, tools
+from scipy.linalg import LinAlgError
+from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+from .._gp import _fit_hyperparameters, _one_blas_thread, _Posterior
 from .._strategy import BRANCH_SHARE, _optimize_result, condition_roots
 from ..space import Categorical, SubSpace
 
@@ -40,6 +43,7 @@ _MAX_RETRIES = 10  # re-mutations of an offspring already evaluated
 _STEP_SCALE = 0.7
 _STEP_ELITE = 0.5
 _STEP_FLOOR = 1e-6
+_SCREEN_JITTER = 1e-8  # added to the screening model's diagonal
 
 
 def _category(gene, n):
@@ -162,6 +166,21 @@ def _logbook(history, results, metric):
 class _GeneticStrategy:
     """Ask/tell for one sub-space: a generation per batch."""
 
+    # Each generation after the first is bred _SCREEN times over by the
+    # operators, and the offspring whose upper confidence bound (mean +
+    # _SCREEN_KAPPA std) is highest under a Gaussian process of the scores
+    # told are the ones fitted (_SCREEN = 1: no model). Numeric genes step with
+    # the covariance of the pool's best half, shrunk by _STEP_SHRINK towards
+    # its mean variance on every axis (a pool of five in six dimensions has a
+    # covariance of rank four: without it, steps never leave that subspace).
+    # With two generations in flight (GeneticSearchCV), 20 seeds, 50
+    # candidates, regret@50 Branin 0.38 -> 0.13, Hartmann6 1.12 -> 0.80,
+    # mixed 0.85 -> 0.50 (benchmarks/results/genetic.md).
+    _SCREEN = 5
+    _SCREEN_KAPPA = 1.0
+    _SCREEN_MAX = 200
+    _STEP_SHRINK = 0.2
+
     def __init__(
         self,
         dimensions,
@@ -218,6 +237,11 @@ class _GeneticStrategy:
         roots = condition_roots(dict(dimensions))
         self._root = self.names.index(roots[0]) if len(roots) == 1 else None
         self._told_genomes: list[_Individual] = []
+        # every genome told and its score, and the screening model's last
+        # log-hyperparameters (see _screen_model)
+        self._archive: list[tuple[list[float], float]] = []
+        self._screen_theta = None
+        self._conditional = any(d.condition for d in self.dimensions)
 
     # -- genome <-> parameters ------------------------------------------------
 
@@ -271,6 +295,9 @@ class _GeneticStrategy:
         best = tools.selBest(scored, max(2, int(len(scored) * _STEP_ELITE)))
         genes = np.asarray([[ind[i] for i in numeric] for ind in best], dtype=float)
         cov = np.atleast_2d(np.cov(genes, rowvar=False)) * _STEP_SCALE**2
+        spread = np.trace(cov) / len(numeric)
+        cov = (1 - self._STEP_SHRINK) * cov
+        cov[np.diag_indices(len(numeric))] += self._STEP_SHRINK * spread
         cov[np.diag_indices(len(numeric))] += _STEP_FLOOR
         return np.linalg.cholesky(cov), numeric
 
@@ -363,7 +390,9 @@ class _GeneticStrategy:
         told. One asked while the generation before it is still being fitted
         (the loop keeps two in flight) is bred from the same population, as
         an asynchronous GA does, and avoids that generation's genomes; the
-        first generation bred waits for the initial population's scores."""
+        first generation bred waits for the initial population's scores.
+        Once a model of the scores told can be fitted, a generation is bred
+        ``_SCREEN`` times over and screened by it (see :meth:`_screened`)."""
         asked = self.generation + 1 + len(self.pending)  # generation to breed
         if asked > self.generations:
             return [] if not self.pending else None
@@ -371,20 +400,110 @@ class _GeneticStrategy:
             return None  # nothing to breed from before the first is told
         with _deap_random(self.random):
             if asked == 0:
-                offspring = self._random_individuals(self.population_size)
+                offspring = self._make_new(
+                    self._random_individuals(self.population_size)
+                )
             else:
                 n = self.population_size
                 if self.algorithm == "simple":
                     n -= self._n_kept_elites()  # the elites join the offspring
-                offspring = self._offspring(self.population, n, asked)
+                model = self._screen_model()
+                bred = n if model is None else n * self._SCREEN
+                offspring = self._offspring(self.population, bred, asked)
                 if self._root is not None:
                     pending = [ind for batch in self.pending for ind in batch]
                     self._feed_starved(
                         offspring, [*self._told_genomes, *pending], self._told_genomes
                     )
-            offspring = self._make_new(offspring)
+                offspring = self._make_new(offspring)
+                if model is not None:
+                    offspring = self._screened(offspring, n, model)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
+
+    # -- offspring screened by a model of the scores told ---------------------
+
+    def _screen_model(self):
+        """A Gaussian process of the scores told so far, in the genes, or
+        None: with ``_SCREEN`` at 1, in a conditional space (an inactive
+        gene's value means nothing there), or while fewer than
+        ``population_size`` individuals have a finite score.
+
+        A failed candidate counts as the worst score told. Past
+        ``_SCREEN_MAX`` individuals, the model sees the best half of that
+        many and the most recent others. Kernel: scikit-optimize's for a GP
+        (a constant times a Matern 5/2 with one length scale per input, plus
+        white noise), its hyperparameters fitted from their initial values
+        and from the last fit.
+        """
+        if self._SCREEN <= 1 or self._conditional:
+            return None
+        scores = np.array([score for _, score in self._archive]) * self.sign
+        finite = np.isfinite(scores)
+        if finite.sum() < self.population_size:
+            return None
+        y = np.where(finite, scores, scores[finite].min())  # higher is better
+        rows = np.arange(len(y))
+        if len(y) > self._SCREEN_MAX:
+            recent = self._SCREEN_MAX // 2
+            best = np.argsort(-y[:-recent], kind="stable")[: self._SCREEN_MAX - recent]
+            rows = np.concatenate([np.sort(best), rows[-recent:]])
+        X = np.asarray([self._features(self._archive[i][0]) for i in rows])
+        y = y[rows]
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+            np.ones(X.shape[1]), (1e-2, 1e2), nu=2.5
+        ) + WhiteKernel(1e-5, (1e-8, 1e-1))
+        mean, scale = float(np.mean(y)), float(np.std(y)) or 1.0
+        starts = [kernel.theta]
+        if self._screen_theta is not None:
+            starts.append(self._screen_theta)
+        try:
+            with _one_blas_thread():
+                theta = _fit_hyperparameters(
+                    kernel, X, (y - mean) / scale, _SCREEN_JITTER, starts
+                )
+                model = _Posterior(
+                    kernel.clone_with_theta(theta),
+                    X,
+                    y,
+                    jitter=_SCREEN_JITTER,
+                    normalize_y=True,
+                    keep_noise=False,
+                )
+        except (LinAlgError, ValueError):  # no model: offspring as bred
+            return None
+        self._screen_theta = theta
+        return model
+
+    def _features(self, genes):
+        """The model's inputs for a genome: numeric genes at the value they
+        decode to (an integer's centre), a categorical gene one-hot."""
+        out = []
+        for dim, gene, cat in zip(self.dimensions, genes, self.categorical):
+            if cat:
+                column = [0.0] * len(dim)
+                column[_category(gene, len(dim))] = 1.0
+                out.extend(column)
+            else:
+                out.append(dim.to_unit(dim.from_unit(gene)))
+        return out
+
+    def _screened(self, offspring, n, model):
+        """The ``n`` of ``offspring`` with the best upper confidence bound
+        under ``model``, in the order they were bred; a genome evaluated or
+        bred twice (where too few new ones were found) comes last."""
+        if len(offspring) <= n:
+            return offspring
+        mean, std = model.predict(np.asarray([self._features(i) for i in offspring]))
+        bound = mean + self._SCREEN_KAPPA * std
+        seen = self._seen()
+        for i, individual in enumerate(offspring):
+            key = self._key(individual)
+            if key in seen:
+                bound[i] = -np.inf
+            seen.add(key)
+        keep = np.sort(np.argsort(-bound, kind="stable")[:n])
+        return [offspring[i] for i in keep]
 
     def _choice(self, individual):
         """The index of the root's choice an individual takes."""
@@ -478,9 +597,7 @@ class _GeneticStrategy:
         values, a two-way choice flipped back), a random genome does: an
         immigrant. Genomes of generations being fitted count as seen.
         """
-        seen = set(self.evaluated)
-        seen.update(self._key(ind) for batch in self.pending for ind in batch)
-        seen.update(self.genomes)  # multi-fidelity: every candidate started
+        seen = self._seen()
         for individual in offspring:
             for _ in range(_MAX_RETRIES):
                 if self._key(individual) not in seen:
@@ -494,6 +611,13 @@ class _GeneticStrategy:
             del individual.fitness.values
         return offspring
 
+    def _seen(self):
+        """The keys of the genomes evaluated or being evaluated."""
+        seen = set(self.evaluated)
+        seen.update(self._key(ind) for batch in self.pending for ind in batch)
+        seen.update(self.genomes)  # multi-fidelity: every candidate started
+        return seen
+
     def tell(self, candidates, scores):
         offspring = self.pending.pop(0)
         n_new = 0
@@ -505,6 +629,7 @@ class _GeneticStrategy:
             individual.fitness.values = (worst if failed else float(score),)
             if self._root is not None:
                 self._told_genomes.append(self.toolbox.clone(individual))
+            self._archive.append((list(individual), individual.fitness.values[0]))
             key = self._key(individual)
             n_new += key not in self.evaluated
             self.evaluated[key] = float(score)

@@ -1,7 +1,8 @@
-"""Gaussian-process numerics behind ``BayesSearchCV``'s fast engine.
+"""Gaussian-process numerics behind ``BayesSearchCV``'s fast engine (and the
+model that screens ``GeneticSearchCV``'s offspring).
 
 Plain NumPy/SciPy on scikit-learn kernels; no scikit-optimize in here (that is
-``_bayes.py``'s job). Three pieces, each vectorised over many points at once:
+``_bayes/``'s job). Three pieces, each vectorised over many points at once:
 
 - :class:`_MarginalLikelihood`: the negative log marginal likelihood of a GP and
   its gradient in the log-hyperparameters, for fitting kernel hyperparameters;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -38,12 +40,28 @@ from sklearn.gaussian_process.kernels import (
     Sum,
     WhiteKernel,
 )
+from threadpoolctl import ThreadpoolController
 
 _SQRT3 = math.sqrt(3.0)
 _SQRT5 = math.sqrt(5.0)
 _LOG_2PI = math.log(2.0 * math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _CHUNK = 2048  # rows per block when predicting many points
+_BLAS = None
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run BLAS on one thread while the engine computes.
+
+    The matrices are small, and a result must not depend on how many cores
+    happen to be free.
+    """
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
 
 
 def _matern(r, nu):
