@@ -555,3 +555,18 @@ def test_before_any_result_points_beyond_the_design_are_drawn(monkeypatch):
     # once a batch is told, the next one is the model's
     strategy.tell(batches[0], [objective_or_zero(c) for c in batches[0]])
     assert strategy.ask() and proposals
+
+
+def test_the_polish_starts_from_the_same_candidates_as_a_full_sort():
+    """The best k candidates, found without sorting them all, are those of a
+    stable argsort, in its order: ties, repeated values and NaN included."""
+    from sklearn_tune._bayes._optimizer import _smallest
+
+    rng = np.random.RandomState(0)
+    for trial in range(500):
+        n, k = rng.randint(1, 40), rng.randint(1, 50)
+        values = rng.randint(0, 4, n).astype(float) if trial % 2 else rng.randn(n)
+        if trial % 5 == 0:
+            values[rng.randint(n)] = np.nan
+        expected = np.argsort(values, kind="stable")[:k]
+        assert np.array_equal(_smallest(values, k), expected)

@@ -48,6 +48,23 @@ def _normal_scores(y):
     return norm.ppf((ranks - 0.5) / len(y))
 
 
+def _smallest(values, k):
+    """``np.argsort(values, kind="stable")[:k]``, without sorting them all.
+
+    The polish starts from the best ``k`` of 10000 candidates per acquisition
+    function: a full sort of each was a twentieth of a proposal's cost.
+    """
+    if k >= len(values):
+        return np.argsort(values, kind="stable")
+    threshold = values[np.argpartition(values, k - 1)[:k]].max()
+    if np.isnan(threshold):
+        return np.argsort(values, kind="stable")[:k]
+    below = np.flatnonzero(values < threshold)
+    ties = np.flatnonzero(values == threshold)[: k - len(below)]
+    rows = np.concatenate([below, ties])
+    return rows[np.argsort(values[rows], kind="stable")]
+
+
 def _has_white_kernel(kernel):
     if isinstance(kernel, WhiteKernel):
         return True
@@ -775,7 +792,7 @@ class _Optimizer(Optimizer):
         """L-BFGS-B from the best candidates of every acquisition function at
         once; the best point of each function, and its value."""
         k = max(1, min(self.n_restarts_optimizer, len(X)))
-        rows = [np.argsort(v, kind="stable")[:k] for v in values]
+        rows = [_smallest(v, k) for v in values]
         starts = np.vstack([X[r] for r in rows])
         owners = np.repeat(np.arange(len(names)), k)
         # a spread below the smallest normal float (a flat acquisition) would
