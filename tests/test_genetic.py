@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from sklearn_tune import GeneticSearchCV
+from sklearn_tune._genetic._strategy import _deap_random, _GeneticStrategy
 from sklearn_tune.space import Categorical, Integer, Real
 
 X, y = make_classification(n_samples=60, n_features=4, random_state=0)
@@ -172,11 +173,11 @@ def test_an_estimator_is_truthy_fitted_or_not():
     assert bool(est)
 
 
-def _bred_score(seed, screen):
-    from sklearn_tune._genetic._strategy import _GeneticStrategy
-
+def _told_strategy(space, seed, score):
+    """The GA's strategy for ``space`` (population 10, the search's default
+    operators) with its initial population told ``score``."""
     strategy = _GeneticStrategy(
-        SPACE,
+        space,
         population_size=10,
         generations=1,
         crossover_probability=0.8,
@@ -187,10 +188,15 @@ def _bred_score(seed, screen):
         keep_top_k=1,
         random_state=seed,
     )
-    strategy._SCREEN = screen
-    score = lambda c: Quadratic(**c).score(None)  # noqa: E731
     first = strategy.ask()
     strategy.tell(first, [score(c) for c in first])
+    return strategy
+
+
+def _bred_score(seed, screen):
+    score = lambda c: Quadratic(**c).score(None)  # noqa: E731
+    strategy = _told_strategy(SPACE, seed, score)
+    strategy._SCREEN = screen
     return np.mean([score(c) for c in strategy.ask()])
 
 
@@ -206,8 +212,6 @@ def test_offspring_are_screened_by_a_model_of_the_scores_told():
 def test_two_generations_in_flight(monkeypatch):
     """One generation is bred while the one before it is fitted, never two:
     a third would be bred from the same population as the second."""
-    from sklearn_tune._genetic._strategy import _GeneticStrategy
-
     pending = []
     ask = _GeneticStrategy.ask
 
@@ -225,23 +229,8 @@ def test_two_generations_in_flight(monkeypatch):
 def test_steps_leave_the_subspace_of_a_small_pool():
     """Five parents in six dimensions span four of them; the numeric genes'
     steps still move along all six."""
-    from sklearn_tune._genetic._strategy import _deap_random, _GeneticStrategy
-
     space = {f"x{i}": Real(0.0, 1.0) for i in range(6)}
-    strategy = _GeneticStrategy(
-        space,
-        population_size=10,
-        generations=1,
-        crossover_probability=0.8,
-        mutation_probability=0.2,
-        tournament_size=3,
-        elitism=1,
-        algorithm="mu_plus_lambda",
-        keep_top_k=1,
-        random_state=0,
-    )
-    first = strategy.ask()
-    strategy.tell(first, [-sum(c.values()) for c in first])
+    strategy = _told_strategy(space, 0, lambda c: -sum(c.values()))
     strategy._steps = strategy._step_distribution(strategy.population)
     with _deap_random(strategy.random):
         steps = np.array([list(strategy._step().values()) for _ in range(200)])
