@@ -22,16 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _variants  # noqa: E402
 
-WINDOW = "sklearn_tune._genetic._search.GeneticSearchCV._batches_window"
-
-
-def _three_generations(self):
-    """Three generations in flight (before): the second and third are bred
-    from the same population as the first."""
-    return 3 * self._batch_size()
-
-
-BEFORE = {WINDOW: _three_generations, "_SCREEN": 1, "_STEP_SHRINK": 0.0}
+# three generations in flight (before): the second and third are bred from the
+# same population as the first
+THREE = {"sklearn_tune._genetic._search.GeneticSearchCV._GENERATIONS_IN_FLIGHT": 3}
+BEFORE = {**THREE, "_SCREEN": 1, "_STEP_SHRINK": 0.0}
 
 # name -> (description, attributes set in the worker: of _GeneticStrategy, or
 # "module.Class.attribute")
@@ -57,7 +51,7 @@ VARIANTS = {
     ),
     "now, three generations in flight": (
         "the GA of now with the window of before",
-        {WINDOW: _three_generations},
+        THREE,
     ),
 }
 PEERS = {

@@ -150,6 +150,16 @@ def _normalization(y, normalize_y):
     return float(np.mean(y)), scale if scale > 10 * np.finfo(float).eps else 1.0
 
 
+def _recent_and_best(y, cap, n_recent):
+    """The rows of ``y`` (lower is better) a GP capped at ``cap`` rows sees:
+    the ``n_recent`` most recent and the best of the others, in the order
+    told."""
+    n = len(y)
+    n_recent = min(n, n_recent)
+    older = np.argsort(y[: n - n_recent], kind="stable")[: max(0, cap - n_recent)]
+    return np.concatenate([np.sort(older), np.arange(n - n_recent, n)])
+
+
 # Up to this many observations, K^-1 (n^2 floats) is kept: cheaper gradients.
 _SMALL = 512
 

@@ -34,6 +34,7 @@ from .._gp import (
     _normalization,
     _one_blas_thread,
     _Posterior,
+    _recent_and_best,
 )
 from .._strategy import BRANCH_SHARE
 
@@ -522,10 +523,8 @@ class _Optimizer(Optimizer):
         its best points are what a proposal needs; the rest (regions left
         long ago) fall back to the prior, which is uncertain there.
         """
-        n, cap = len(y), self._MAX_TRAIN
-        n_recent = min(n, max(cap // 2, self._n_lies + cap // 4))
-        older = np.argsort(y[: n - n_recent], kind="stable")[: max(0, cap - n_recent)]
-        return np.concatenate([np.sort(older), np.arange(n - n_recent, n)])
+        cap = self._MAX_TRAIN
+        return _recent_and_best(y, cap, max(cap // 2, self._n_lies + cap // 4))
 
     def _make_proposal(self):
         posterior, y_min, n, seed = self._due

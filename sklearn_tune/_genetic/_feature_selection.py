@@ -373,6 +373,11 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
     (300, 3)
     """
 
+    # Three generations in flight: on masks two did worse
+    # (`python benchmarks/bench_feature_selection.py`, 3 seeds,
+    # max_features=8: precision 0.66 -> 0.55, recall 0.83 -> 0.67).
+    _GENERATIONS_IN_FLIGHT = 3
+
     _parameter_constraints: dict = {
         **{
             name: constraint
@@ -525,12 +530,6 @@ class GeneticFeatureSelectionCV(SelectorMixin, GeneticSearchCV):
             criteria=self.criteria,
             on_record=self._record_generation,
         )
-
-    def _batches_window(self):
-        # Three generations in flight (GeneticSearchCV keeps two): on masks
-        # two did worse (`python benchmarks/bench_feature_selection.py`, 3
-        # seeds, max_features=8: precision 0.66 -> 0.55, recall 0.83 -> 0.67).
-        return 3 * self.population_size
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
         try:

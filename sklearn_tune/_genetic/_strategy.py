@@ -20,7 +20,13 @@ from deap import algorithms, base, tools
 from scipy.linalg import LinAlgError
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
-from .._gp import _fit_hyperparameters, _one_blas_thread, _Posterior
+from .._gp import (
+    _fit_hyperparameters,
+    _normalization,
+    _one_blas_thread,
+    _Posterior,
+    _recent_and_best,
+)
 from .._strategy import BRANCH_SHARE, _optimize_result, condition_roots
 from ..space import Categorical, SubSpace
 
@@ -445,15 +451,13 @@ class _GeneticStrategy:
         y = np.where(finite, scores, scores[finite].min())  # higher is better
         rows = np.arange(len(y))
         if len(y) > self._SCREEN_MAX:
-            recent = self._SCREEN_MAX // 2
-            best = np.argsort(-y[:-recent], kind="stable")[: self._SCREEN_MAX - recent]
-            rows = np.concatenate([np.sort(best), rows[-recent:]])
+            rows = _recent_and_best(-y, self._SCREEN_MAX, self._SCREEN_MAX // 2)
         X = np.asarray([self._features(self._archive[i][0]) for i in rows])
         y = y[rows]
         kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
             np.ones(X.shape[1]), (1e-2, 1e2), nu=2.5
         ) + WhiteKernel(1e-5, (1e-8, 1e-1))
-        mean, scale = float(np.mean(y)), float(np.std(y)) or 1.0
+        mean, scale = _normalization(y, True)
         starts = [kernel.theta]
         if self._screen_theta is not None:
             starts.append(self._screen_theta)
