@@ -404,6 +404,11 @@ class _GeneticStrategy:
             return [] if not self.pending else None
         if self.generation < 0 and self.pending:
             return None  # nothing to breed from before the first is told
+        # The model is fitted and applied outside _deap_random: it draws
+        # nothing, and while the global random state is the search's, a draw
+        # by another thread (Dask's scheduler picks workers at random) would
+        # take the search's numbers; keep that window short.
+        model = self._screen_model() if asked > 0 else None
         with _deap_random(self.random):
             if asked == 0:
                 offspring = self._make_new(
@@ -413,7 +418,6 @@ class _GeneticStrategy:
                 n = self.population_size
                 if self.algorithm == "simple":
                     n -= self._n_kept_elites()  # the elites join the offspring
-                model = self._screen_model()
                 bred = n if model is None else n * self._SCREEN
                 offspring = self._offspring(self.population, bred, asked)
                 if self._root is not None:
@@ -422,8 +426,8 @@ class _GeneticStrategy:
                         offspring, [*self._told_genomes, *pending], self._told_genomes
                     )
                 offspring = self._make_new(offspring)
-                if model is not None:
-                    offspring = self._screened(offspring, n, model)
+        if model is not None:
+            offspring = self._screened(offspring, n, model)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
 
