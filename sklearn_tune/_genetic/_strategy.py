@@ -419,15 +419,19 @@ class _GeneticStrategy:
                 if self.algorithm == "simple":
                     n -= self._n_kept_elites()  # the elites join the offspring
                 bred = n if model is None else n * self._SCREEN
-                offspring = self._offspring(self.population, bred, asked)
-                if self._root is not None:
-                    pending = [ind for batch in self.pending for ind in batch]
-                    self._feed_starved(
-                        offspring, [*self._told_genomes, *pending], self._told_genomes
-                    )
-                offspring = self._make_new(offspring)
+                offspring = self._make_new(
+                    self._offspring(self.population, bred, asked)
+                )
         if model is not None:
             offspring = self._screened(offspring, n, model)
+        if asked > 0 and self._root is not None:
+            # after the screen, which would take the floor's offspring away
+            pending = [ind for batch in self.pending for ind in batch]
+            with _deap_random(self.random):
+                self._feed_starved(
+                    offspring, [*self._told_genomes, *pending], self._told_genomes
+                )
+                offspring = self._make_new(offspring)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
 
@@ -435,9 +439,10 @@ class _GeneticStrategy:
 
     def _screen_model(self):
         """A Gaussian process of the scores told so far, in the genes, or
-        None: with ``_SCREEN`` at 1, in a conditional space (an inactive
-        gene's value means nothing there), or while fewer than
-        ``population_size`` individuals have a finite score.
+        None: with ``_SCREEN`` at 1, or while fewer than ``population_size``
+        individuals have a finite score. In a conditional space an inactive
+        gene, whose value means nothing, is at one value for every genome
+        (see :meth:`_features`).
 
         A failed candidate counts as the worst score told. Past
         ``_SCREEN_MAX`` individuals, the model sees the best half of that
@@ -446,7 +451,7 @@ class _GeneticStrategy:
         white noise), its hyperparameters fitted from their initial values
         and from the last fit.
         """
-        if self._SCREEN <= 1 or self._conditional:
+        if self._SCREEN <= 1:
             return None
         scores = np.array([score for _, score in self._archive]) * self.sign
         finite = np.isfinite(scores)
@@ -485,15 +490,22 @@ class _GeneticStrategy:
 
     def _features(self, genes):
         """The model's inputs for a genome: numeric genes at the value they
-        decode to (an integer's centre), a categorical gene one-hot."""
+        decode to (an integer's centre), a categorical gene one-hot; an
+        inactive gene (conditional spaces) at the middle of its range, or no
+        category."""
+        active = set(self._active_genes(genes)) if self._conditional else None
         out = []
-        for dim, gene, cat in zip(self.dimensions, genes, self.categorical):
+        for i, (dim, gene, cat) in enumerate(
+            zip(self.dimensions, genes, self.categorical)
+        ):
+            on = active is None or i in active
             if cat:
                 column = [0.0] * len(dim)
-                column[_category(gene, len(dim))] = 1.0
+                if on:
+                    column[_category(gene, len(dim))] = 1.0
                 out.extend(column)
             else:
-                out.append(dim.to_unit(dim.from_unit(gene)))
+                out.append(dim.to_unit(dim.from_unit(gene)) if on else 0.5)
         return out
 
     def _screened(self, offspring, n, model):
