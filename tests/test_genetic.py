@@ -248,6 +248,21 @@ def test_the_model_ignores_inactive_genes():
     assert strategy._features(genome) != strategy._features(other)
 
 
+def test_a_re_mutated_duplicate_keeps_its_root_choice():
+    """An offspring that repeats a candidate is mutated again, or replaced by a
+    random genome; in a conditional space it keeps the root's choice it was
+    bred with, or a starved choice's floor (its offspring are often copies of
+    its two best) would be lost again."""
+    strategy = _told_strategy(CONDITIONAL, 0, _conditional_score)
+    copies = [strategy.toolbox.clone(ind) for ind in strategy.population * 3]
+    before = [strategy._choice(ind) for ind in copies]
+    with _deap_random(strategy.random):
+        fresh = strategy._make_new(copies)
+    assert [strategy._choice(ind) for ind in fresh] == before
+    assert len({strategy._key(ind) for ind in fresh}) == len(fresh)
+    assert not {strategy._key(ind) for ind in fresh} & strategy._seen()
+
+
 def test_two_generations_in_flight(monkeypatch):
     """One generation is bred while the one before it is fitted, never two:
     a third would be bred from the same population as the second."""

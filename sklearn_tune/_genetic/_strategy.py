@@ -615,18 +615,28 @@ class _GeneticStrategy:
         refitted) but teach nothing either; a few more mutations usually give a
         new candidate. Where they do not (small steps on an integer with few
         values, a two-way choice flipped back), a random genome does: an
-        immigrant. Genomes of generations being fitted count as seen.
+        immigrant. Genomes of generations being fitted count as seen. With a
+        root (a conditional space), an individual keeps the root's choice it
+        was bred with, so the floor of each choice (:meth:`_feed_starved`)
+        holds, unless every candidate of that choice has been seen.
         """
         seen = self._seen()
         for individual in offspring:
+            root = None if self._root is None else individual[self._root]
             for _ in range(_MAX_RETRIES):
                 if self._key(individual) not in seen:
                     break
                 self.toolbox.mutate(individual)
-            for _ in range(_MAX_RETRIES):
+                if root is not None:
+                    individual[self._root] = root
+            # immigrants with that choice, then (a choice whose candidates
+            # are all seen) with any
+            for attempt in range(2 * _MAX_RETRIES):
                 if self._key(individual) not in seen:
                     break
                 individual[:] = self._random_individuals(1)[0]
+                if root is not None and attempt < _MAX_RETRIES:
+                    individual[self._root] = root
             seen.add(self._key(individual))
             del individual.fitness.values
         return offspring
