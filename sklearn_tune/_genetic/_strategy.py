@@ -631,7 +631,7 @@ class _GeneticStrategy:
                     individual[self._root] = root
             # immigrants with that choice, then (a choice whose candidates
             # are all seen) with any
-            for attempt in range(2 * _MAX_RETRIES):
+            for attempt in range(_MAX_RETRIES * (1 if root is None else 2)):
                 if self._key(individual) not in seen:
                     break
                 individual[:] = self._random_individuals(1)[0]
