@@ -534,6 +534,24 @@ class BudgetedDecoy(Decoy):
 MULTI_FIDELITY = {"resource": "budget", "min_resources": 1, "max_resources": 9}
 
 
+def test_the_genetic_searchs_floor_offspring_are_screened_too(monkeypatch):
+    """A starved choice's offspring are the best of ``_SCREEN`` children of
+    its two best, by the model that screens the other offspring."""
+    calls = []
+    screened = _GeneticStrategy._screened
+
+    def spy(self, offspring, n, model):
+        calls.append((len(offspring), n))
+        return screened(self, offspring, n, model)
+
+    monkeypatch.setattr(_GeneticStrategy, "_screened", spy)
+    GeneticSearchCV(
+        Decoy(), DECOY, population_size=10, generations=4, cv=KFold(2), refit=False
+    ).set_params(random_state=0).fit(X)
+    floor_picks = [c for c in calls if c[1] == 1]
+    assert floor_picks and all(k == _GeneticStrategy._SCREEN for k, _ in floor_picks)
+
+
 @pytest.mark.parametrize(
     "seed, fidelity",
     [(0, {}), (1, {}), (2, {}), (0, MULTI_FIDELITY), (1, MULTI_FIDELITY)],

@@ -425,12 +425,24 @@ class _GeneticStrategy:
         if model is not None:
             offspring = self._screened(offspring, n, model)
         if asked > 0 and self._root is not None:
-            # after the screen, which would take the floor's offspring away
+            # after the screen, which would take the floor's offspring away;
+            # with a model, each of the floor's offspring is the best of
+            # _SCREEN children by the same screen
             pending = [ind for batch in self.pending for ind in batch]
             with _deap_random(self.random):
-                self._feed_starved(
-                    offspring, [*self._told_genomes, *pending], self._told_genomes
+                plan = self._feed_starved(
+                    offspring,
+                    [*self._told_genomes, *pending],
+                    self._told_genomes,
+                    1 if model is None else self._SCREEN,
                 )
+            for place, children in plan:
+                offspring[place] = (
+                    children[0]
+                    if model is None
+                    else self._screened(children, 1, model)[0]
+                )
+            with _deap_random(self.random):
                 offspring = self._make_new(offspring)
         self.pending.append(offspring)
         return [self._decode(ind) for ind in offspring]
@@ -529,8 +541,8 @@ class _GeneticStrategy:
         """The index of the root's choice an individual takes."""
         return _category(individual[self._root], len(self.dimensions[self._root]))
 
-    def _feed_starved(self, offspring, started, told):
-        """Give the root's starved choices some of ``offspring``.
+    def _feed_starved(self, offspring, started, told, n_children=1):
+        """Where the root's starved choices take some of ``offspring``.
 
         A choice with fewer than ``BRANCH_SHARE`` of an even split of the
         individuals (``started`` before, and these offspring) takes the place
@@ -538,25 +550,30 @@ class _GeneticStrategy:
         its own two best individuals of ``told``, or random genomes with that
         choice while it has fewer than two there. Selection alone would leave
         a branch whose first random individuals were poor (a narrow best
-        region behind a wide mediocre one) with none. Call inside
-        ``_deap_random(self.random)``.
+        region behind a wide mediocre one) with none. Returns ``(place,
+        children)`` pairs, ``n_children`` candidates for each place taken, for
+        the caller to choose among. Call inside ``_deap_random(self.random)``.
         """
         n = len(self.dimensions[self._root])
-        counts = np.zeros(n, dtype=int)
-        for individual in [*started, *offspring]:
-            counts[self._choice(individual)] += 1
+        choices = [self._choice(individual) for individual in offspring]
+        counts = np.bincount(
+            [*(self._choice(individual) for individual in started), *choices],
+            minlength=n,
+        )
         floor = BRANCH_SHARE * counts.sum() / n
+        plan = []
         for choice in np.argsort(counts, kind="stable"):
             while counts[choice] < floor:
                 donor = int(np.argmax(counts))
-                places = [
-                    j for j, ind in enumerate(offspring) if self._choice(ind) == donor
-                ]
+                places = [j for j, c in enumerate(choices) if c == donor]
                 if donor == choice or not places:
                     break
-                offspring[places[-1]] = self._bred_in(choice, told)
+                choices[places[-1]] = choice
+                children = [self._bred_in(choice, told) for _ in range(n_children)]
+                plan.append((places[-1], children))
                 counts[donor] -= 1
                 counts[choice] += 1
+        return plan
 
     def _bred_in(self, choice, told):
         """A child of the two best individuals of ``told`` with the root's
@@ -724,7 +741,9 @@ class _GeneticStrategy:
             else:
                 offspring = self._offspring(pool, n)
                 if self._root is not None:  # parents: this budget's pool
-                    self._feed_starved(offspring, list(self.genomes.values()), pool)
+                    started = list(self.genomes.values())
+                    for place, (child,) in self._feed_starved(offspring, started, pool):
+                        offspring[place] = child
             offspring = self._make_new(offspring)
         for individual in offspring:
             self.genomes.setdefault(self._key(individual), individual)
